@@ -1,0 +1,336 @@
+"""The feature pack: the authors' `resources/` layout, read unchanged and validated on load.
+
+resources/
+  label_splits/{split_name}/{st}u{U}.npy, {st}s{N-U}.npy, {st}v{U}_0.npy, {st}s{N-2U}_0.npy
+  text_feats/{split_name or dataset}/{text_model}/{mode}_{N}.npy      (modes joined by `_` are concatenated)
+  sk_feats/{encoder}_{split_name}_{U}_{st}/        main split
+  sk_feats/{encoder}_{split_name}_val_{U}_{st}/    validation split
+
+Every array is loaded with allow_pickle=False. Any violation of the contract raises PackError naming
+the file, what was expected and what was found.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .errors import PackError
+
+# name in the pack -> role; the main folder and the validation folder hold different sets
+MAIN_FILES = {
+    "train": ("train.npy", "train_label.npy"),
+    "ztest": ("ztest.npy", "z_label.npy"),
+    "gtest": ("gtest.npy", "g_label.npy"),
+}
+MAIN_LOGITS = {"gtest": "gtest_out.npy"}
+VAL_FILES = {
+    "train": ("train.npy", "train_label.npy"),
+    "ztest": ("ztest.npy", "z_label.npy"),
+    "val": ("val.npy", "val_label.npy"),
+}
+VAL_LOGITS = {"ztest": "ztest_out.npy", "val": "val_out.npy"}
+
+
+@dataclass
+class SplitData:
+    """One `sk_feats` folder: features, labels and seen-classifier logits per subset."""
+
+    path: Path
+    features: dict[str, np.ndarray]
+    labels: dict[str, np.ndarray]
+    logits: dict[str, np.ndarray]
+
+    @property
+    def feature_dim(self) -> int:
+        return self.features["train"].shape[1]
+
+
+@dataclass
+class FeaturePack:
+    """A validated feature pack for one dataset split (all arrays in memory)."""
+
+    root: Path
+    dataset: str
+    split_name: str
+    split_type: str
+    encoder: str
+    text_model: str
+    text_mode: str
+    n_classes: int
+    unseen_classes: np.ndarray  # sorted
+    seen_classes: np.ndarray
+    val_classes: np.ndarray  # pseudo-unseen classes of the validation split, sorted
+    seen_minus_val: np.ndarray
+    text: np.ndarray  # (N, D) float32, raw (the trainer L2-normalises)
+    main: SplitData
+    val: SplitData
+    files: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def n_unseen(self) -> int:
+        return len(self.unseen_classes)
+
+
+# ---------------------------------------------------------------------------------------------
+# low-level checked loading
+
+
+def load_array(path: Path) -> np.ndarray:
+    """np.load without pickles; every failure becomes a PackError naming the file."""
+    path = Path(path)
+    if not path.is_file():
+        raise PackError(path, "a .npy file", "no such file")
+    try:
+        arr = np.load(path, allow_pickle=False)
+    except ValueError as exc:  # object arrays need pickle: refuse them
+        raise PackError(path, "a numeric .npy array (no pickled objects)", f"an unreadable array ({exc})") from None
+    except (OSError, EOFError) as exc:
+        raise PackError(path, "a valid .npy file", f"a corrupt or truncated file ({exc})") from None
+    if not isinstance(arr, np.ndarray):
+        raise PackError(path, "a single .npy array", f"{type(arr).__name__}")
+    return arr
+
+
+def _as_features(arr: np.ndarray, path: Path, width: int | None = None, what="features") -> np.ndarray:
+    if arr.ndim != 2:
+        raise PackError(path, f"2-D {what} (samples x dims)", f"shape {arr.shape}")
+    if not np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.complexfloating):
+        raise PackError(path, f"real-valued {what}", f"dtype {arr.dtype}")
+    if arr.shape[0] == 0:
+        raise PackError(path, f"at least one row of {what}", "0 rows")
+    if width is not None and arr.shape[1] != width:
+        raise PackError(path, f"{width} columns", f"{arr.shape[1]} (shape {arr.shape})")
+    arr = arr.astype(np.float32, copy=False)
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        row = int(np.argwhere(bad)[0][0])
+        raise PackError(path, f"finite {what}", f"{int(bad.sum())} NaN/Inf values (first in row {row})")
+    return arr
+
+
+def _as_labels(arr: np.ndarray, path: Path, n_rows: int | None = None) -> np.ndarray:
+    arr = np.asarray(arr)
+    if arr.ndim == 2 and 1 in arr.shape:
+        arr = arr.reshape(-1)
+    if arr.ndim != 1:
+        raise PackError(path, "a 1-D array of class ids", f"shape {arr.shape}")
+    if np.issubdtype(arr.dtype, np.floating):
+        if not np.all(np.isfinite(arr)) or not np.all(arr == np.round(arr)):
+            raise PackError(path, "integer class ids", "non-integer values")
+    elif not np.issubdtype(arr.dtype, np.integer):
+        raise PackError(path, "integer class ids", f"dtype {arr.dtype}")
+    if n_rows is not None and len(arr) != n_rows:
+        raise PackError(path, f"{n_rows} labels (one per feature row)", f"{len(arr)}")
+    return arr.astype(np.int64)
+
+
+def _check_inside(labels: np.ndarray, allowed: np.ndarray, path: Path, what: str) -> None:
+    outside = np.setdiff1d(np.unique(labels), allowed)
+    if len(outside):
+        shown = ", ".join(str(int(c)) for c in outside[:8])
+        raise PackError(path, f"labels inside the {what} ({len(allowed)} classes)",
+                        f"{len(outside)} other class ids ({shown}{', ...' if len(outside) > 8 else ''})")
+
+
+# ---------------------------------------------------------------------------------------------
+# resolution of names inside a resources folder
+
+
+def _single_choice(candidates: list[str], preferred: str | None, what: str, where: Path, flag: str) -> str:
+    if preferred is not None and preferred in candidates:
+        return preferred
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
+        raise PackError(where, f"a {what} folder", "none")
+    raise PackError(where, f"one {what} folder or {flag} NAME", f"several: {', '.join(sorted(candidates))}")
+
+
+def split_file_names(split_type: str, n_classes: int, n_unseen: int) -> dict[str, str]:
+    st, u, n = split_type, n_unseen, n_classes
+    return {"unseen": f"{st}u{u}.npy", "seen": f"{st}s{n - u}.npy",
+            "val": f"{st}v{u}_0.npy", "seen_minus_val": f"{st}s{n - 2 * u}_0.npy"}
+
+
+def split_folder_names(encoder: str, split_name: str, n_unseen: int, split_type: str) -> tuple[str, str]:
+    return (f"{encoder}_{split_name}_{n_unseen}_{split_type}", f"{encoder}_{split_name}_val_{n_unseen}_{split_type}")
+
+
+def _text_dir(root: Path, dataset: str, split_name: str) -> Path:
+    for name in dict.fromkeys([split_name, dataset]):
+        if (root / "text_feats" / name).is_dir():
+            return root / "text_feats" / name
+    raise PackError(root / "text_feats" / split_name, "a folder of text features", "no such folder")
+
+
+def _infer_n_classes(text_dir: Path, mode: str) -> int:
+    sizes = sorted({int(m.group(1)) for p in text_dir.glob(f"{mode}_*.npy")
+                    if (m := re.fullmatch(re.escape(mode) + r"_(\d+)\.npy", p.name))})
+    if len(sizes) != 1:
+        raise PackError(text_dir, f"exactly one {mode}_N.npy telling the class count N",
+                        f"{len(sizes)} ({', '.join(map(str, sizes)) or 'none'})")
+    return sizes[0]
+
+
+def load_text(text_dir: Path, mode: str, n_classes: int) -> np.ndarray:
+    """Text features of all classes; `_`-joined modes are concatenated along the feature axis."""
+    parts = []
+    for m in mode.split("_"):
+        path = text_dir / f"{m}_{n_classes}.npy"
+        arr = _as_features(load_array(path), path, what="text features")
+        if arr.shape[0] != n_classes:
+            raise PackError(path, f"{n_classes} rows (one per class)", f"{arr.shape[0]}")
+        zero = np.flatnonzero(np.linalg.norm(arr, axis=1) == 0)
+        if len(zero):
+            raise PackError(path, "a non-zero text feature for every class", f"all-zero rows {zero[:8].tolist()}")
+        parts.append(arr)
+    return np.concatenate(parts, axis=1)
+
+
+def _load_class_split(path: Path, n_classes: int, size: int) -> np.ndarray:
+    ids = _as_labels(load_array(path), path)
+    if len(ids) != size:
+        raise PackError(path, f"{size} class ids", f"{len(ids)}")
+    if len(np.unique(ids)) != len(ids):
+        raise PackError(path, "distinct class ids", "duplicates")
+    if ids.min() < 0 or ids.max() >= n_classes:
+        raise PackError(path, f"class ids in 0..{n_classes - 1}", f"range {ids.min()}..{ids.max()}")
+    return ids
+
+
+def _load_split_folder(folder: Path, sets: dict, logit_files: dict, n_classes: int,
+                       allowed: dict[str, tuple[np.ndarray, str]]) -> SplitData:
+    if not folder.is_dir():
+        raise PackError(folder, "a folder of skeleton features", "no such folder")
+    missing = [name for pair in sets.values() for name in pair if not (folder / name).is_file()]
+    missing += [name for name in logit_files.values() if not (folder / name).is_file()]
+    if missing:
+        raise PackError(folder / missing[0], "a file of the feature pack",
+                        f"missing ({len(missing)} missing in this folder: {', '.join(missing)})")
+    features, labels, logits = {}, {}, {}
+    width = None
+    for role, (feat_name, label_name) in sets.items():
+        x = _as_features(load_array(folder / feat_name), folder / feat_name, width)
+        width = x.shape[1]
+        y = _as_labels(load_array(folder / label_name), folder / label_name, len(x))
+        classes, what = allowed[role]
+        _check_inside(y, classes, folder / label_name, what)
+        features[role], labels[role] = x, y
+    for role, name in logit_files.items():
+        out = _as_features(load_array(folder / name), folder / name, n_classes, what="logits")
+        if len(out) != len(features[role]):
+            raise PackError(folder / name, f"{len(features[role])} rows (one per sample of {sets[role][0]})",
+                            f"{len(out)}")
+        logits[role] = out
+    return SplitData(folder, features, labels, logits)
+
+
+def load_pack(resources, dataset: str, n_unseen: int, *, split_name: str | None = None,
+              encoder: str | None = None, text_model: str | None = None, text_mode: str = "lb",
+              split_type: str = "r", n_classes: int | None = None,
+              default_encoder: str | None = None, default_text_model: str | None = None) -> FeaturePack:
+    """Read and validate a feature pack. Names left as None are found in the pack when unambiguous."""
+    root = Path(resources)
+    if not root.is_dir():
+        raise PackError(root, "a resources folder (label_splits/, text_feats/, sk_feats/)", "no such folder")
+    split_name = split_name or dataset
+    if n_unseen < 1:
+        raise PackError(root, "at least one unseen class", f"--unseen {n_unseen}")
+
+    text_dir = _text_dir(root, dataset, split_name)
+    models = sorted(p.name for p in text_dir.iterdir() if p.is_dir())
+    if text_model is not None and text_model not in models:
+        raise PackError(text_dir / text_model, f"a text model folder (available: {', '.join(models) or 'none'})",
+                        "no such folder")
+    text_model = _single_choice(models, text_model or default_text_model, "text model", text_dir, "--text-model")
+    text_dir = text_dir / text_model
+    if n_classes is None:
+        n_classes = _infer_n_classes(text_dir, text_mode.split("_")[0])
+    if 2 * n_unseen >= n_classes:
+        raise PackError(text_dir, f"fewer than {n_classes // 2 + n_classes % 2} unseen classes for {n_classes} classes",
+                        f"--unseen {n_unseen}")
+    text = load_text(text_dir, text_mode, n_classes)
+
+    label_dir = root / "label_splits" / split_name
+    names = split_file_names(split_type, n_classes, n_unseen)
+    sizes = {"unseen": n_unseen, "seen": n_classes - n_unseen, "val": n_unseen,
+             "seen_minus_val": n_classes - 2 * n_unseen}
+    missing = [n for n in names.values() if not (label_dir / n).is_file()]
+    if missing:
+        raise PackError(label_dir / missing[0], f"the label split files {', '.join(names.values())}",
+                        f"missing: {', '.join(missing)}")
+    ids = {role: _load_class_split(label_dir / names[role], n_classes, sizes[role]) for role in names}
+    unseen, seen = np.sort(ids["unseen"]), ids["seen"]
+    if np.intersect1d(unseen, seen).size:
+        raise PackError(label_dir / names["seen"], f"no class of {names['unseen']}",
+                        f"shared classes {np.intersect1d(unseen, seen).tolist()}")
+    if not np.array_equal(np.union1d(unseen, seen), np.arange(n_classes)):
+        raise PackError(label_dir / names["seen"], f"seen + unseen covering all {n_classes} classes",
+                        f"missing {np.setdiff1d(np.arange(n_classes), np.union1d(unseen, seen)).tolist()}")
+    val_classes, seen_minus_val = np.sort(ids["val"]), ids["seen_minus_val"]
+    if np.setdiff1d(val_classes, seen).size:
+        raise PackError(label_dir / names["val"], f"validation classes drawn from the seen classes ({names['seen']})",
+                        f"non-seen classes {np.setdiff1d(val_classes, seen).tolist()}")
+    if not np.array_equal(np.sort(seen_minus_val), np.setdiff1d(seen, val_classes)):
+        raise PackError(label_dir / names["seen_minus_val"], f"exactly the seen classes minus {names['val']}",
+                        f"{len(np.setxor1d(seen_minus_val, np.setdiff1d(seen, val_classes)))} classes differ")
+
+    sk_dir = root / "sk_feats"
+    main_suffix = f"_{split_name}_{n_unseen}_{split_type}"
+    encoders = sorted(p.name[: -len(main_suffix)] for p in sk_dir.glob(f"*{main_suffix}") if p.is_dir()) \
+        if sk_dir.is_dir() else []
+    if encoder is not None and encoder not in encoders:
+        raise PackError(sk_dir / f"{encoder}{main_suffix}",
+                        f"a skeleton feature folder (available: {', '.join(encoders) or 'none'})", "no such folder")
+    encoder = _single_choice(encoders, encoder or default_encoder, "skeleton encoder", sk_dir, "--encoder")
+    main_name, val_name = split_folder_names(encoder, split_name, n_unseen, split_type)
+    all_classes = np.arange(n_classes)
+    main = _load_split_folder(sk_dir / main_name, MAIN_FILES, MAIN_LOGITS, n_classes, {
+        "train": (seen, f"seen classes ({names['seen']})"),
+        "ztest": (unseen, f"unseen classes ({names['unseen']})"),
+        "gtest": (all_classes, "dataset"),
+    })
+    val = _load_split_folder(sk_dir / val_name, VAL_FILES, VAL_LOGITS, n_classes, {
+        "train": (seen_minus_val, f"seen-minus-validation classes ({names['seen_minus_val']})"),
+        "ztest": (val_classes, f"validation classes ({names['val']})"),
+        "val": (seen_minus_val, f"seen-minus-validation classes ({names['seen_minus_val']})"),
+    })
+    if val.feature_dim != main.feature_dim:
+        raise PackError(val.path / "train.npy", f"{main.feature_dim} feature columns like {main_name}",
+                        f"{val.feature_dim}")
+    for split, role in ((main, "gtest"),):
+        present = np.unique(split.labels[role])
+        if not np.intersect1d(present, unseen).size or not np.intersect1d(present, seen).size:
+            raise PackError(split.path / "g_label.npy", "samples of both seen and unseen classes", "only one kind")
+    return FeaturePack(root=root, dataset=dataset, split_name=split_name, split_type=split_type, encoder=encoder,
+                       text_model=text_model, text_mode=text_mode, n_classes=n_classes, unseen_classes=unseen,
+                       seen_classes=np.sort(seen), val_classes=val_classes, seen_minus_val=np.sort(seen_minus_val),
+                       text=text, main=main, val=val)
+
+
+def write_pack(resources, *, dataset: str, split_name: str | None = None, split_type: str = "r", encoder: str,
+               text_model: str, text_mode: str = "lb", text: np.ndarray, unseen_classes, seen_classes,
+               val_classes, seen_minus_val, main: dict[str, np.ndarray], val: dict[str, np.ndarray]) -> Path:
+    """Write a pack in the reference layout. `main`/`val` map file stems (e.g. `train`, `z_label`) to arrays."""
+    root = Path(resources)
+    split_name = split_name or dataset
+    n_classes, n_unseen = len(text), len(unseen_classes)
+    label_dir = root / "label_splits" / split_name
+    label_dir.mkdir(parents=True, exist_ok=True)
+    names = split_file_names(split_type, n_classes, n_unseen)
+    for role, ids in (("unseen", unseen_classes), ("seen", seen_classes), ("val", val_classes),
+                      ("seen_minus_val", seen_minus_val)):
+        np.save(label_dir / names[role], np.asarray(ids, dtype=np.int64))
+    text_dir = root / "text_feats" / split_name / text_model
+    text_dir.mkdir(parents=True, exist_ok=True)
+    np.save(text_dir / f"{text_mode}_{n_classes}.npy", np.asarray(text, dtype=np.float32))
+    for folder_name, arrays in zip(split_folder_names(encoder, split_name, n_unseen, split_type), (main, val)):
+        folder = root / "sk_feats" / folder_name
+        folder.mkdir(parents=True, exist_ok=True)
+        for stem, arr in arrays.items():
+            arr = np.asarray(arr)
+            np.save(folder / f"{stem}.npy", arr.astype(np.int64 if "label" in stem else np.float32))
+    return root

@@ -1,0 +1,110 @@
+"""A deterministic synthetic feature pack, generated on the fly (the demo and the tests use it).
+
+Skeleton features depend on the class text embedding through one fixed random non-linear map
+(shared by all classes, so what is learnt on seen classes transfers to unseen ones), plus a
+per-sample style vector through another fixed map, plus noise. The seen-class classifier logits
+(`*_out.npy`) come from a nearest-centroid classifier fitted on the training samples of the
+classes that classifier is allowed to know.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .pack import write_pack
+
+
+@dataclass(frozen=True)
+class SyntheticSpec:
+    dataset: str = "demo"
+    n_classes: int = 20
+    n_unseen: int = 4
+    feature_dim: int = 64
+    text_dim: int = 96
+    style_dim: int = 4
+    train_per_class: int = 80
+    test_per_class: int = 30
+    val_fraction: float = 0.15  # share of each seen-minus-val class's training samples held out as `val`
+    noise: float = 0.35
+    seed: int = 0
+    encoder: str = "synthetic"
+    text_model: str = "synthetic-text"
+
+
+def _nearest_centroid_logits(x, centroids, known, n_classes, scale):
+    d2 = ((x[:, None, :] - centroids[None, known, :]) ** 2).sum(-1)
+    logits = np.full((len(x), n_classes), 0.0, dtype=np.float32)
+    known_logits = -d2 / scale
+    logits[:] = known_logits.min(1, keepdims=True) - 10.0
+    logits[:, known] = known_logits
+    return logits
+
+
+def synthetic_arrays(spec: SyntheticSpec, text: np.ndarray | None = None) -> dict:
+    """All arrays of a synthetic pack (see module doc); `text` overrides the random class embeddings."""
+    rng = np.random.default_rng(spec.seed)
+    n, u = spec.n_classes, spec.n_unseen
+    if text is None:
+        text = rng.standard_normal((n, spec.text_dim)).astype(np.float32)
+    text = np.asarray(text, dtype=np.float32)
+    unit = text / np.linalg.norm(text, axis=1, keepdims=True)
+    hidden = 2 * spec.feature_dim
+    w1 = rng.standard_normal((unit.shape[1], hidden)) * (3.0 / np.sqrt(unit.shape[1]))
+    w2 = rng.standard_normal((hidden, spec.feature_dim)) / np.sqrt(hidden)
+    prototypes = np.tanh(unit @ w1) @ w2 * 2.0
+    style_map = rng.standard_normal((spec.style_dim, spec.feature_dim)) / np.sqrt(spec.style_dim)
+
+    def sample(labels):
+        style = rng.standard_normal((len(labels), spec.style_dim)) @ style_map * 0.6
+        noise = rng.standard_normal((len(labels), spec.feature_dim)) * spec.noise
+        return np.logaddexp(0.0, prototypes[labels] + style + noise).astype(np.float32)  # softplus: GCN-like >= 0
+
+    perm = rng.permutation(n)
+    unseen, seen = np.sort(perm[:u]), np.sort(perm[u:])
+    val_classes = np.sort(rng.choice(seen, u, replace=False))
+    seen_minus_val = np.setdiff1d(seen, val_classes)
+
+    train_y = np.repeat(seen, spec.train_per_class)
+    train_x = sample(train_y)
+    test_y = np.repeat(np.arange(n), spec.test_per_class)
+    test_x = sample(test_y)
+    z_mask = np.isin(test_y, unseen)
+
+    centroids = np.zeros((n, spec.feature_dim))
+    for c in seen:
+        centroids[c] = train_x[train_y == c].mean(0)
+    scale = 2.0 * spec.noise ** 2 * spec.feature_dim
+    main = {
+        "train": train_x, "train_label": train_y,
+        "ztest": test_x[z_mask], "z_label": test_y[z_mask],
+        "gtest": test_x, "g_label": test_y,
+        "gtest_out": _nearest_centroid_logits(test_x, centroids, seen, n, scale),
+    }
+    # validation split: the held-out `val` samples come from the seen-minus-val training samples
+    keep = np.isin(train_y, seen_minus_val)
+    sm_x, sm_y = train_x[keep], train_y[keep]
+    held = np.zeros(len(sm_y), dtype=bool)
+    for c in seen_minus_val:
+        idx = np.flatnonzero(sm_y == c)
+        held[rng.choice(idx, max(1, int(round(spec.val_fraction * len(idx)))), replace=False)] = True
+    vz = np.isin(train_y, val_classes)
+    val_centroids = np.zeros_like(centroids)
+    for c in seen_minus_val:
+        val_centroids[c] = sm_x[~held & (sm_y == c)].mean(0)
+    val = {
+        "train": sm_x[~held], "train_label": sm_y[~held],
+        "ztest": train_x[vz], "z_label": train_y[vz],
+        "ztest_out": _nearest_centroid_logits(train_x[vz], val_centroids, seen_minus_val, n, scale),
+        "val": sm_x[held], "val_label": sm_y[held],
+        "val_out": _nearest_centroid_logits(sm_x[held], val_centroids, seen_minus_val, n, scale),
+    }
+    return dict(text=text, unseen_classes=unseen, seen_classes=seen, val_classes=val_classes,
+                seen_minus_val=seen_minus_val, main=main, val=val)
+
+
+def make_synthetic_pack(resources, spec: SyntheticSpec = SyntheticSpec(), text: np.ndarray | None = None) -> Path:
+    """Write a synthetic pack in the reference layout under `resources` and return it."""
+    arrays = synthetic_arrays(spec, text)
+    return write_pack(resources, dataset=spec.dataset, encoder=spec.encoder, text_model=spec.text_model, **arrays)

@@ -1,0 +1,346 @@
+"""Training of SA-DVAE on one split, for K seeds at once, with a ZSL evaluation after every pass.
+
+The loop is the reference's: `passes` passes over the shuffled training set with batch size B;
+loss weights from `schedule.loss_weights`; the discriminator is updated every `dis_step` batches
+(counter restarting each pass) *before* the VAE step that uses it; Adam for both.
+
+The training step is written out by hand (forward, backward, one fused Adam update over a flat
+parameter buffer): at these layer sizes autograd's per-operation overhead costs more than the
+arithmetic. `model.reference_loss` is the same objective with autograd; tests compare gradients.
+Terms whose weight is zero are not computed (the cross-reconstructions in the first 80% of each
+pass, the total-correlation term until its weight rises); they add nothing to the gradient.
+
+Labels of evaluation sets never enter this module: it returns per-pass class probabilities, and
+the caller decides what to score against which labels (see `pipeline.py`).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from .model import (FlatParams, ModelConfig, discriminator_shapes, encode_skeleton, encode_text, expand_scalar_noise,
+                    kl_to_standard_normal, vae_shapes)
+from .schedule import LossWeights, loss_weights
+from .zsl import fit_classifier, predict_proba
+
+LOSS_TERMS = ("skeleton_recon", "text_recon", "skeleton_kl", "text_kl", "skeleton_cross", "text_cross", "tc",
+              "discriminator")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    semantic_dim: int = 160
+    style_dim: int = 8
+    lr: float = 3.389022400898623e-05
+    batch_size: int = 32
+    dis_step: int = 5
+    passes: int = 10
+    mode: str = "reference"
+    zsl_samples: int = 500
+    zsl_steps: int = 300
+    zsl_lr: float = 1e-3
+    log_every: int = 25  # batches between loss readings (reading a loss value costs extra work)
+
+
+@dataclass
+class SplitResult:
+    """Everything one split's training produced, per replica (seed) and per pass."""
+
+    seeds: list[int]
+    unseen_classes: np.ndarray
+    probs: dict[str, np.ndarray]  # set name -> (K, passes, n, U) ZSL softmax
+    classifier_weight: np.ndarray  # (K, passes, U, S)
+    classifier_bias: np.ndarray  # (K, passes, U)
+    losses: np.ndarray  # (passes, len(LOSS_TERMS)): mean of each pass's readings, averaged over replicas
+    weights: list[list[dict[str, torch.Tensor]]] = field(default_factory=list)  # [k][pass] -> named tensors
+
+
+def resolve_device(name: str = "auto") -> torch.device:
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        from .errors import SadvaeError
+        raise SadvaeError("--device cuda: expected a CUDA device, found none (use --device auto or cpu)")
+    if name == "mps" and not (getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()):
+        from .errors import SadvaeError
+        raise SadvaeError("--device mps: expected an Apple MPS device, found none (use --device auto or cpu)")
+    return torch.device(name)
+
+
+class Trainer:
+    """K replicas of SA-DVAE, one per seed, trained in lock-step on the same training set."""
+
+    def __init__(self, model_cfg: ModelConfig, cfg: TrainConfig, seeds: list[int], device: torch.device):
+        self.model_cfg, self.cfg, self.seeds, self.device = model_cfg, cfg, list(seeds), device
+        self.K = len(self.seeds)
+        self.generators = [torch.Generator(device=device).manual_seed(int(s)) for s in self.seeds]
+        self.vae = FlatParams(vae_shapes(model_cfg), self.K, device)
+        self.dis = FlatParams(discriminator_shapes(model_cfg), self.K, device)
+        self.vae.init_reference(self.generators)
+        self.dis.init_reference(self.generators)
+        fused = device.type in ("cpu", "cuda")
+        self.vae_opt = torch.optim.Adam([self.vae.data], lr=cfg.lr, fused=fused)
+        self.dis_opt = torch.optim.Adam([self.dis.data], lr=cfg.lr, fused=fused)
+
+    # -----------------------------------------------------------------------------------------
+    # noise
+
+    def _draw(self, shape) -> torch.Tensor:
+        out = torch.empty(self.K, *shape, device=self.device)
+        for k, gen in enumerate(self.generators):
+            torch.randn(shape, generator=gen, device=self.device, out=out[k])
+        return out
+
+    def _latent_noise(self, B: int, blocks: list[int]) -> list[torch.Tensor]:
+        """Noise for several reparameterisations at once, each (K, B, sum of its block sizes)."""
+        S, R = self.model_cfg.semantic_dim, self.model_cfg.style_dim
+        if self.model_cfg.scalar_noise:  # QUIRK_SCALAR_NOISE: one number per sample and latent block
+            raw = self._draw((B, sum(len(b) for b in blocks)))
+            out, col = [], 0
+            for b in blocks:
+                out.append(expand_scalar_noise(raw[..., col:col + len(b)], b))
+                col += len(b)
+            return out
+        raw = self._draw((B, sum(sum(b) for b in blocks)))
+        return list(torch.split(raw, [sum(b) for b in blocks], dim=-1))
+
+    # -----------------------------------------------------------------------------------------
+    # one training step
+
+    def step(self, x: torch.Tensor, t: torch.Tensor, w: LossWeights, update_discriminator: bool,
+             want_losses: bool = False) -> dict[str, float] | None:
+        """x (K,B,F) skeleton features, t (K,B,D) normalised class texts of the same samples."""
+        cfg = self.model_cfg
+        S, R, H = cfg.semantic_dim, cfg.style_dim, cfg.latent_dim
+        K, B, F = x.shape
+        D = t.shape[-1]
+        P, G = self.vae.param, self.vae.grad
+        noise_x, noise_t = self._latent_noise(B, [[S, R], [S]])
+
+        h = torch.baddbmm(P["skeleton_encoder.bias"].unsqueeze(1), x, P["skeleton_encoder.weight"].transpose(1, 2))
+        mu, logvar = h[..., :H], h[..., H:]
+        std = torch.exp(0.5 * logvar)
+        z = torch.addcmul(mu, noise_x, std)
+        ht = torch.baddbmm(P["text_encoder.bias"].unsqueeze(1), t, P["text_encoder.weight"].transpose(1, 2))
+        tmu, tlogvar = ht[..., :S], ht[..., S:]
+        tstd = torch.exp(0.5 * tlogvar)
+        tz = torch.addcmul(tmu, noise_t, tstd)
+
+        losses = {} if want_losses else None
+        if update_discriminator:
+            losses_d = self._discriminator_step(mu, std, tmu, tstd, w.tc)
+            if losses is not None:
+                losses["discriminator"] = losses_d
+
+        cross = w.cross != 0.0
+        if cross:  # decoders see [own latent; cross latent] stacked along the batch
+            dec_in = torch.cat([z, torch.cat([tz, z[..., S:]], -1)], 1)
+            tdec_in = torch.cat([tz, z[..., :S]], 1)
+        else:
+            dec_in, tdec_in = z, tz
+        parts = 2 if cross else 1
+        g_z_in = self._decoder_backward("skeleton_decoder", dec_in, x, parts, w.cross, F, losses,
+                                        ("skeleton_recon", "skeleton_cross"))
+        g_t_in = self._decoder_backward("text_decoder", tdec_in, t, parts, w.cross, D, losses,
+                                        ("text_recon", "text_cross"))
+        g_z = g_z_in[:, :B]
+        if cross:
+            g_tz = g_t_in[:, :B] + g_z_in[:, B:, :S]
+            g_z[..., :S] += g_t_in[:, B:]
+            g_z[..., S:] += g_z_in[:, B:, S:]
+        else:
+            g_tz = g_t_in
+        if w.tc != 0.0 or want_losses:
+            self._tc_backward(z, w.tc, g_z, losses)
+
+        self._encoder_backward("skeleton_encoder", x, mu, logvar, std, noise_x, g_z, w.skeleton_kl)
+        self._encoder_backward("text_encoder", t, tmu, tlogvar, tstd, noise_t, g_tz, w.text_kl)
+        if losses is not None:
+            losses["skeleton_kl"] = float(sum(kl_to_standard_normal(mu[k], logvar[k]) for k in range(K))) / K
+            losses["text_kl"] = float(sum(kl_to_standard_normal(tmu[k], tlogvar[k]) for k in range(K))) / K
+        self.vae_opt.step()
+        return losses
+
+    def _decoder_backward(self, name, inp, target, parts, cross_weight, width, losses, loss_names):
+        """Decoder forward + backward of the (per-replica mean) MSE; returns the gradient w.r.t. its input."""
+        P, G = self.vae.param, self.vae.grad
+        K, B = target.shape[:2]
+        out = torch.baddbmm(P[name + ".bias"].unsqueeze(1), inp, P[name + ".weight"].transpose(1, 2))
+        mask = None
+        if self.model_cfg.decoder_relu:  # QUIRK_DECODER_RELU
+            out.clamp_(min=0.0)
+            mask = out > 0
+        resid = out.view(K, parts, B, width).sub_(target.unsqueeze(1))
+        if losses is not None:
+            sq = resid.pow(2).mean(dim=(2, 3)).mean(0)
+            losses[loss_names[0]] = float(sq[0])
+            losses[loss_names[1]] = float(sq[1]) if parts == 2 else float("nan")
+        grad = resid.mul_(2.0 / (B * width))
+        if parts == 2 and cross_weight != 1.0:
+            grad[:, 1].mul_(cross_weight)
+        grad = grad.view(K, parts * B, width)
+        if mask is not None:
+            grad.mul_(mask)
+        torch.bmm(grad.transpose(1, 2), inp, out=G[name + ".weight"])
+        torch.sum(grad, dim=1, out=G[name + ".bias"])
+        return torch.bmm(grad, P[name + ".weight"])
+
+    def _tc_backward(self, z, weight, g_z, losses):
+        """Total-correlation term weight * mean D([z_s, z_r]); adds its gradient w.r.t. z into g_z."""
+        Pd = self.dis.param
+        K, B, _ = z.shape
+        a1 = torch.baddbmm(Pd["discriminator.hidden.bias"].unsqueeze(1), z,
+                           Pd["discriminator.hidden.weight"].transpose(1, 2))
+        r1 = torch.relu(a1)
+        p = torch.sigmoid(torch.baddbmm(Pd["discriminator.out.bias"].unsqueeze(1), r1,
+                                        Pd["discriminator.out.weight"].transpose(1, 2)))
+        if losses is not None:
+            losses["tc"] = float(p.mean())
+        if weight == 0.0:
+            return
+        g_a2 = p * (1 - p) * (weight / B)
+        g_a1 = (g_a2 * Pd["discriminator.out.weight"]).mul_(a1 > 0)
+        g_z.baddbmm_(g_a1, Pd["discriminator.hidden.weight"])
+
+    def _encoder_backward(self, name, inp, mu, logvar, std, noise, g_latent, kl_weight):
+        """Reparameterisation and KL backward into the encoder's (mean; log-variance) weight rows."""
+        G = self.vae.grad
+        K, B, H = mu.shape
+        g_h = torch.empty(K, B, 2 * H, device=mu.device)
+        g_mu, g_logvar = g_h[..., :H], g_h[..., H:]
+        torch.add(g_latent, mu, alpha=kl_weight / B, out=g_mu)
+        torch.mul(g_latent, noise, out=g_logvar)
+        g_logvar.mul_(std).mul_(0.5)
+        if kl_weight != 0.0:
+            g_logvar.add_(std * std - 1.0, alpha=0.5 * kl_weight / B)
+        torch.bmm(g_h.transpose(1, 2), inp, out=G[name + ".weight"])
+        torch.sum(g_h, dim=1, out=G[name + ".bias"])
+
+    def _discriminator_step(self, mu, std, tmu, tstd, weight) -> float:
+        """One discriminator update on fresh samples: real [z_s, z_r] and [z_t, z_r] vs shuffled halves.
+
+        Its loss is scaled by the text-KL weight like the reference, so while that weight is zero the
+        Adam step still runs (moving the discriminator only through its momentum, as there).
+        """
+        cfg = self.model_cfg
+        S, R, H = cfg.semantic_dim, cfg.style_dim, cfg.latent_dim
+        K, B, _ = mu.shape
+        with torch.no_grad():
+            noise_s, noise_t = self._latent_noise(B, [[S, R], [S, R]])
+            real_s = torch.addcmul(mu, noise_s, std)
+            real_t = torch.cat([tmu, mu[..., S:]], -1).addcmul_(noise_t, torch.cat([tstd, std[..., S:]], -1))
+            order = torch.empty(K, 4, B, device=mu.device)
+            for k, gen in enumerate(self.generators):
+                torch.rand((4, B), generator=gen, device=mu.device, out=order[k])
+            perm = order.argsort(dim=-1)
+            rows = torch.arange(K, device=mu.device).unsqueeze(1)
+            shuffled_s = torch.cat([real_s[rows, perm[:, 0], :S], real_s[rows, perm[:, 1], S:]], -1)
+            shuffled_t = torch.cat([real_t[rows, perm[:, 2], :S], real_t[rows, perm[:, 3], S:]], -1)
+            pairs = torch.cat([real_s, shuffled_s, real_t, shuffled_t], 1)  # (K, 4B, H)
+            target = torch.zeros(1, 4 * B, 1, device=mu.device)
+            target[:, :B] = 1.0
+            target[:, 2 * B:3 * B] = 1.0
+            Pd, Gd = self.dis.param, self.dis.grad
+            a1 = torch.baddbmm(Pd["discriminator.hidden.bias"].unsqueeze(1), pairs,
+                               Pd["discriminator.hidden.weight"].transpose(1, 2))
+            r1 = torch.relu(a1)
+            p = torch.sigmoid(torch.baddbmm(Pd["discriminator.out.bias"].unsqueeze(1), r1,
+                                            Pd["discriminator.out.weight"].transpose(1, 2)))
+            # BCE on sigmoid outputs, averaged over the four groups of B: d/d(logit) = (p - y) / (4B)
+            g_a2 = (p - target).mul_(weight / (4 * B))
+            torch.bmm(g_a2.transpose(1, 2), r1, out=Gd["discriminator.out.weight"])
+            torch.sum(g_a2, dim=1, out=Gd["discriminator.out.bias"])
+            g_a1 = (g_a2 * Pd["discriminator.out.weight"]).mul_(a1 > 0)
+            torch.bmm(g_a1.transpose(1, 2), pairs, out=Gd["discriminator.hidden.weight"])
+            torch.sum(g_a1, dim=1, out=Gd["discriminator.hidden.bias"])
+            self.dis_opt.step()
+            eps = 1e-12
+            bce = -(target * torch.log(p.clamp_min(eps)) + (1 - target) * torch.log((1 - p).clamp_min(eps)))
+            return float(bce.mean())
+
+    # -----------------------------------------------------------------------------------------
+    # evaluation
+
+    def zsl_probabilities(self, unseen_text: torch.Tensor, eval_sets: dict[str, torch.Tensor]):
+        """Fit the ZSL classifier on sampled text latents; softmax over unseen classes for each set."""
+        cfg = self.model_cfg
+        with torch.no_grad():
+            tmu, tlogvar = encode_text(self.vae.param, unseen_text, cfg)
+        weight, bias = fit_classifier(tmu, tlogvar, self.generators, scalar_noise=cfg.scalar_noise,
+                                      logits_relu=cfg.classifier_relu, samples_per_class=self.cfg.zsl_samples,
+                                      steps=self.cfg.zsl_steps, lr=self.cfg.zsl_lr)
+        with torch.no_grad():
+            probs = {name: predict_proba(weight, bias, encode_skeleton(self.vae.param, x, cfg), cfg.classifier_relu)
+                     for name, x in eval_sets.items()}
+        return probs, weight, bias
+
+
+def train_split(train_x: np.ndarray, train_y: np.ndarray, text: np.ndarray, unseen_classes: np.ndarray,
+                eval_sets: dict[str, np.ndarray], cfg: TrainConfig, seeds: list[int], device: torch.device,
+                keep_weights: bool = True, progress: bool = True, desc: str = "train") -> SplitResult:
+    """Train K = len(seeds) replicas on (train_x, train_y) and evaluate ZSL after every pass.
+
+    `text` holds all N class features (raw; L2-normalised here). `eval_sets` maps a name to
+    unlabelled features; the result holds, per pass, their softmax over `unseen_classes` (sorted).
+    """
+    unseen_classes = np.sort(np.asarray(unseen_classes))
+    text_t = torch.as_tensor(np.asarray(text, dtype=np.float32), device=device)
+    text_t = text_t / text_t.norm(dim=1, keepdim=True)
+    model_cfg = ModelConfig(feature_dim=train_x.shape[1], text_dim=text_t.shape[1], semantic_dim=cfg.semantic_dim,
+                            style_dim=cfg.style_dim, mode=cfg.mode)
+    trainer = Trainer(model_cfg, cfg, seeds, device)
+    X = torch.as_tensor(np.asarray(train_x, dtype=np.float32), device=device)
+    Y = torch.as_tensor(np.asarray(train_y, dtype=np.int64), device=device)
+    sets = {name: torch.as_tensor(np.asarray(v, dtype=np.float32), device=device) for name, v in eval_sets.items()}
+    unseen_text = text_t[torch.as_tensor(unseen_classes, device=device)]
+    K, n, B = trainer.K, len(X), cfg.batch_size
+    L = math.ceil(n / B)
+
+    probs = {name: [] for name in sets}
+    cls_w, cls_b, losses, weights = [], [], [], [[] for _ in range(K)]
+    bar = tqdm(total=cfg.passes * L, desc=desc, unit="batch", disable=not progress, leave=False,
+               mininterval=0.5, dynamic_ncols=True)
+    for p in range(cfg.passes):
+        order = torch.stack([torch.randperm(n, generator=g, device=device) for g in trainer.generators])
+        x_pass = X[order]  # (K, n, F): each batch below is then a view, not a gather
+        y_pass = Y[order]
+        readings = []
+        dis_countdown = cfg.dis_step
+        for i in range(L):
+            x = x_pass[:, i * B:(i + 1) * B]
+            t = text_t[y_pass[:, i * B:(i + 1) * B]]
+            dis_countdown -= 1
+            update_dis = dis_countdown == 0
+            if update_dis:
+                dis_countdown = cfg.dis_step
+            want = (i % cfg.log_every == cfg.log_every - 1) or i == L - 1
+            reading = trainer.step(x, t, loss_weights(p, i, L), update_dis, want_losses=want)
+            if reading is not None:
+                readings.append([reading.get(term, float("nan")) for term in LOSS_TERMS])
+            if i % 50 == 49 or i == L - 1:
+                bar.update(i + 1 - (bar.n - p * L))
+        del x_pass, y_pass
+        pass_probs, w, b = trainer.zsl_probabilities(unseen_text, sets)
+        for name, pr in pass_probs.items():
+            probs[name].append(pr.cpu().numpy())
+        cls_w.append(w.cpu().numpy())
+        cls_b.append(b.cpu().numpy())
+        losses.append(np.nanmean(np.array(readings, dtype=np.float64), axis=0) if readings
+                      else np.full(len(LOSS_TERMS), np.nan))
+        if keep_weights:
+            for k in range(K):
+                weights[k].append({**trainer.vae.replica_state(k), **trainer.dis.replica_state(k)})
+        bar.set_postfix_str(f"pass {p + 1}/{cfg.passes}")
+    bar.close()
+    return SplitResult(seeds=list(seeds), unseen_classes=unseen_classes,
+                       probs={name: np.stack(v, axis=1) for name, v in probs.items()},
+                       classifier_weight=np.stack(cls_w, axis=1), classifier_bias=np.stack(cls_b, axis=1),
+                       losses=np.stack(losses), weights=weights if keep_weights else [])
