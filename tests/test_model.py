@@ -113,3 +113,18 @@ def test_shapes_and_independent_replicas():
     assert not torch.equal(w[0], w[1])  # one seed per replica
     bound = 0.5 * math.sqrt(6.0 / (cfg.feature_dim + cfg.latent_dim))
     assert float(w.abs().max()) <= bound
+
+
+def test_flat_adam_matches_torch_adam():
+    from sadvae.train import FlatAdam
+    g = torch.Generator().manual_seed(0)
+    a = torch.nn.Parameter(torch.randn(50, generator=g))
+    b = torch.nn.Parameter(a.detach().clone())
+    ours, theirs = FlatAdam(a, 1e-2), torch.optim.Adam([b], lr=1e-2)
+    for _ in range(5):
+        grad = torch.randn(50, generator=g)
+        a.grad = grad.clone()
+        b.grad = grad.clone()
+        ours.step()
+        theirs.step()
+    torch.testing.assert_close(a.data, b.data)

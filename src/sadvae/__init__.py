@@ -1,0 +1,16 @@
+"""SA-DVAE: zero-shot and generalized zero-shot skeleton action recognition.
+
+Public API (everything else is internal):
+    load_pack(resources, dataset, unseen, ...)  -> FeaturePack   (validated feature pack)
+    resolve_config(overrides, config_file=None) -> RunConfig     (preset + file + overrides)
+    run(config)                                 -> RunResult     (the four stages; .metrics())
+"""
+__version__ = "0.1.0"
+
+from .errors import PackError, SadvaeError  # noqa: E402
+from .pack import FeaturePack, load_pack  # noqa: E402
+from .pipeline import run_all as run  # noqa: E402
+from .presets import RunConfig, resolve_config  # noqa: E402
+
+__all__ = ["FeaturePack", "PackError", "RunConfig", "SadvaeError", "load_pack", "resolve_config", "run",
+           "__version__"]

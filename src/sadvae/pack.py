@@ -85,8 +85,10 @@ def load_array(path: Path) -> np.ndarray:
         raise PackError(path, "a .npy file", "no such file")
     try:
         arr = np.load(path, allow_pickle=False)
-    except ValueError as exc:  # object arrays need pickle: refuse them
-        raise PackError(path, "a numeric .npy array (no pickled objects)", f"an unreadable array ({exc})") from None
+    except ValueError as exc:
+        if "pickle" in str(exc):  # object arrays need pickle: refuse them
+            raise PackError(path, "a numeric .npy array (no pickled objects)", "an array of Python objects") from None
+        raise PackError(path, "a valid .npy file", f"a corrupt or truncated file ({exc})") from None
     except (OSError, EOFError) as exc:
         raise PackError(path, "a valid .npy file", f"a corrupt or truncated file ({exc})") from None
     if not isinstance(arr, np.ndarray):

@@ -24,6 +24,7 @@ class SyntheticSpec:
     feature_dim: int = 64
     text_dim: int = 96
     style_dim: int = 4
+    attribute_dim: int = 6  # class texts vary along this many directions (seen classes must span them)
     train_per_class: int = 80
     test_per_class: int = 30
     val_fraction: float = 0.15  # share of each seen-minus-val class's training samples held out as `val`
@@ -46,8 +47,10 @@ def synthetic_arrays(spec: SyntheticSpec, text: np.ndarray | None = None) -> dic
     """All arrays of a synthetic pack (see module doc); `text` overrides the random class embeddings."""
     rng = np.random.default_rng(spec.seed)
     n, u = spec.n_classes, spec.n_unseen
-    if text is None:
-        text = rng.standard_normal((n, spec.text_dim)).astype(np.float32)
+    if text is None:  # like real sentence embeddings: correlated, varying along a few directions
+        attributes = rng.standard_normal((n, spec.attribute_dim))
+        mixing = rng.standard_normal((spec.attribute_dim, spec.text_dim))
+        text = (attributes @ mixing + 0.3 * rng.standard_normal((n, spec.text_dim)) + 2.0).astype(np.float32)
     text = np.asarray(text, dtype=np.float32)
     unit = text / np.linalg.norm(text, axis=1, keepdims=True)
     hidden = 2 * spec.feature_dim

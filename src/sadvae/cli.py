@@ -1,0 +1,328 @@
+"""Command line: a thin layer over `sadvae.pipeline` (run, train, gate, evaluate, demo)."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+from .errors import SadvaeError
+
+EPILOG = "Errors about your input end with one message and exit status 2; add --debug for a traceback."
+
+
+def _pack_args(p: argparse.ArgumentParser, required: bool = True) -> None:
+    g = p.add_argument_group("feature pack")
+    g.add_argument("--resources", required=required, help="the resources/ folder (label_splits, text_feats, sk_feats)")
+    g.add_argument("--dataset", required=required, help="ntu60, ntu120, pku51 (presets) or your own pack's name")
+    g.add_argument("--unseen", type=int, required=required, help="number of unseen classes (5, 12, ...)")
+    g.add_argument("--protocol", choices=["synse", "random", "llm"], help="preset family (inferred when omitted)")
+    g.add_argument("--split-name", help="folder name of the split (e.g. ntu60_split2); default: the dataset")
+    g.add_argument("--split-type", help="split type letter in file names (default r)")
+    g.add_argument("--encoder", help="skeleton encoder folder prefix (shift, stgcn, ...); found when unique")
+    g.add_argument("--text-model", help="text model folder (stsb-bert-large, ...); found when unique")
+    g.add_argument("--text-mode", help="text mode(s), `_`-joined modes are concatenated (lb, chat, lb_chat)")
+
+
+def _model_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("model and training (default: the preset)")
+    g.add_argument("--config", help="TOML file with any of these settings (flags win)")
+    g.add_argument("--semantic-dim", type=int)
+    g.add_argument("--style-dim", type=int)
+    g.add_argument("--lr", type=float)
+    g.add_argument("--batch-size", type=int)
+    g.add_argument("--dis-step", type=int)
+    g.add_argument("--passes", type=int, help="training passes (default 10)")
+    g.add_argument("--gate-temperature", type=float, help="fix the gate temperature instead of searching 1..9")
+    g.add_argument("--gate-threshold", type=float, help="fix the gate threshold instead of searching 0.25..0.74")
+    g.add_argument("--mode", choices=["reference", "clean"], help="reference quirks kept, or fixed (default reference)")
+    g.add_argument("--selection", choices=["val", "test"],
+                   help="pass selection: val (default, no test label used) or test (paper protocol)")
+    s = g.add_mutually_exclusive_group()
+    s.add_argument("--seeds", type=int, metavar="N", help="train N seeds (5, 6, ...) at once as one batched model")
+    s.add_argument("--seed", type=int, metavar="S", help="a single seed (default 5, as the reference)")
+    g.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"])
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--quiet", action="store_true", help="no progress bars or stage messages")
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sadvae", description="Zero-shot skeleton action recognition with SA-DVAE.",
+                                     epilog=EPILOG)
+    parser.add_argument("--version", action="version", version=f"sadvae {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("run", help="all four stages on a feature pack (train x2, gate, evaluate)", epilog=EPILOG)
+    _pack_args(p)
+    _model_args(p)
+    p.add_argument("--out", help="output folder (default runs/<split>_u<U>_<mode>_<selection>)")
+    p.add_argument("--force", action="store_true", help="replace an existing output folder")
+    _common(p)
+
+    p = sub.add_parser("train", help="stage 1 or 2: train one split, save per-pass results", epilog=EPILOG)
+    _pack_args(p)
+    _model_args(p)
+    p.add_argument("--split", choices=["main", "val"], required=True)
+    p.add_argument("--out", required=True, help="run folder (created, or added to)")
+    p.add_argument("--force", action="store_true", help="overwrite this split's earlier results in --out")
+    _common(p)
+
+    p = sub.add_parser("gate", help="stage 3: fit and calibrate the GZSL gate from a run folder", epilog=EPILOG)
+    p.add_argument("--run", required=True, help="run folder holding both splits' training results")
+    p.add_argument("--selection", choices=["val", "test"])
+    p.add_argument("--gate-temperature", type=float)
+    p.add_argument("--gate-threshold", type=float)
+    _common(p)
+
+    p = sub.add_parser("evaluate", help="stage 4: ZSL and GZSL metrics from a run folder", epilog=EPILOG)
+    p.add_argument("--run", required=True)
+    p.add_argument("--selection", choices=["val", "test"])
+    _common(p)
+
+    p = sub.add_parser("demo", help="the four stages on a built-in synthetic pack (no download)", epilog=EPILOG)
+    p.add_argument("--out", help="also write the run's files here")
+    p.add_argument("--force", action="store_true")
+    p.add_argument("--seeds", type=int, default=3, help="seeds trained at once (default 3: the table shows the spread)")
+    p.add_argument("--passes", type=int, default=10)
+    p.add_argument("--mode", choices=["reference", "clean"], default="reference")
+    p.add_argument("--selection", choices=["val", "test"], default="val")
+    _common(p)
+    return parser
+
+
+# -------------------------------------------------------------------------------------------------
+
+
+def _overrides(args) -> dict:
+    names = ["resources", "dataset", "unseen", "protocol", "split_name", "split_type", "encoder", "text_model",
+             "text_mode", "semantic_dim", "style_dim", "lr", "batch_size", "dis_step", "passes", "gate_temperature",
+             "gate_threshold", "mode", "selection", "device"]
+    out = {n: getattr(args, n, None) for n in names}
+    if getattr(args, "seeds", None) is not None:
+        if args.seeds < 1:
+            raise SadvaeError(f"--seeds: expected a positive count, found {args.seeds}")
+        out["seeds"] = list(range(5, 5 + args.seeds))
+    elif getattr(args, "seed", None) is not None:
+        out["seeds"] = [args.seed]
+    if out.get("resources") is not None:
+        out["resources"] = str(Path(out["resources"]).resolve())
+    return out
+
+
+def _say(args, msg: str) -> None:
+    if not args.quiet:
+        print(msg, file=sys.stderr, flush=True)
+
+
+def format_table(metrics: dict) -> str:
+    summary, per_seed = metrics["summary"], metrics["per_seed"]
+    pack = metrics["pack"]
+    lines = [f"SA-DVAE on {pack['split_name']} ({pack['n_classes']} classes, {len(pack['unseen_classes'])} unseen), "
+             f"encoder {pack['encoder']}, text {pack['text_model']}/{pack['text_mode']}, mode {metrics['mode']}",
+             f"selection {metrics['selection_rule']}", ""]
+    header = f"{'seed':>6} {'pass':>5} {'ZSL top-1':>10} {'GZSL seen':>10} {'GZSL unseen':>12} {'GZSL H':>8}"
+    lines.append(header)
+    lines.append("-" * len(header))
+    for r in per_seed:
+        lines.append(f"{r['seed']:>6} {r['chosen_pass']:>5} {r['zsl_top1']:>10.2f} {r['gzsl_seen']:>10.2f} "
+                     f"{r['gzsl_unseen']:>12.2f} {r['gzsl_h']:>8.2f}")
+    if len(per_seed) > 1:
+        s = summary
+        lines.append("-" * len(header))
+        lines.append(f"{'mean':>6} {'':>5} {s['zsl_top1']['mean']:>10.2f} {s['gzsl_seen']['mean']:>10.2f} "
+                     f"{s['gzsl_unseen']['mean']:>12.2f} {s['gzsl_h']['mean']:>8.2f}")
+        lines.append(f"{'std':>6} {'':>5} {s['zsl_top1']['std']:>10.2f} {s['gzsl_seen']['std']:>10.2f} "
+                     f"{s['gzsl_unseen']['std']:>12.2f} {s['gzsl_h']['std']:>8.2f}")
+    return "\n".join(lines)
+
+
+def _write_run(out_dir: Path, result, timings: dict) -> dict:
+    from .io import atomic_write_text
+    from .pipeline import accuracy_per_pass, save_split_result
+
+    metrics = result.metrics()
+    metrics["timings_s"] = timings
+    # per-pass ZSL accuracy curves, computed after the choice was made (reporting only)
+    metrics["per_pass_zsl"] = {
+        "val_split": accuracy_per_pass(result.val.probs["ztest"], result.pack.val.labels["ztest"],
+                                       result.pack.val_classes).round(3).tolist(),
+        "main_split": accuracy_per_pass(result.main.probs["ztest"], result.pack.main.labels["ztest"],
+                                        result.pack.unseen_classes).round(3).tolist(),
+    }
+    for k, seed in enumerate(result.main.seeds):
+        d = out_dir / f"seed{seed}"
+        d.mkdir()
+        save_split_result(d / "main.safetensors", result.main, k, "main", result.config, [int(result.main_pass[k])])
+        save_split_result(d / "val.safetensors", result.val, k, "val", result.config, [int(result.val_pass[k])])
+        result.gates[k].save(d / "gate.json")
+    atomic_write_text(out_dir / "metrics.json", json.dumps(metrics, indent=2))
+    atomic_write_text(out_dir / "config.json", json.dumps(result.config.as_dict(), indent=2))
+    table = format_table(metrics)
+    atomic_write_text(out_dir / "log.txt", table + "\n\n" + json.dumps(metrics["per_pass_zsl"]) + "\n"
+                      + json.dumps(timings) + "\n")
+    return metrics
+
+
+def cmd_run(args) -> int:
+    from .io import staged_output
+    from .pipeline import run_all, open_pack
+    from .presets import resolve_config
+
+    cfg = resolve_config(_overrides(args), args.config)
+    pack = open_pack(cfg)  # validate before anything is created
+    out = Path(args.out or f"runs/{pack.split_name}_u{cfg.unseen}_{cfg.mode}_{cfg.selection}")
+    with staged_output(out, force=args.force) as tmp:
+        t0 = time.perf_counter()
+        _say(args, f"[sadvae] {pack.split_name}: {len(pack.main.features['train'])} training samples, "
+                   f"{len(cfg.seeds)} seed(s), preset {cfg.preset}, selection {cfg.selection}")
+        result = run_all(cfg, pack, progress=not args.quiet)
+        metrics = _write_run(tmp, result, {"total": round(time.perf_counter() - t0, 2)})
+    print(format_table(metrics))
+    print(f"\nwrote {out}/metrics.json")
+    return 0
+
+
+def cmd_train(args) -> int:
+    from .io import atomic_write_text
+    from .pipeline import open_pack, save_split_result, train_stage
+    from .presets import resolve_config
+
+    cfg = resolve_config(_overrides(args), args.config)
+    pack = open_pack(cfg)
+    out = Path(args.out)
+    targets = [out / f"seed{s}" / f"{args.split}.safetensors" for s in cfg.seeds]
+    existing = [t for t in targets if t.exists()]
+    if existing and not args.force:
+        raise SadvaeError(f"{existing[0]}: expected no earlier result for this split, found one (use --force)")
+    config_path = out / "config.json"
+    if config_path.exists():
+        earlier = json.loads(config_path.read_text())
+        if earlier.get("seeds") != cfg.seeds:
+            raise SadvaeError(f"{config_path}: expected seeds {cfg.seeds} like this command, found {earlier.get('seeds')}")
+    result = train_stage(pack, args.split, cfg, progress=not args.quiet)
+    out.mkdir(parents=True, exist_ok=True)
+    for k, seed in enumerate(cfg.seeds):
+        (out / f"seed{seed}").mkdir(exist_ok=True)
+        save_split_result(targets[k], result, k, args.split, cfg)
+    atomic_write_text(config_path, json.dumps(cfg.as_dict(), indent=2))
+    print(f"wrote {', '.join(str(t) for t in targets)}")
+    return 0
+
+
+def _load_run(run: Path, selection: str | None):
+    from .pipeline import choose_passes, load_split_results, open_pack
+    from .presets import RunConfig
+
+    config_path = run / "config.json"
+    if not config_path.is_file():
+        raise SadvaeError(f"{config_path}: expected the config written by `sadvae train`, found no such file")
+    cfg = RunConfig(**json.loads(config_path.read_text()))
+    if selection:
+        cfg.selection = selection
+    pack = open_pack(cfg)
+    val = load_split_results([run / f"seed{s}" / "val.safetensors" for s in cfg.seeds])
+    main = None
+    main_files = [run / f"seed{s}" / "main.safetensors" for s in cfg.seeds]
+    if all(p.exists() for p in main_files):
+        main = load_split_results(main_files)
+    return cfg, pack, main, val
+
+
+def cmd_gate(args) -> int:
+    from .pipeline import choose_passes, gate_stage
+
+    run = Path(args.run)
+    cfg, pack, main, val = _load_run(run, args.selection)
+    if args.gate_temperature is not None:
+        cfg.gate_temperature = args.gate_temperature
+    if args.gate_threshold is not None:
+        cfg.gate_threshold = args.gate_threshold
+    _, val_pass = choose_passes("val", val.probs["ztest"], pack)
+    for k, gate in enumerate(gate_stage(pack, val, val_pass, cfg)):
+        path = run / f"seed{cfg.seeds[k]}" / "gate.json"
+        gate.save(path)
+        print(f"{path}: temperature {gate.temperature:g}, threshold {gate.threshold:.2f}, "
+              f"held-out accuracy {100 * gate.holdout_accuracy:.2f}%")
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    from .gate import Gate
+    from .io import atomic_write_text
+    from .pipeline import RunResult, choose_passes, evaluate_stage, summarise
+
+    run = Path(args.run)
+    cfg, pack, main, val = _load_run(run, args.selection)
+    if main is None:
+        raise SadvaeError(f"{run}: expected main-split results (sadvae train --split main), found none")
+    main_pass, val_pass = choose_passes(cfg.selection, val.probs["ztest"], pack,
+                                        main.probs["ztest"] if cfg.selection == "test" else None)
+    gates = [Gate.load(run / f"seed{s}" / "gate.json") for s in cfg.seeds]
+    rows = evaluate_stage(pack, main, main_pass, gates)
+    metrics = RunResult(cfg, pack, rows, summarise(rows), main, val, main_pass, val_pass, gates).metrics()
+    atomic_write_text(run / "metrics.json", json.dumps(metrics, indent=2))
+    print(format_table(metrics))
+    print(f"\nwrote {run}/metrics.json")
+    return 0
+
+
+DEMO_SETTINGS = dict(semantic_dim=16, style_dim=4, lr=2e-3, batch_size=32, dis_step=5)
+
+
+def cmd_demo(args) -> int:
+    from .io import staged_output
+    from .pipeline import run_all
+    from .presets import resolve_config
+    from .synthetic import SyntheticSpec, make_synthetic_pack
+
+    spec = SyntheticSpec()
+    with tempfile.TemporaryDirectory(prefix="sadvae-demo-") as tmp:
+        make_synthetic_pack(tmp, spec)
+        cfg = resolve_config(dict(resources=tmp, dataset=spec.dataset, unseen=spec.n_unseen, passes=args.passes,
+                                  mode=args.mode, selection=args.selection, seeds=list(range(5, 5 + args.seeds)),
+                                  device="cpu", **DEMO_SETTINGS))
+        _say(args, f"[sadvae] demo: synthetic pack with {spec.n_classes} classes ({spec.n_unseen} unseen), "
+                   f"{spec.feature_dim}-d skeleton and {spec.text_dim}-d text features")
+        t0 = time.perf_counter()
+        if args.out:
+            with staged_output(Path(args.out), force=args.force) as out:
+                result = run_all(cfg, progress=not args.quiet)
+                metrics = _write_run(out, result, {"total": round(time.perf_counter() - t0, 2)})
+        else:
+            result = run_all(cfg, progress=not args.quiet)
+            metrics = result.metrics()
+    print(format_table(metrics))
+    print(f"\nchance level: ZSL {100 / spec.n_unseen:.1f}%  ({time.perf_counter() - t0:.1f} s)")
+    if args.out:
+        print(f"wrote {args.out}/metrics.json")
+    return 0
+
+
+COMMANDS = {"run": cmd_run, "train": cmd_train, "gate": cmd_gate, "evaluate": cmd_evaluate, "demo": cmd_demo}
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except SadvaeError as exc:
+        if args.debug:
+            raise
+        print(f"sadvae {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

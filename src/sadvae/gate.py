@@ -1,0 +1,153 @@
+"""The GZSL gate: decides per sample whether it belongs to a seen or an unseen class.
+
+Features of a sample = its top-U sorted ZSL probabilities (over the U unseen classes) next to its
+top-U sorted seen-classifier probabilities (softmax of the `*_out` logits at temperature T). A
+logistic regression learns seen-vs-unseen on the validation split (pseudo-unseen `ztest` samples
+against held-out seen `val` samples); T (1..9) and the decision threshold (0.25..0.74) are chosen
+by accuracy on a held-out part, or taken as fixed values from the preset.
+
+The fitted gate is saved as plain numbers (JSON), never as a pickle.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+from .errors import SadvaeError
+
+TEMPERATURES = tuple(range(1, 10))
+THRESHOLDS = tuple(round(t / 100, 2) for t in range(25, 75))
+
+
+@dataclass
+class Gate:
+    temperature: float
+    threshold: float
+    coef: list[float]  # logistic regression on [top-U ZSL probs, top-U seen probs]; positive class = seen
+    intercept: float
+    n_unseen: int
+    holdout_accuracy: float
+    rule: str  # "reference" or "calibrated": see `route`
+
+    def p_unseen(self, zsl_probs: np.ndarray, seen_logits: np.ndarray) -> np.ndarray:
+        feats = gate_features(zsl_probs, seen_logits[None], np.array([self.temperature]), self.n_unseen)[0]
+        return 1.0 / (1.0 + np.exp(feats @ np.asarray(self.coef) + self.intercept))
+
+    def route(self, zsl_probs: np.ndarray, seen_logits: np.ndarray) -> np.ndarray:
+        """True where a sample goes to the seen classifier.
+
+        The threshold was calibrated as "unseen if P(unseen) > threshold". The reference's
+        evaluation script applies it as "seen if P(seen) > threshold" instead (QUIRK_GATE_RULE),
+        which is the same rule only at 0.5; `rule == "reference"` keeps that, "calibrated" uses the
+        rule the threshold was chosen for.
+        """
+        p_unseen = self.p_unseen(zsl_probs, seen_logits)
+        if self.rule == "reference":
+            return (1.0 - p_unseen) > self.threshold
+        return ~(p_unseen > self.threshold)
+
+    def save(self, path) -> None:
+        from .io import atomic_write_text
+        atomic_write_text(path, json.dumps(asdict(self), indent=2))
+
+    @classmethod
+    def load(cls, path) -> "Gate":
+        path = Path(path)
+        try:
+            data = json.loads(path.read_text())
+            return cls(**data)
+        except FileNotFoundError:
+            raise SadvaeError(f"{path}: expected a gate file written by `sadvae gate`, found no such file") from None
+        except (json.JSONDecodeError, TypeError) as exc:
+            raise SadvaeError(f"{path}: expected a gate JSON written by `sadvae gate`, found {exc}") from None
+
+
+def softmax_t(logits: np.ndarray, temperatures: np.ndarray) -> np.ndarray:
+    """Softmax of (n, C) logits at each temperature at once -> (len(T), n, C)."""
+    scaled = logits[None] / np.asarray(temperatures, dtype=np.float64)[:, None, None]
+    scaled = scaled - scaled.max(-1, keepdims=True)
+    e = np.exp(scaled)
+    return e / e.sum(-1, keepdims=True)
+
+
+def top_sorted(probs: np.ndarray, k: int) -> np.ndarray:
+    """The k largest values of each row, in decreasing order."""
+    return -np.sort(-probs, axis=-1)[..., :k]
+
+
+def gate_features(zsl_probs: np.ndarray, seen_logits: np.ndarray, temperatures: np.ndarray, n_unseen: int):
+    """(n, U) ZSL probabilities and (n, N) logits -> (len(T), n, 2U) gate features, one block per temperature.
+
+    `seen_logits` may carry a leading temperature axis of size 1 (broadcast)."""
+    logits = seen_logits[0] if seen_logits.ndim == 3 else seen_logits
+    seen = top_sorted(softmax_t(logits, temperatures), n_unseen)
+    zsl = np.broadcast_to(top_sorted(zsl_probs, n_unseen), seen.shape)
+    return np.concatenate([zsl, seen], axis=-1)
+
+
+def fit_gate(unseen_zsl: np.ndarray, unseen_logits: np.ndarray, seen_zsl: np.ndarray, seen_logits: np.ndarray, *,
+             seed: int = 5, temperature: float | None = None, threshold: float | None = None,
+             rule: str = "reference") -> Gate:
+    """Fit the gate on validation-split samples: pseudo-unseen (label 0) against seen (label 1)."""
+    n_unseen = unseen_zsl.shape[1]
+    rng = np.random.default_rng(seed)
+    n = min(len(unseen_zsl), len(seen_zsl))
+    if n < 12:
+        raise SadvaeError(f"gate: expected at least 12 validation samples of each kind (pseudo-unseen and seen), "
+                          f"found {len(unseen_zsl)} and {len(seen_zsl)}")
+    # balance the two groups, then hold out min(300, n/6) of each for choosing T and the threshold
+    pick_u = rng.choice(len(unseen_zsl), n, replace=False)
+    pick_s = rng.choice(len(seen_zsl), n, replace=False)
+    n_hold = min(300, n // 6)
+    hold = np.zeros(n, dtype=bool)
+    hold[rng.choice(n, n_hold, replace=False)] = True
+    temps = np.array([temperature] if temperature is not None else TEMPERATURES, dtype=np.float64)
+    ths = np.array([threshold] if threshold is not None else THRESHOLDS)
+    fu = gate_features(unseen_zsl[pick_u], unseen_logits[pick_u], temps, n_unseen)
+    fs = gate_features(seen_zsl[pick_s], seen_logits[pick_s], temps, n_unseen)
+    y_train = np.r_[np.zeros((~hold).sum()), np.ones((~hold).sum())]
+    y_hold = np.r_[np.zeros(n_hold), np.ones(n_hold)]
+    best = None
+    for i, T in enumerate(temps):
+        model = LogisticRegression(C=1.0, solver="lbfgs", max_iter=50000)
+        model.fit(np.concatenate([fu[i][~hold], fs[i][~hold]]), y_train)
+        p_unseen = model.predict_proba(np.concatenate([fu[i][hold], fs[i][hold]]))[:, 0]
+        # accuracy of "unseen if P(unseen) > th" for every threshold at once
+        acc = ((p_unseen[None] > ths[:, None]) == (y_hold[None] == 0)).mean(1)
+        j = int(np.argmax(acc))
+        if best is None or acc[j] > best[0]:
+            best = (float(acc[j]), float(T), float(ths[j]), model)
+    acc, T, th, model = best
+    return Gate(temperature=T, threshold=th, coef=model.coef_[0].tolist(), intercept=float(model.intercept_[0]),
+                n_unseen=n_unseen, holdout_accuracy=acc, rule=rule)
+
+
+@dataclass
+class GZSLResult:
+    seen_accuracy: float
+    unseen_accuracy: float
+    harmonic_mean: float
+    predictions: np.ndarray
+    routed_seen: np.ndarray
+
+
+def harmonic_mean(a: float, b: float) -> float:
+    return 0.0 if a + b == 0 else 2 * a * b / (a + b)
+
+
+def evaluate_gzsl(gate: Gate, zsl_probs: np.ndarray, logits: np.ndarray, labels: np.ndarray,
+                  seen_classes: np.ndarray, unseen_classes: np.ndarray) -> GZSLResult:
+    """Route each sample, predict with the chosen classifier, score seen and unseen accuracy and H."""
+    seen_classes, unseen_classes = np.asarray(seen_classes), np.sort(np.asarray(unseen_classes))
+    to_seen = gate.route(zsl_probs, logits)
+    seen_pred = seen_classes[np.argmax(logits[:, seen_classes], axis=1)]
+    unseen_pred = unseen_classes[np.argmax(zsl_probs, axis=1)]
+    pred = np.where(to_seen, seen_pred, unseen_pred)
+    is_seen = np.isin(labels, seen_classes)
+    s = float((pred[is_seen] == labels[is_seen]).mean()) if is_seen.any() else 0.0
+    u = float((pred[~is_seen] == labels[~is_seen]).mean()) if (~is_seen).any() else 0.0
+    return GZSLResult(s, u, harmonic_mean(s, u), pred, to_seen)

@@ -1,0 +1,78 @@
+"""Crash-safe output: files are written to a temporary name and renamed; a run folder is staged."""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+from .errors import SadvaeError
+
+
+def atomic_write_bytes(path, data: bytes) -> None:
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_write_text(path, text: str) -> None:
+    atomic_write_bytes(path, text.encode())
+
+
+def save_tensors(path, tensors: dict, metadata: dict[str, str] | None = None) -> None:
+    """safetensors file, written atomically. Values may be torch tensors or NumPy arrays."""
+    import numpy as np
+    import torch
+    from safetensors.torch import save
+
+    as_torch = {k: (torch.from_numpy(np.ascontiguousarray(v)) if isinstance(v, np.ndarray) else v.contiguous())
+                for k, v in tensors.items()}
+    atomic_write_bytes(path, save(as_torch, metadata=metadata))
+
+
+def load_tensors(path) -> tuple[dict, dict[str, str]]:
+    """NumPy arrays and the metadata of a safetensors file (no pickle involved)."""
+    from safetensors import safe_open
+
+    path = Path(path)
+    if not path.is_file():
+        raise SadvaeError(f"{path}: expected a safetensors file, found no such file")
+    try:
+        with safe_open(str(path), framework="numpy") as f:
+            return {k: f.get_tensor(k) for k in f.keys()}, dict(f.metadata() or {})
+    except Exception as exc:  # safetensors raises its own error types for corrupt headers
+        raise SadvaeError(f"{path}: expected a safetensors file, found an unreadable file ({exc})") from None
+
+
+@contextmanager
+def staged_output(out, force: bool = False):
+    """Yield a temporary folder beside `out`; on success it becomes `out`, on failure it is removed.
+
+    An existing `out` is refused unless force=True (then it is replaced only once the new run succeeded)."""
+    out = Path(out)
+    if out.exists() and not force:
+        raise SadvaeError(f"{out}: expected a new output folder, found an existing one (use --force to replace it)")
+    parent = out.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=parent, prefix=f".{out.name}.", suffix=".partial"))
+    except OSError as exc:
+        raise SadvaeError(f"{parent}: expected a writable folder for the output, found {exc.strerror}") from None
+    try:
+        yield tmp
+        if out.exists():
+            shutil.rmtree(out)
+        os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

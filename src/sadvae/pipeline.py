@@ -1,0 +1,216 @@
+"""The four stages of SA-DVAE's ZSL/GZSL protocol on a feature pack, and the metrics they produce.
+
+1. train on the main split (seen classes); per pass, ZSL softmax of `ztest` and `gtest`;
+2. train on the validation split (seen minus validation classes); per pass, ZSL softmax of its
+   pseudo-unseen `ztest` and held-out seen `val` samples;
+3. fit and calibrate the gate on the validation split;
+4. evaluate on `gtest`: seen accuracy, unseen accuracy, harmonic mean; ZSL top-1 on `ztest`.
+
+Model selection ("which pass"): `val` (default) picks the pass with the best validation-split ZSL
+accuracy (pseudo-unseen classes, which are training data) and uses that pass for both splits; no
+test label is read before `evaluate`. `test` is the paper protocol: each split keeps its pass with
+the best accuracy on its own `ztest` (for the main split, the unseen TEST set).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from . import __version__
+from .errors import SadvaeError
+from .gate import Gate, evaluate_gzsl, fit_gate
+from .io import load_tensors, save_tensors
+from .pack import FeaturePack, load_pack
+from .presets import RunConfig, default_names
+from .train import LOSS_TERMS, SplitResult, TrainConfig, resolve_device, train_split
+
+SELECTION_LABELS = {
+    "val": "val: pass chosen on the validation split's pseudo-unseen classes (no test label used)",
+    "test": "test: pass chosen on the unseen test set (paper protocol)",
+}
+METRICS = ("zsl_top1", "gzsl_seen", "gzsl_unseen", "gzsl_h")
+
+
+def open_pack(cfg: RunConfig) -> FeaturePack:
+    names = default_names(cfg)
+    from .presets import N_CLASSES
+    return load_pack(cfg.resources, cfg.dataset, cfg.unseen, split_name=cfg.split_name, encoder=cfg.encoder,
+                     text_model=cfg.text_model, text_mode=cfg.text_mode, split_type=cfg.split_type,
+                     n_classes=N_CLASSES.get(cfg.dataset), default_encoder=names.get("encoder"),
+                     default_text_model=names.get("text_model"))
+
+
+def train_config(cfg: RunConfig) -> TrainConfig:
+    return TrainConfig(semantic_dim=cfg.semantic_dim, style_dim=cfg.style_dim, lr=cfg.lr,
+                       batch_size=cfg.batch_size, dis_step=cfg.dis_step, passes=cfg.passes, mode=cfg.mode)
+
+
+def split_inputs(pack: FeaturePack, split: str):
+    """(train features, train labels, unseen classes, unlabelled evaluation sets) of one split."""
+    if split == "main":
+        data, unseen, sets = pack.main, pack.unseen_classes, ("ztest", "gtest")
+    elif split == "val":
+        data, unseen, sets = pack.val, pack.val_classes, ("ztest", "val")
+    else:
+        raise SadvaeError(f"--split: expected main or val, found {split!r}")
+    return data.features["train"], data.labels["train"], unseen, {s: data.features[s] for s in sets}
+
+
+def train_stage(pack: FeaturePack, split: str, cfg: RunConfig, progress: bool = True,
+                keep_weights: bool = True) -> SplitResult:
+    x, y, unseen, sets = split_inputs(pack, split)
+    device = resolve_device(cfg.device)
+    return train_split(x, y, pack.text, unseen, sets, train_config(cfg), cfg.seeds, device,
+                       keep_weights=keep_weights, progress=progress, desc=f"{split} split")
+
+
+def accuracy_per_pass(probs: np.ndarray, labels: np.ndarray, classes: np.ndarray) -> np.ndarray:
+    """(K, P, n, U) probabilities over sorted `classes` -> (K, P) top-1 accuracy in percent."""
+    pred = np.sort(classes)[probs.argmax(-1)]
+    return 100.0 * (pred == labels).mean(-1)
+
+
+def choose_passes(selection: str, val_probs: np.ndarray, pack: FeaturePack,
+                  main_probs: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Pass per replica for the main and the validation split. The first best pass wins ties."""
+    val_acc = accuracy_per_pass(val_probs, pack.val.labels["ztest"], pack.val_classes)
+    val_pass = val_acc.argmax(1)
+    if selection == "val":
+        return val_pass.copy(), val_pass
+    if main_probs is None:
+        raise SadvaeError("selection test needs the main split's ZSL probabilities")
+    main_acc = accuracy_per_pass(main_probs, pack.main.labels["ztest"], pack.unseen_classes)  # test labels
+    return main_acc.argmax(1), val_pass
+
+
+def gate_stage(pack: FeaturePack, val_result: SplitResult, val_pass: np.ndarray, cfg: RunConfig) -> list[Gate]:
+    gates = []
+    for k, seed in enumerate(val_result.seeds):
+        p = val_pass[k]
+        gates.append(fit_gate(val_result.probs["ztest"][k, p], pack.val.logits["ztest"],
+                              val_result.probs["val"][k, p], pack.val.logits["val"], seed=seed,
+                              temperature=cfg.gate_temperature, threshold=cfg.gate_threshold,
+                              rule="reference" if cfg.mode == "reference" else "calibrated"))
+    return gates
+
+
+def evaluate_stage(pack: FeaturePack, main_result: SplitResult, main_pass: np.ndarray, gates: list[Gate]) -> list[dict]:
+    """The only place where the main split's test labels are read."""
+    rows = []
+    for k, seed in enumerate(main_result.seeds):
+        p = main_pass[k]
+        zsl = accuracy_per_pass(main_result.probs["ztest"][k:k + 1, p:p + 1], pack.main.labels["ztest"],
+                                pack.unseen_classes)[0, 0]
+        g = evaluate_gzsl(gates[k], main_result.probs["gtest"][k, p], pack.main.logits["gtest"],
+                          pack.main.labels["gtest"], pack.seen_classes, pack.unseen_classes)
+        rows.append({"seed": seed, "zsl_top1": float(zsl), "gzsl_seen": 100 * g.seen_accuracy,
+                     "gzsl_unseen": 100 * g.unseen_accuracy, "gzsl_h": 100 * g.harmonic_mean})
+    return rows
+
+
+def summarise(rows: list[dict]) -> dict:
+    """Mean and sample standard deviation (ddof=1; 0 for a single seed) of each metric."""
+    out = {}
+    for m in METRICS:
+        v = np.array([r[m] for r in rows], dtype=np.float64)
+        out[m] = {"mean": float(v.mean()), "std": float(v.std(ddof=1)) if len(v) > 1 else 0.0}
+    return out
+
+
+@dataclass
+class RunResult:
+    config: RunConfig
+    pack: FeaturePack
+    per_seed: list[dict]
+    summary: dict
+    main: SplitResult
+    val: SplitResult
+    main_pass: np.ndarray
+    val_pass: np.ndarray
+    gates: list[Gate]
+
+    def metrics(self) -> dict:
+        per_seed = []
+        for k, row in enumerate(self.per_seed):
+            per_seed.append({**row, "chosen_pass": int(self.main_pass[k]), "val_chosen_pass": int(self.val_pass[k]),
+                             "gate_temperature": self.gates[k].temperature,
+                             "gate_threshold": self.gates[k].threshold})
+        return {
+            "version": __version__,
+            "selection": self.config.selection,
+            "selection_rule": SELECTION_LABELS[self.config.selection],
+            "mode": self.config.mode,
+            "pack": {"resources": str(self.pack.root), "dataset": self.pack.dataset, "split_name": self.pack.split_name,
+                     "encoder": self.pack.encoder, "text_model": self.pack.text_model,
+                     "text_mode": self.pack.text_mode, "n_classes": self.pack.n_classes,
+                     "unseen_classes": self.pack.unseen_classes.tolist()},
+            "config": self.config.as_dict(),
+            "per_seed": per_seed,
+            "summary": self.summary,
+        }
+
+
+def run_all(cfg: RunConfig, pack: FeaturePack | None = None, progress: bool = True) -> RunResult:
+    """All four stages for every seed of `cfg` (the seeds train together as one batched model)."""
+    pack = pack or open_pack(cfg)
+    main = train_stage(pack, "main", cfg, progress)
+    val = train_stage(pack, "val", cfg, progress)
+    main_pass, val_pass = choose_passes(cfg.selection, val.probs["ztest"], pack,
+                                        main.probs["ztest"] if cfg.selection == "test" else None)
+    gates = gate_stage(pack, val, val_pass, cfg)
+    rows = evaluate_stage(pack, main, main_pass, gates)
+    return RunResult(cfg, pack, rows, summarise(rows), main, val, main_pass, val_pass, gates)
+
+
+# -------------------------------------------------------------------------------------------------
+# artifacts: one safetensors file per split and seed, plain JSON for gates, configs and metrics
+
+
+def save_split_result(path, result: SplitResult, k: int, split: str, cfg: RunConfig,
+                      passes_to_keep: list[int] | None = None) -> None:
+    """Per-pass ZSL probabilities, classifiers and losses of replica k; weights of the kept passes."""
+    tensors = {f"probs.{name}": v[k] for name, v in result.probs.items()}
+    tensors["classifier.weight"] = result.classifier_weight[k]
+    tensors["classifier.bias"] = result.classifier_bias[k]
+    tensors["losses"] = result.losses
+    if result.weights:
+        keep = range(len(result.weights[k])) if passes_to_keep is None else passes_to_keep
+        for p in keep:
+            for name, t in result.weights[k][p].items():
+                tensors[f"pass{p}.{name}"] = t
+    meta = {"split": split, "seed": str(result.seeds[k]), "version": __version__,
+            "unseen_classes": json.dumps(result.unseen_classes.tolist()), "loss_terms": json.dumps(LOSS_TERMS),
+            "config": json.dumps(cfg.as_dict())}
+    save_tensors(path, tensors, meta)
+
+
+def load_split_results(paths: list[Path]) -> SplitResult:
+    """Stack per-seed split files (as written by save_split_result) back into one SplitResult."""
+    seeds, probs, cw, cb, weights = [], {}, [], [], []
+    unseen, losses = None, None
+    for path in paths:
+        tensors, meta = load_tensors(path)
+        try:
+            seeds.append(int(meta["seed"]))
+            unseen = np.array(json.loads(meta["unseen_classes"]))
+            for key, v in tensors.items():
+                if key.startswith("probs."):
+                    probs.setdefault(key[6:], []).append(v)
+            cw.append(tensors["classifier.weight"])
+            cb.append(tensors["classifier.bias"])
+            losses = tensors["losses"]
+        except (KeyError, ValueError) as exc:
+            raise SadvaeError(f"{path}: expected a split file written by `sadvae train`, found missing {exc}") from None
+        per_pass = {}
+        for key, v in tensors.items():
+            if key.startswith("pass"):
+                p, name = key[4:].split(".", 1)
+                per_pass.setdefault(int(p), {})[name] = torch.from_numpy(v)
+        weights.append([per_pass[p] for p in sorted(per_pass)])
+    return SplitResult(seeds=seeds, unseen_classes=unseen, probs={k: np.stack(v) for k, v in probs.items()},
+                       classifier_weight=np.stack(cw), classifier_bias=np.stack(cb), losses=losses,
+                       weights=weights if all(weights) else [])
