@@ -59,6 +59,15 @@ class SplitResult:
     weights: list[list[dict[str, torch.Tensor]]] = field(default_factory=list)  # [k][pass] -> named tensors
 
 
+def _column_means(readings: list[list[float]]) -> np.ndarray:
+    """Mean of each loss term over a pass's readings, skipping terms not computed (NaN) at a reading."""
+    table = np.array(readings, dtype=np.float64).reshape(-1, len(LOSS_TERMS))
+    seen = ~np.isnan(table)
+    sums = np.where(seen, table, 0.0).sum(0)
+    counts = seen.sum(0)
+    return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+
+
 def resolve_device(name: str = "auto") -> torch.device:
     if name == "auto":
         if torch.cuda.is_available():
@@ -359,8 +368,7 @@ def train_split(train_x: np.ndarray, train_y: np.ndarray, text: np.ndarray, unse
             probs[name].append(pr.cpu().numpy())
         cls_w.append(w.cpu().numpy())
         cls_b.append(b.cpu().numpy())
-        losses.append(np.nanmean(np.array(readings, dtype=np.float64), axis=0) if readings
-                      else np.full(len(LOSS_TERMS), np.nan))
+        losses.append(_column_means(readings))
         if keep_weights:
             for k in range(K):
                 weights[k].append({**trainer.vae.replica_state(k), **trainer.dis.replica_state(k)})
