@@ -133,3 +133,11 @@ def test_python_api(tiny_pack_master):
     res = sadvae.run(cfg_for(tiny_pack_master, passes=2), pack=pack, progress=False)
     assert set(res.metrics()["summary"]) == {"zsl_top1", "gzsl_seen", "gzsl_unseen", "gzsl_h"}
     assert open_pack(cfg_for(tiny_pack_master)).n_classes == 12
+
+
+def test_parallel_splits_equal_sequential(tiny_pack_master):
+    """The two worker processes (one core each) give exactly the numbers of the sequential path."""
+    seq = run_all(cfg_for(tiny_pack_master, seeds=[5], passes=3), progress=False, jobs=1)
+    par = run_all(cfg_for(tiny_pack_master, seeds=[5], passes=3), progress=False, jobs=2)
+    assert seq.per_seed == par.per_seed
+    np.testing.assert_array_equal(seq.val.probs["ztest"], par.val.probs["ztest"])

@@ -14,6 +14,9 @@ the best accuracy on its own `ztest` (for the main split, the unseen TEST set).
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,6 +69,36 @@ def train_stage(pack: FeaturePack, split: str, cfg: RunConfig, progress: bool = 
     device = resolve_device(cfg.device)
     return train_split(x, y, pack.text, unseen, sets, train_config(cfg), cfg.seeds, device,
                        keep_weights=keep_weights, progress=progress, desc=f"{split} split")
+
+
+# Below this many training batches (both splits, all passes) a worker process costs more to start
+# (importing torch) than it saves.
+PARALLEL_MIN_BATCHES = 4000
+
+
+def _worker_train(args: tuple) -> SplitResult:
+    return train_split(*args[:-1], **args[-1])
+
+
+def train_splits(pack: FeaturePack, cfg: RunConfig, progress: bool = True, jobs: int | None = None):
+    """Stages 1 and 2. They are independent, so on a CPU with two or more cores they run side by side
+    in two worker processes (one core each), which the per-step arithmetic cannot use better."""
+    device = resolve_device(cfg.device)
+    batches = cfg.passes * sum(-(-len(d.features["train"]) // cfg.batch_size) for d in (pack.main, pack.val))
+    if jobs is None:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        jobs = 2 if (device.type == "cpu" and len(cfg.seeds) == 1 and cores >= 2
+                     and batches >= PARALLEL_MIN_BATCHES) else 1
+    if jobs < 2:
+        return train_stage(pack, "main", cfg, progress), train_stage(pack, "val", cfg, progress)
+    work = []
+    for position, split in enumerate(("main", "val")):
+        x, y, unseen, sets = split_inputs(pack, split)
+        work.append((x, y, pack.text, unseen, sets, train_config(cfg), cfg.seeds, device,
+                     dict(progress=progress, desc=f"{split} split", threads=1, bar_position=position)))
+    with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        main, val = pool.map(_worker_train, work)
+    return main, val
 
 
 def accuracy_per_pass(probs: np.ndarray, labels: np.ndarray, classes: np.ndarray) -> np.ndarray:
@@ -154,11 +187,11 @@ class RunResult:
         }
 
 
-def run_all(cfg: RunConfig, pack: FeaturePack | None = None, progress: bool = True) -> RunResult:
+def run_all(cfg: RunConfig, pack: FeaturePack | None = None, progress: bool = True,
+            jobs: int | None = None) -> RunResult:
     """All four stages for every seed of `cfg` (the seeds train together as one batched model)."""
     pack = pack or open_pack(cfg)
-    main = train_stage(pack, "main", cfg, progress)
-    val = train_stage(pack, "val", cfg, progress)
+    main, val = train_splits(pack, cfg, progress, jobs)
     main_pass, val_pass = choose_passes(cfg.selection, val.probs["ztest"], pack,
                                         main.probs["ztest"] if cfg.selection == "test" else None)
     gates = gate_stage(pack, val, val_pass, cfg)

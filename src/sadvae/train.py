@@ -84,6 +84,17 @@ def resolve_device(name: str = "auto") -> torch.device:
     return torch.device(name)
 
 
+def _linear(inp: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+    """inp (K,n,in) @ weight (K,out,in)^T + bias (K,out). (baddbmm would first copy the broadcast bias
+    into the output, which costs more than the matrix product at these sizes.)"""
+    return torch.bmm(inp, weight.transpose(1, 2)).add_(bias.unsqueeze(1))
+
+
+def _relu_backward(grad: torch.Tensor, pre_activation: torch.Tensor) -> torch.Tensor:
+    """grad where pre_activation > 0, else 0 (one fused kernel, as autograd's ReLU backward)."""
+    return torch.ops.aten.threshold_backward(grad, pre_activation, 0)
+
+
 class FlatAdam:
     """Adam (PyTorch's defaults: betas 0.9/0.999, eps 1e-8) on one flat parameter buffer.
 
@@ -160,11 +171,11 @@ class Trainer:
         P, G = self.vae.param, self.vae.grad
         noise_x, noise_t = self._latent_noise(B, [[S, R], [S]])
 
-        h = torch.baddbmm(P["skeleton_encoder.bias"].unsqueeze(1), x, P["skeleton_encoder.weight"].transpose(1, 2))
+        h = _linear(x, P["skeleton_encoder.weight"], P["skeleton_encoder.bias"])
         mu, logvar = h[..., :H], h[..., H:]
         std = torch.exp(0.5 * logvar)
         z = torch.addcmul(mu, noise_x, std)
-        ht = torch.baddbmm(P["text_encoder.bias"].unsqueeze(1), t, P["text_encoder.weight"].transpose(1, 2))
+        ht = _linear(t, P["text_encoder.weight"], P["text_encoder.bias"])
         tmu, tlogvar = ht[..., :S], ht[..., S:]
         tstd = torch.exp(0.5 * tlogvar)
         tz = torch.addcmul(tmu, noise_t, tstd)
@@ -208,11 +219,9 @@ class Trainer:
         """Decoder forward + backward of the (per-replica mean) MSE; returns the gradient w.r.t. its input."""
         P, G = self.vae.param, self.vae.grad
         K, B = target.shape[:2]
-        out = torch.baddbmm(P[name + ".bias"].unsqueeze(1), inp, P[name + ".weight"].transpose(1, 2))
-        mask = None
-        if self.model_cfg.decoder_relu:  # QUIRK_DECODER_RELU
-            out.clamp_(min=0.0)
-            mask = out > 0
+        pre = _linear(inp, P[name + ".weight"], P[name + ".bias"])
+        relu = self.model_cfg.decoder_relu  # QUIRK_DECODER_RELU
+        out = pre.clamp(min=0.0) if relu else pre
         resid = out.view(K, parts, B, width).sub_(target.unsqueeze(1))
         if losses is not None:
             sq = resid.pow(2).mean(dim=(2, 3)).mean(0)
@@ -222,8 +231,8 @@ class Trainer:
         if parts == 2 and cross_weight != 1.0:
             grad[:, 1].mul_(cross_weight)
         grad = grad.view(K, parts * B, width)
-        if mask is not None:
-            grad.mul_(mask)
+        if relu:
+            grad = _relu_backward(grad, pre)
         torch.bmm(grad.transpose(1, 2), inp, out=G[name + ".weight"])
         torch.sum(grad, dim=1, out=G[name + ".bias"])
         return torch.bmm(grad, P[name + ".weight"])
@@ -232,17 +241,15 @@ class Trainer:
         """Total-correlation term weight * mean D([z_s, z_r]); adds its gradient w.r.t. z into g_z."""
         Pd = self.dis.param
         K, B, _ = z.shape
-        a1 = torch.baddbmm(Pd["discriminator.hidden.bias"].unsqueeze(1), z,
-                           Pd["discriminator.hidden.weight"].transpose(1, 2))
+        a1 = _linear(z, Pd["discriminator.hidden.weight"], Pd["discriminator.hidden.bias"])
         r1 = torch.relu(a1)
-        p = torch.sigmoid(torch.baddbmm(Pd["discriminator.out.bias"].unsqueeze(1), r1,
-                                        Pd["discriminator.out.weight"].transpose(1, 2)))
+        p = torch.sigmoid(_linear(r1, Pd["discriminator.out.weight"], Pd["discriminator.out.bias"]))
         if losses is not None:
             losses["tc"] = float(p.mean())
         if weight == 0.0:
             return
         g_a2 = p * (1 - p) * (weight / B)
-        g_a1 = (g_a2 * Pd["discriminator.out.weight"]).mul_(a1 > 0)
+        g_a1 = _relu_backward(g_a2 * Pd["discriminator.out.weight"], a1)
         g_z.baddbmm_(g_a1, Pd["discriminator.hidden.weight"])
 
     def _encoder_backward(self, name, inp, mu, logvar, std, noise, g_latent, kl_weight):
@@ -284,16 +291,14 @@ class Trainer:
             target[:, :B] = 1.0
             target[:, 2 * B:3 * B] = 1.0
             Pd, Gd = self.dis.param, self.dis.grad
-            a1 = torch.baddbmm(Pd["discriminator.hidden.bias"].unsqueeze(1), pairs,
-                               Pd["discriminator.hidden.weight"].transpose(1, 2))
+            a1 = _linear(pairs, Pd["discriminator.hidden.weight"], Pd["discriminator.hidden.bias"])
             r1 = torch.relu(a1)
-            p = torch.sigmoid(torch.baddbmm(Pd["discriminator.out.bias"].unsqueeze(1), r1,
-                                            Pd["discriminator.out.weight"].transpose(1, 2)))
+            p = torch.sigmoid(_linear(r1, Pd["discriminator.out.weight"], Pd["discriminator.out.bias"]))
             # BCE on sigmoid outputs, averaged over the four groups of B: d/d(logit) = (p - y) / (4B)
             g_a2 = (p - target).mul_(weight / (4 * B))
             torch.bmm(g_a2.transpose(1, 2), r1, out=Gd["discriminator.out.weight"])
             torch.sum(g_a2, dim=1, out=Gd["discriminator.out.bias"])
-            g_a1 = (g_a2 * Pd["discriminator.out.weight"]).mul_(a1 > 0)
+            g_a1 = _relu_backward(g_a2 * Pd["discriminator.out.weight"], a1)
             torch.bmm(g_a1.transpose(1, 2), pairs, out=Gd["discriminator.hidden.weight"])
             torch.sum(g_a1, dim=1, out=Gd["discriminator.hidden.bias"])
             self.dis_opt.step()
@@ -318,14 +323,34 @@ class Trainer:
         return probs, weight, bias
 
 
+def cpu_threads_for(replicas: int) -> int:
+    """Intra-op threads for training on the CPU. At these matrix sizes a second thread buys almost
+    nothing for one replica (measured: benchmarks/bench_step.py), so one model trains on one core and
+    the other core trains the other split (pipeline.train_splits); batched seeds use all cores."""
+    return 1 if replicas == 1 else max(1, torch.get_num_threads())
+
+
 def train_split(train_x: np.ndarray, train_y: np.ndarray, text: np.ndarray, unseen_classes: np.ndarray,
                 eval_sets: dict[str, np.ndarray], cfg: TrainConfig, seeds: list[int], device: torch.device,
-                keep_weights: bool = True, progress: bool = True, desc: str = "train") -> SplitResult:
+                keep_weights: bool = True, progress: bool = True, desc: str = "train",
+                threads: int | None = None, bar_position: int | None = None) -> SplitResult:
     """Train K = len(seeds) replicas on (train_x, train_y) and evaluate ZSL after every pass.
 
     `text` holds all N class features (raw; L2-normalised here). `eval_sets` maps a name to
     unlabelled features; the result holds, per pass, their softmax over `unseen_classes` (sorted).
     """
+    previous = torch.get_num_threads()
+    if device.type == "cpu":
+        torch.set_num_threads(threads or cpu_threads_for(len(seeds)))
+    try:
+        return _train_split(train_x, train_y, text, unseen_classes, eval_sets, cfg, seeds, device, keep_weights,
+                            progress, desc, bar_position)
+    finally:
+        torch.set_num_threads(previous)
+
+
+def _train_split(train_x, train_y, text, unseen_classes, eval_sets, cfg, seeds, device, keep_weights, progress,
+                 desc, bar_position) -> SplitResult:
     unseen_classes = np.sort(np.asarray(unseen_classes))
     text_t = torch.as_tensor(np.asarray(text, dtype=np.float32), device=device)
     text_t = text_t / text_t.norm(dim=1, keepdim=True)
@@ -342,7 +367,7 @@ def train_split(train_x: np.ndarray, train_y: np.ndarray, text: np.ndarray, unse
     probs = {name: [] for name in sets}
     cls_w, cls_b, losses, weights = [], [], [], [[] for _ in range(K)]
     bar = tqdm(total=cfg.passes * L, desc=desc, unit="batch", disable=not progress, leave=False,
-               mininterval=0.5, dynamic_ncols=True)
+               mininterval=0.5, dynamic_ncols=True, position=bar_position)
     for p in range(cfg.passes):
         order = torch.stack([torch.randperm(n, generator=g, device=device) for g in trainer.generators])
         x_pass = X[order]  # (K, n, F): each batch below is then a view, not a gather
