@@ -224,7 +224,10 @@ def _load_run(run: Path, selection: str | None):
     config_path = run / "config.json"
     if not config_path.is_file():
         raise SadvaeError(f"{config_path}: expected the config written by `sadvae train`, found no such file")
-    cfg = RunConfig(**json.loads(config_path.read_text()))
+    try:
+        cfg = RunConfig(**json.loads(config_path.read_text()))
+    except (json.JSONDecodeError, TypeError) as exc:
+        raise SadvaeError(f"{config_path}: expected the config written by `sadvae train`, found {exc}") from None
     if selection:
         cfg.selection = selection
     pack = open_pack(cfg)

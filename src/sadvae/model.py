@@ -125,7 +125,8 @@ def kl_to_standard_normal(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tenso
 
 def expand_scalar_noise(noise: torch.Tensor, block_sizes: list[int]) -> torch.Tensor:
     """QUIRK_SCALAR_NOISE: one number per sample and latent block, repeated over the block's dimensions."""
-    return torch.cat([noise[..., i:i + 1].expand(*noise.shape[:-1], n) for i, n in enumerate(block_sizes)], -1)
+    return noise.repeat_interleave(torch.tensor(block_sizes, device=noise.device), dim=-1,
+                                   output_size=sum(block_sizes))
 
 
 def encode_skeleton(params: dict[str, torch.Tensor], x: torch.Tensor, cfg: ModelConfig):

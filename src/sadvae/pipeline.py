@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,8 +88,7 @@ def train_splits(pack: FeaturePack, cfg: RunConfig, progress: bool = True, jobs:
     batches = cfg.passes * sum(-(-len(d.features["train"]) // cfg.batch_size) for d in (pack.main, pack.val))
     if jobs is None:
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-        jobs = 2 if (device.type == "cpu" and len(cfg.seeds) == 1 and cores >= 2
-                     and batches >= PARALLEL_MIN_BATCHES) else 1
+        jobs = 2 if (device.type == "cpu" and cores >= 2 and batches >= PARALLEL_MIN_BATCHES) else 1
     if jobs < 2:
         return train_stage(pack, "main", cfg, progress), train_stage(pack, "val", cfg, progress)
     work = []
@@ -191,10 +191,14 @@ def run_all(cfg: RunConfig, pack: FeaturePack | None = None, progress: bool = Tr
             jobs: int | None = None) -> RunResult:
     """All four stages for every seed of `cfg` (the seeds train together as one batched model)."""
     pack = pack or open_pack(cfg)
+    say = (lambda msg: print(f"[sadvae] {msg}", file=sys.stderr, flush=True)) if progress else (lambda msg: None)
+    say("stages 1-2/4: training on the main split and on the validation split")
     main, val = train_splits(pack, cfg, progress, jobs)
+    say(f"stage 3/4: gate (selection {cfg.selection})")
     main_pass, val_pass = choose_passes(cfg.selection, val.probs["ztest"], pack,
                                         main.probs["ztest"] if cfg.selection == "test" else None)
     gates = gate_stage(pack, val, val_pass, cfg)
+    say("stage 4/4: evaluation on the test sets")
     rows = evaluate_stage(pack, main, main_pass, gates)
     return RunResult(cfg, pack, rows, summarise(rows), main, val, main_pass, val_pass, gates)
 

@@ -147,14 +147,10 @@ class Trainer:
 
     def _latent_noise(self, B: int, blocks: list[int]) -> list[torch.Tensor]:
         """Noise for several reparameterisations at once, each (K, B, sum of its block sizes)."""
-        S, R = self.model_cfg.semantic_dim, self.model_cfg.style_dim
         if self.model_cfg.scalar_noise:  # QUIRK_SCALAR_NOISE: one number per sample and latent block
             raw = self._draw((B, sum(len(b) for b in blocks)))
-            out, col = [], 0
-            for b in blocks:
-                out.append(expand_scalar_noise(raw[..., col:col + len(b)], b))
-                col += len(b)
-            return out
+            sizes = [n for b in blocks for n in b]
+            return list(torch.split(expand_scalar_noise(raw, sizes), [sum(b) for b in blocks], dim=-1))
         raw = self._draw((B, sum(sum(b) for b in blocks)))
         return list(torch.split(raw, [sum(b) for b in blocks], dim=-1))
 
