@@ -128,3 +128,28 @@ def test_flat_adam_matches_torch_adam():
         ours.step()
         theirs.step()
     torch.testing.assert_close(a.data, b.data)
+
+
+@pytest.mark.parametrize("relu", [True, False])
+@pytest.mark.parametrize("scalar", [True, False])
+def test_handwritten_classifier_training_matches_autograd(relu, scalar):
+    from sadvae.zsl import classifier_logits, train_softmax_classifier
+    g = torch.Generator().manual_seed(1)
+    K, U, S, per = 2, 4, 6, 30
+    w0 = torch.randn(K, U, S, generator=g) * 0.3
+    mu, std = torch.randn(K, U, S, generator=g), torch.rand(K, U, S, generator=g) + 0.2
+    noise = torch.randn(K, per, U, 1 if scalar else S, generator=g)
+    w_ours, b_ours = train_softmax_classifier(w0.clone(), mu, std, noise, steps=25, lr=1e-2, logits_relu=relu)
+    z = (mu.unsqueeze(1) + noise * std.unsqueeze(1)).reshape(K, per * U, S)  # sample j*U + c is of class c
+    target = torch.arange(U).repeat(per)
+    w = w0.clone().requires_grad_(True)
+    b = torch.zeros(K, U, requires_grad=True)
+    opt = torch.optim.Adam([w, b], lr=1e-2)
+    for _ in range(25):
+        logits = classifier_logits(w, b, z, relu)
+        loss = sum(torch.nn.functional.cross_entropy(logits[k], target) for k in range(K))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    torch.testing.assert_close(w_ours, w.detach(), rtol=1e-4, atol=1e-5)
+    torch.testing.assert_close(b_ours, b.detach(), rtol=1e-4, atol=1e-5)

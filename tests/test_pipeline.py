@@ -71,8 +71,10 @@ def test_same_seed_same_numbers_and_batched_seeds(tiny_pack_master):
     b = run_all(cfg_for(tiny_pack_master, seeds=[7]), progress=False)
     assert a.per_seed == b.per_seed
     both = run_all(cfg_for(tiny_pack_master, seeds=[7, 8]), progress=False)
-    # seed 7 trained beside seed 8 is seed 7 trained alone (up to float summation order)
-    np.testing.assert_allclose(both.main.probs["ztest"][0], a.main.probs["ztest"][0], atol=1e-4)
+    # seed 7 trained beside seed 8 is seed 7 trained alone, up to float summation order (which the
+    # batched products change, and training amplifies a little); another seed would differ wholly
+    np.testing.assert_allclose(both.main.probs["ztest"][0], a.main.probs["ztest"][0], atol=1e-2)
+    assert np.abs(both.main.probs["ztest"][1] - a.main.probs["ztest"][0]).max() > 0.1
 
 
 def test_stage_commands_reproduce_run(tiny_pack_master, tmp_path, capsys):
