@@ -21,9 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 
-from sadvae.pipeline import (accuracy_per_pass, choose_passes, evaluate_stage, gate_stage, open_pack, summarise,
+from sadvae.pipeline import (choose_passes, evaluate_stage, gate_stage, open_pack, summarise,
                              train_splits)
 from sadvae.presets import resolve_config
 from sadvae.synthetic import SyntheticSpec, make_synthetic_pack

@@ -41,7 +41,7 @@ def test_harmonic_mean():
 
 def test_gate_learns_to_separate_and_routes():
     rng = np.random.default_rng(0)
-    n, U, N = 200, 3, 8
+    n, N = 200, 8
     # unseen samples: confident ZSL, flat seen logits; seen samples: the opposite
     unseen_zsl = rng.dirichlet([8, 1, 1], n)
     seen_zsl = rng.dirichlet([1, 1, 1], n)

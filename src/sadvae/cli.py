@@ -8,7 +8,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 
 from . import __version__
 from .errors import SadvaeError
@@ -218,7 +217,7 @@ def cmd_train(args) -> int:
 
 
 def _load_run(run: Path, selection: str | None):
-    from .pipeline import choose_passes, load_split_results, open_pack
+    from .pipeline import load_split_results, open_pack
     from .presets import RunConfig
 
     config_path = run / "config.json"

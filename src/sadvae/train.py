@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from .model import (FlatParams, ModelConfig, discriminator_shapes, encode_skeleton, encode_text, expand_scalar_noise,
+from .model import (FlatParams, ModelConfig, discriminator_shapes, encode_skeleton, encode_text,
                     kl_to_standard_normal, vae_shapes)
 from .schedule import LossWeights, loss_weights
 from .zsl import fit_classifier, predict_proba
@@ -133,6 +133,7 @@ class Trainer:
         self.dis = FlatParams(discriminator_shapes(model_cfg), self.K, device)
         self.vae.init_reference(self.generators)
         self.dis.init_reference(self.generators)
+        self._block_index: dict[tuple, torch.Tensor] = {}
         self.vae_opt = FlatAdam(self.vae.data, cfg.lr)
         self.dis_opt = FlatAdam(self.dis.data, cfg.lr)
 
@@ -148,9 +149,13 @@ class Trainer:
     def _latent_noise(self, B: int, blocks: list[int]) -> list[torch.Tensor]:
         """Noise for several reparameterisations at once, each (K, B, sum of its block sizes)."""
         if self.model_cfg.scalar_noise:  # QUIRK_SCALAR_NOISE: one number per sample and latent block
+            key = tuple(map(tuple, blocks))
+            if key not in self._block_index:  # column j of the expanded noise reads raw column index[j]
+                sizes = torch.tensor([n for b in blocks for n in b], device=self.device)
+                self._block_index[key] = torch.repeat_interleave(torch.arange(len(sizes), device=self.device), sizes)
             raw = self._draw((B, sum(len(b) for b in blocks)))
-            sizes = [n for b in blocks for n in b]
-            return list(torch.split(expand_scalar_noise(raw, sizes), [sum(b) for b in blocks], dim=-1))
+            expanded = raw.index_select(-1, self._block_index[key])
+            return list(torch.split(expanded, [sum(b) for b in blocks], dim=-1))
         raw = self._draw((B, sum(sum(b) for b in blocks)))
         return list(torch.split(raw, [sum(b) for b in blocks], dim=-1))
 
@@ -164,7 +169,7 @@ class Trainer:
         S, R, H = cfg.semantic_dim, cfg.style_dim, cfg.latent_dim
         K, B, F = x.shape
         D = t.shape[-1]
-        P, G = self.vae.param, self.vae.grad
+        P = self.vae.param
         noise_x, noise_t = self._latent_noise(B, [[S, R], [S]])
 
         h = _linear(x, P["skeleton_encoder.weight"], P["skeleton_encoder.bias"])
@@ -269,7 +274,7 @@ class Trainer:
         Adam step still runs (moving the discriminator only through its momentum, as there).
         """
         cfg = self.model_cfg
-        S, R, H = cfg.semantic_dim, cfg.style_dim, cfg.latent_dim
+        S, R = cfg.semantic_dim, cfg.style_dim
         K, B, _ = mu.shape
         with torch.no_grad():
             noise_s, noise_t = self._latent_noise(B, [[S, R], [S, R]])
@@ -372,7 +377,8 @@ def _train_split(train_x, train_y, text, unseen_classes, eval_sets, cfg, seeds, 
         dis_countdown = cfg.dis_step
         for i in range(L):
             x = x_pass[:, i * B:(i + 1) * B]
-            t = text_t[y_pass[:, i * B:(i + 1) * B]]
+            labels = y_pass[:, i * B:(i + 1) * B]
+            t = text_t.index_select(0, labels.reshape(-1)).view(K, labels.shape[1], -1)
             dis_countdown -= 1
             update_dis = dis_countdown == 0
             if update_dis:

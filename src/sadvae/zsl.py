@@ -10,7 +10,6 @@ import math
 
 import torch
 
-from .model import expand_scalar_noise
 
 
 def fit_classifier(text_mu: torch.Tensor, text_logvar: torch.Tensor, generators: list[torch.Generator], *,
