@@ -86,6 +86,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--selection", choices=["val", "test"])
     _common(p)
 
+    p = sub.add_parser("text", help="class names or descriptions -> text features of a pack", epilog=EPILOG)
+    p.add_argument("--classes", required=True,
+                   help="CSV (idx,label; ids 0- or 1-based), text file (one class per line) or ntu60/ntu120/pku51")
+    p.add_argument("--dataset", required=True, help="dataset name: writes text_feats/DATASET/...")
+    p.add_argument("--resources", required=True, help="resources/ folder to write into")
+    p.add_argument("--model", help="sentence-transformers name or local path (default: all-minilm-l6-v2, offline)")
+    p.add_argument("--mode", default="lb", help="text mode written as MODE_N.npy (default lb)")
+    p.add_argument("--several", choices=["mean"], help="average several descriptions of one class (repeated CSV ids)")
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--no-normalize", action="store_true", help="keep raw embeddings (the trainer normalises anyway)")
+    p.add_argument("--no-cache", action="store_true", help="do not read or write the embedding cache")
+    p.add_argument("--device", default=None, help="cpu, cuda, mps (default cpu)")
+    p.add_argument("--force", action="store_true", help="replace existing text features")
+    _common(p)
+
     p = sub.add_parser("demo", help="the four stages on a built-in synthetic pack (no download)", epilog=EPILOG)
     p.add_argument("--out", help="also write the run's files here")
     p.add_argument("--force", action="store_true")
@@ -308,7 +323,21 @@ def cmd_demo(args) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "train": cmd_train, "gate": cmd_gate, "evaluate": cmd_evaluate, "demo": cmd_demo}
+def cmd_text(args) -> int:
+    from .text import write_text_features
+
+    if args.batch_size < 1:
+        raise SadvaeError(f"--batch-size: expected a positive number, found {args.batch_size}")
+    out = write_text_features(args.resources, args.dataset, args.classes, args.model, args.mode,
+                              several=args.several, normalize=not args.no_normalize, batch_size=args.batch_size,
+                              progress=not args.quiet, cache=not args.no_cache, force=args.force, device=args.device)
+    meta = json.loads(out.with_suffix(".json").read_text())
+    print(f"wrote {out} ({meta['classes']} x {meta['dim']}, {meta['detected']}, model {meta['model_tag']})")
+    return 0
+
+
+COMMANDS = {"run": cmd_run, "train": cmd_train, "gate": cmd_gate, "evaluate": cmd_evaluate, "demo": cmd_demo,
+            "text": cmd_text}
 
 
 def main(argv=None) -> int:
