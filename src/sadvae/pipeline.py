@@ -29,7 +29,7 @@ from .errors import SadvaeError
 from .gate import Gate, evaluate_gzsl, fit_gate
 from .io import load_tensors, save_tensors
 from .pack import FeaturePack, load_pack
-from .presets import RunConfig, default_names
+from .presets import N_CLASSES, RunConfig, default_names
 from .train import LOSS_TERMS, SplitResult, TrainConfig, resolve_device, train_split
 
 SELECTION_LABELS = {
@@ -41,7 +41,6 @@ METRICS = ("zsl_top1", "gzsl_seen", "gzsl_unseen", "gzsl_h")
 
 def open_pack(cfg: RunConfig) -> FeaturePack:
     names = default_names(cfg)
-    from .presets import N_CLASSES
     return load_pack(cfg.resources, cfg.dataset, cfg.unseen, split_name=cfg.split_name, encoder=cfg.encoder,
                      text_model=cfg.text_model, text_mode=cfg.text_mode, split_type=cfg.split_type,
                      n_classes=N_CLASSES.get(cfg.dataset), default_encoder=names.get("encoder"),
