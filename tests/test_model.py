@@ -132,16 +132,20 @@ def test_flat_adam_matches_torch_adam():
 
 @pytest.mark.parametrize("relu", [True, False])
 @pytest.mark.parametrize("scalar", [True, False])
-def test_handwritten_classifier_training_matches_autograd(relu, scalar):
+@pytest.mark.parametrize("members", [1, 3])
+def test_handwritten_classifier_training_matches_autograd(relu, scalar, members):
     from sadvae.zsl import classifier_logits, train_softmax_classifier
     g = torch.Generator().manual_seed(1)
     K, U, S, per = 2, 4, 6, 30
+    G = U * members  # sample groups: class c, description j is group c*members + j
     w0 = torch.randn(K, U, S, generator=g) * 0.3
-    mu, std = torch.randn(K, U, S, generator=g), torch.rand(K, U, S, generator=g) + 0.2
-    noise = torch.randn(K, per, U, 1 if scalar else S, generator=g)
-    w_ours, b_ours = train_softmax_classifier(w0.clone(), mu, std, noise, steps=25, lr=1e-2, logits_relu=relu)
-    z = (mu.unsqueeze(1) + noise * std.unsqueeze(1)).reshape(K, per * U, S)  # sample j*U + c is of class c
-    target = torch.arange(U).repeat(per)
+    mu, std = torch.randn(K, G, S, generator=g), torch.rand(K, G, S, generator=g) + 0.2
+    noise = torch.randn(K, per, G, 1 if scalar else S, generator=g)
+    group_class = torch.arange(U).repeat_interleave(members)
+    w_ours, b_ours = train_softmax_classifier(w0.clone(), mu, std, noise, steps=25, lr=1e-2, logits_relu=relu,
+                                              group_class=group_class if members > 1 else None)
+    z = (mu.unsqueeze(1) + noise * std.unsqueeze(1)).reshape(K, per * G, S)  # sample j*G + g is of group g
+    target = group_class.repeat(per)
     w = w0.clone().requires_grad_(True)
     b = torch.zeros(K, U, requires_grad=True)
     opt = torch.optim.Adam([w, b], lr=1e-2)

@@ -143,3 +143,24 @@ def test_parallel_splits_equal_sequential(tiny_pack_master):
     par = run_all(cfg_for(tiny_pack_master, seeds=[5], passes=3), progress=False, jobs=2)
     assert seq.per_seed == par.per_seed
     np.testing.assert_array_equal(seq.val.probs["ztest"], par.val.probs["ztest"])
+
+
+def test_text_ensemble_trains_and_evaluates(tiny_pack):
+    """(N, M, D) text: each training sample meets one of its class's descriptions; the ZSL classifier all."""
+    from sadvae.pack import load_pack
+    base = np.load(tiny_pack / "text_feats/tiny/synthetic-text/lb_12.npy")
+    rng = np.random.default_rng(0)
+    for name, arr in (("one", base[:, None]), ("two", np.stack([base, base + rng.standard_normal(base.shape)], 1))):
+        (tiny_pack / "text_feats/tiny" / name).mkdir()
+        np.save(tiny_pack / "text_feats/tiny" / name / "lb_12.npy", arr.astype(np.float32))
+    assert load_pack(tiny_pack, "tiny", 3, text_model="two").text.shape == (12, 2, base.shape[1])
+    plain = run_all(cfg_for(tiny_pack, text_model="synthetic-text", passes=3), progress=False)
+    one = run_all(cfg_for(tiny_pack, text_model="one", passes=3), progress=False)
+    assert one.per_seed == plain.per_seed  # an ensemble of one is the plain model, exactly
+    two = run_all(cfg_for(tiny_pack, text_model="two", passes=3), progress=False)
+    probs = two.main.probs["gtest"]
+    assert probs.shape == plain.main.probs["gtest"].shape and np.allclose(probs.sum(-1), 1, atol=1e-5)
+    assert not np.array_equal(probs, plain.main.probs["gtest"])
+    np.save(tiny_pack / "text_feats/tiny/two/lb_12.npy", np.zeros((12, 2, 5), np.float32))
+    with pytest.raises(SadvaeError, match="non-zero text feature"):
+        load_pack(tiny_pack, "tiny", 3, text_model="two")

@@ -140,3 +140,15 @@ def test_written_features_are_found_by_the_pack_reader(tiny_pack, tmp_path):
     write_text_features(tiny_pack, "tiny", str(names))
     pack = load_pack(tiny_pack, "tiny", 3, text_model="all-minilm-l6-v2")
     assert pack.text.shape == (12, 384)
+
+
+def test_ensemble_keeps_every_description(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("idx,label\n0,wave\n0,wave a hand\n1,jump\n")
+    out = write_text_features(tmp_path / "res", "mine", str(path), several="ensemble")
+    emb = np.load(out)
+    assert emb.shape == (2, 2, 384)
+    parts = encode_classes(["wave", "wave a hand", "jump"])
+    np.testing.assert_allclose(emb[0], parts[:2], atol=1e-6)
+    np.testing.assert_allclose(emb[1, 0], emb[1, 1])  # one description, repeated
+    assert json.loads(out.with_suffix(".json").read_text())["members"] == 2

@@ -93,7 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resources", required=True, help="resources/ folder to write into")
     p.add_argument("--model", help="sentence-transformers name or local path (default: all-minilm-l6-v2, offline)")
     p.add_argument("--mode", default="lb", help="text mode written as MODE_N.npy (default lb)")
-    p.add_argument("--several", choices=["mean"], help="average several descriptions of one class (repeated CSV ids)")
+    p.add_argument("--several", choices=["mean", "ensemble"],
+                   help="several descriptions of one class (repeated CSV ids): average them, or keep all (N, M, D)")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--no-normalize", action="store_true", help="keep raw embeddings (the trainer normalises anyway)")
     p.add_argument("--no-cache", action="store_true", help="do not read or write the embedding cache")
@@ -332,7 +333,9 @@ def cmd_text(args) -> int:
                               several=args.several, normalize=not args.no_normalize, batch_size=args.batch_size,
                               progress=not args.quiet, cache=not args.no_cache, force=args.force, device=args.device)
     meta = json.loads(out.with_suffix(".json").read_text())
-    print(f"wrote {out} ({meta['classes']} x {meta['dim']}, {meta['detected']}, model {meta['model_tag']})")
+    shape = f"{meta['classes']} x {meta['members']} x {meta['dim']}" if meta["members"] > 1 else \
+        f"{meta['classes']} x {meta['dim']}"
+    print(f"wrote {out} ({shape}, {meta['detected']}, model {meta['model_tag']})")
     return 0
 
 

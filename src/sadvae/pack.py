@@ -178,18 +178,26 @@ def _infer_n_classes(text_dir: Path, mode: str) -> int:
 
 
 def load_text(text_dir: Path, mode: str, n_classes: int) -> np.ndarray:
-    """Text features of all classes; `_`-joined modes are concatenated along the feature axis."""
+    """Text features of all classes, (N, D); or (N, M, D) for an ensemble of M descriptions per class.
+    `_`-joined modes are concatenated along the feature axis."""
     parts = []
     for m in mode.split("_"):
         path = text_dir / f"{m}_{n_classes}.npy"
-        arr = _as_features(load_array(path), path, what="text features")
+        raw = load_array(path)
+        if raw.ndim == 3:  # ensemble: validated as (N*M, D) rows
+            arr = _as_features(raw.reshape(-1, raw.shape[-1]), path, what="text features").reshape(raw.shape)
+        else:
+            arr = _as_features(raw, path, what="text features")
         if arr.shape[0] != n_classes:
             raise PackError(path, f"{n_classes} rows (one per class)", f"{arr.shape[0]}")
-        zero = np.flatnonzero(np.linalg.norm(arr, axis=1) == 0)
+        zero = np.flatnonzero((np.linalg.norm(arr, axis=-1) == 0).reshape(n_classes, -1).any(1))
         if len(zero):
             raise PackError(path, "a non-zero text feature for every class", f"all-zero rows {zero[:8].tolist()}")
+        if parts and arr.shape[1:-1] != parts[0].shape[1:-1]:
+            raise PackError(path, f"the layout of {mode.split('_')[0]}_{n_classes}.npy to concatenate with "
+                            f"(shape {parts[0].shape})", f"shape {arr.shape}")
         parts.append(arr)
-    return np.concatenate(parts, axis=1)
+    return np.concatenate(parts, axis=-1)
 
 
 def _load_class_split(path: Path, n_classes: int, size: int) -> np.ndarray:

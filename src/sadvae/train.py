@@ -313,8 +313,11 @@ class Trainer:
     def zsl_probabilities(self, unseen_text: torch.Tensor, eval_sets: dict[str, torch.Tensor]):
         """Fit the ZSL classifier on sampled text latents; softmax over unseen classes for each set."""
         cfg = self.model_cfg
-        with torch.no_grad():
-            tmu, tlogvar = encode_text(self.vae.param, unseen_text, cfg)
+        with torch.no_grad():  # unseen_text (U, D), or (U, M, D) with M descriptions per class
+            tmu, tlogvar = encode_text(self.vae.param, unseen_text.reshape(-1, unseen_text.shape[-1]), cfg)
+            if unseen_text.dim() == 3:
+                tmu = tmu.view(self.K, *unseen_text.shape[:2], -1)
+                tlogvar = tlogvar.view(self.K, *unseen_text.shape[:2], -1)
         weight, bias = fit_classifier(tmu, tlogvar, self.generators, scalar_noise=cfg.scalar_noise,
                                       logits_relu=cfg.classifier_relu, samples_per_class=self.cfg.zsl_samples,
                                       steps=self.cfg.zsl_steps, lr=self.cfg.zsl_lr)
@@ -354,8 +357,10 @@ def _train_split(train_x, train_y, text, unseen_classes, eval_sets, cfg, seeds, 
                  desc, bar_position) -> SplitResult:
     unseen_classes = np.sort(np.asarray(unseen_classes))
     text_t = torch.as_tensor(np.asarray(text, dtype=np.float32), device=device)
-    text_t = text_t / text_t.norm(dim=1, keepdim=True)
-    model_cfg = ModelConfig(feature_dim=train_x.shape[1], text_dim=text_t.shape[1], semantic_dim=cfg.semantic_dim,
+    text_t = text_t / text_t.norm(dim=-1, keepdim=True)
+    members = text_t.shape[1] if text_t.dim() == 3 else 1  # an ensemble of descriptions per class
+    text_rows = text_t.reshape(-1, text_t.shape[-1])  # row c*M + j: class c, description j
+    model_cfg = ModelConfig(feature_dim=train_x.shape[1], text_dim=text_t.shape[-1], semantic_dim=cfg.semantic_dim,
                             style_dim=cfg.style_dim, mode=cfg.mode)
     trainer = Trainer(model_cfg, cfg, seeds, device)
     X = torch.as_tensor(np.asarray(train_x, dtype=np.float32), device=device)
@@ -378,7 +383,10 @@ def _train_split(train_x, train_y, text, unseen_classes, eval_sets, cfg, seeds, 
         for i in range(L):
             x = x_pass[:, i * B:(i + 1) * B]
             labels = y_pass[:, i * B:(i + 1) * B]
-            t = text_t.index_select(0, labels.reshape(-1)).view(K, labels.shape[1], -1)
+            if members > 1:  # each sample is paired with one of its class's descriptions, drawn afresh
+                labels = labels * members + torch.stack([torch.randint(members, labels.shape[1:], generator=g,
+                                                                       device=device) for g in trainer.generators])
+            t = text_rows.index_select(0, labels.reshape(-1)).view(K, labels.shape[1], -1)
             dis_countdown -= 1
             update_dis = dis_countdown == 0
             if update_dis:
