@@ -51,8 +51,8 @@ def test_handwritten_step_matches_autograd(mode, weights):
     for name, p in vae.items():
         torch.testing.assert_close(trainer.vae.grad[name], p.grad, rtol=1e-4, atol=1e-6, msg=name)
     # the logged readings are the same terms (averaged over replicas)
-    assert readings["skeleton_recon"] == pytest.approx(float(terms["skeleton_recon"]) / K, rel=1e-4)
-    assert readings["text_kl"] == pytest.approx(float(terms["text_kl"]) / K, rel=1e-4)
+    assert readings["skeleton_recon"] == pytest.approx(float(terms["skeleton_recon"].detach()) / K, rel=1e-4)
+    assert readings["text_kl"] == pytest.approx(float(terms["text_kl"].detach()) / K, rel=1e-4)
 
 
 def test_discriminator_step_matches_autograd():
