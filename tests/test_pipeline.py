@@ -122,6 +122,12 @@ def test_presets_config_file_and_flags(tmp_path):
     assert (cfg.lr, cfg.semantic_dim, cfg.selection, cfg.style_dim) == (0.01, 64, "test", 8)
     mine = resolve_config({"dataset": "mydata", "unseen": 4})
     assert mine.preset == "none" and mine.semantic_dim == 160
+    toml.write_text('lr = "fast"\n')
+    with pytest.raises(SadvaeError, match="c.toml: expected lr to be a number, found 'fast'"):
+        resolve_config({"dataset": "ntu60", "unseen": 5}, toml)
+    toml.write_text("passes = 2.5\n")
+    with pytest.raises(SadvaeError, match="expected passes to be an integer"):
+        resolve_config({"dataset": "ntu60", "unseen": 5}, toml)
     toml.write_text("learning_rate = 1\n")
     with pytest.raises(SadvaeError, match="unknown learning_rate"):
         resolve_config({"dataset": "ntu60", "unseen": 5}, toml)

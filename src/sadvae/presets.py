@@ -110,10 +110,37 @@ def read_config_file(path) -> dict:
     return data
 
 
+_INT_KEYS = {"unseen", "semantic_dim", "style_dim", "batch_size", "dis_step", "passes"}
+_FLOAT_KEYS = {"lr", "gate_temperature", "gate_threshold"}
+_STR_KEYS = {"resources", "dataset", "protocol", "split_name", "split_type", "encoder", "text_model", "text_mode",
+             "selection", "mode", "device"}
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _typed(key: str, value, where: str):
+    """Check one setting's type (TOML and JSON carry their own), so a wrong one is a clear error."""
+    if key in _INT_KEYS:
+        ok, kind = _is_int(value), "an integer"
+    elif key in _FLOAT_KEYS:
+        ok, kind = _is_int(value) or isinstance(value, float), "a number"
+    elif key in _STR_KEYS:
+        ok, kind = isinstance(value, str), "a string"
+    elif key == "seeds":
+        ok, kind = _is_int(value) or (isinstance(value, list) and all(map(_is_int, value))), "a list of integers"
+    else:
+        return value
+    if not ok:
+        raise SadvaeError(f"{where}: expected {key} to be {kind}, found {value!r}")
+    return float(value) if key in _FLOAT_KEYS else value
+
+
 def resolve_config(overrides: dict, config_file=None) -> RunConfig:
     """Merge preset, config file and explicit overrides (None values in `overrides` mean "not given")."""
-    given = dict(read_config_file(config_file)) if config_file else {}
-    given.update({k: v for k, v in overrides.items() if v is not None})
+    given = {k: _typed(k, v, str(config_file)) for k, v in read_config_file(config_file).items()} if config_file else {}
+    given.update({k: _typed(k, v, "settings") for k, v in overrides.items() if v is not None})
     dataset, unseen = given.get("dataset", ""), int(given.get("unseen", 0) or 0)
     if not dataset:
         raise SadvaeError("expected --dataset NAME (a preset name such as ntu60, or your pack's name), found none")
