@@ -170,3 +170,13 @@ def test_text_ensemble_trains_and_evaluates(tiny_pack):
     np.save(tiny_pack / "text_feats/tiny/two/lb_12.npy", np.zeros((12, 2, 5), np.float32))
     with pytest.raises(SadvaeError, match="non-zero text feature"):
         load_pack(tiny_pack, "tiny", 3, text_model="two")
+
+
+def test_unavailable_device_is_one_clear_error(tiny_pack_master, tmp_path, capsys):
+    import torch
+    if torch.cuda.is_available():
+        pytest.skip("a CUDA device is present")
+    code = main(["run", "--resources", str(tiny_pack_master), "--dataset", "tiny", "--unseen", "3", "--device", "cuda",
+                 "--out", str(tmp_path / "run"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and "expected a CUDA device, found none" in err and not (tmp_path / "run").exists()
