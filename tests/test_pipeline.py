@@ -180,3 +180,27 @@ def test_unavailable_device_is_one_clear_error(tiny_pack_master, tmp_path, capsy
                  "--out", str(tmp_path / "run"), "--quiet"])
     err = capsys.readouterr().err
     assert code == 2 and "expected a CUDA device, found none" in err and not (tmp_path / "run").exists()
+
+
+def test_ablation_methods(tiny_pack_master):
+    """no-tc never moves the discriminator; naive has no style latent; both run the four stages."""
+    import torch
+
+    from sadvae.model import ModelConfig
+    from sadvae.pipeline import split_inputs
+    from sadvae.train import TrainConfig, Trainer, train_split
+    pack = open_pack(cfg_for(tiny_pack_master))
+    x, y, unseen, sets = split_inputs(pack, "main")
+    cfg = TrainConfig(semantic_dim=16, style_dim=4, lr=2e-3, passes=2, method="no-tc")
+    # the initial discriminator of seed 5, for comparison
+    fresh = Trainer(ModelConfig(x.shape[1], pack.text.shape[1], 16, 4), cfg, [5], torch.device("cpu"))
+    res = train_split(x, y, pack.text, unseen, sets, cfg, [5], torch.device("cpu"), progress=False)
+    for name, value in fresh.dis.replica_state(0).items():
+        torch.testing.assert_close(res.weights[0][-1][name], value)
+    naive = train_split(x, y, pack.text, unseen, sets, TrainConfig(semantic_dim=16, style_dim=4, lr=2e-3, passes=2,
+                                                                     method="naive"), [5], torch.device("cpu"),
+                        progress=False)
+    assert naive.weights[0][-1]["skeleton_encoder.weight"].shape == (2 * 16, x.shape[1])  # no style rows
+    for method in ("no-tc", "naive"):
+        run = run_all(cfg_for(tiny_pack_master, method=method, passes=2), progress=False)
+        assert run.metrics()["method"] == method

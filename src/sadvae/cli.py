@@ -40,6 +40,9 @@ def _model_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--gate-temperature", type=float, help="fix the gate temperature instead of searching 1..9")
     g.add_argument("--gate-threshold", type=float, help="fix the gate threshold instead of searching 0.25..0.74")
     g.add_argument("--mode", choices=["reference", "clean"], help="reference quirks kept, or fixed (default reference)")
+    g.add_argument("--method", choices=["sadvae", "no-tc", "naive"],
+                   help="sadvae (default), or an ablation: no-tc (no total-correlation penalty), "
+                        "naive (no style latent, no penalty)")
     g.add_argument("--selection", choices=["val", "test"],
                    help="pass selection: val (default, no test label used) or test (paper protocol)")
     s = g.add_mutually_exclusive_group()
@@ -119,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _overrides(args) -> dict:
     names = ["resources", "dataset", "unseen", "protocol", "split_name", "split_type", "encoder", "text_model",
              "text_mode", "semantic_dim", "style_dim", "lr", "batch_size", "dis_step", "passes", "gate_temperature",
-             "gate_threshold", "mode", "selection", "device"]
+             "gate_threshold", "mode", "method", "selection", "device"]
     out = {n: getattr(args, n, None) for n in names}
     if getattr(args, "seeds", None) is not None:
         if args.seeds < 1:
@@ -141,7 +144,8 @@ def format_table(metrics: dict) -> str:
     summary, per_seed = metrics["summary"], metrics["per_seed"]
     pack = metrics["pack"]
     lines = [f"SA-DVAE on {pack['split_name']} ({pack['n_classes']} classes, {len(pack['unseen_classes'])} unseen), "
-             f"encoder {pack['encoder']}, text {pack['text_model']}/{pack['text_mode']}, mode {metrics['mode']}",
+             f"encoder {pack['encoder']}, text {pack['text_model']}/{pack['text_mode']}, mode {metrics['mode']}, "
+             f"method {metrics.get('method', 'sadvae')}",
              f"selection {metrics['selection_rule']}", ""]
     header = f"{'seed':>6} {'pass':>5} {'ZSL top-1':>10} {'GZSL seen':>10} {'GZSL unseen':>12} {'GZSL H':>8}"
     lines.append(header)

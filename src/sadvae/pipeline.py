@@ -49,7 +49,8 @@ def open_pack(cfg: RunConfig) -> FeaturePack:
 
 def train_config(cfg: RunConfig) -> TrainConfig:
     return TrainConfig(semantic_dim=cfg.semantic_dim, style_dim=cfg.style_dim, lr=cfg.lr,
-                       batch_size=cfg.batch_size, dis_step=cfg.dis_step, passes=cfg.passes, mode=cfg.mode)
+                       batch_size=cfg.batch_size, dis_step=cfg.dis_step, passes=cfg.passes, mode=cfg.mode,
+                       method=cfg.method)
 
 
 def split_inputs(pack: FeaturePack, split: str):
@@ -176,6 +177,7 @@ class RunResult:
             "selection": self.config.selection,
             "selection_rule": SELECTION_LABELS[self.config.selection],
             "mode": self.config.mode,
+            "method": self.config.method,
             "pack": {"resources": str(self.pack.root), "dataset": self.pack.dataset, "split_name": self.pack.split_name,
                      "encoder": self.pack.encoder, "text_model": self.pack.text_model,
                      "text_mode": self.pack.text_mode, "n_classes": self.pack.n_classes,

@@ -75,6 +75,7 @@ class RunConfig:
     gate_threshold: float | None = None
     selection: str = "val"
     mode: str = "reference"
+    method: str = "sadvae"  # or the ablations "no-tc", "naive" (see train.TrainConfig)
     seeds: list[int] = field(default_factory=lambda: [5])
     device: str = "auto"
     preset: str = "none"  # which preset row was applied (provenance)
@@ -113,7 +114,7 @@ def read_config_file(path) -> dict:
 _INT_KEYS = {"unseen", "semantic_dim", "style_dim", "batch_size", "dis_step", "passes"}
 _FLOAT_KEYS = {"lr", "gate_temperature", "gate_threshold"}
 _STR_KEYS = {"resources", "dataset", "protocol", "split_name", "split_type", "encoder", "text_model", "text_mode",
-             "selection", "mode", "device"}
+             "selection", "mode", "method", "device"}
 
 
 def _is_int(v) -> bool:
@@ -164,6 +165,7 @@ def resolve_config(overrides: dict, config_file=None) -> RunConfig:
     if cfg.text_mode is None:
         cfg.text_mode = PROTOCOL_NAMES[protocol]["text_mode"] if protocol else "lb"
     for name, allowed in (("selection", ("val", "test")), ("mode", ("reference", "clean")),
+                          ("method", ("sadvae", "no-tc", "naive")),
                           ("device", ("auto", "cpu", "cuda", "mps"))):
         if getattr(cfg, name) not in allowed:
             raise SadvaeError(f"--{name}: expected one of {', '.join(allowed)}, found {getattr(cfg, name)!r}")

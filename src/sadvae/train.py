@@ -15,6 +15,7 @@ the caller decides what to score against which labels (see `pipeline.py`).
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 
@@ -22,11 +23,13 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from .errors import SadvaeError
 from .model import (FlatParams, ModelConfig, discriminator_shapes, encode_skeleton, encode_text,
                     kl_to_standard_normal, vae_shapes)
 from .schedule import LossWeights, loss_weights
 from .zsl import fit_classifier, predict_proba
 
+METHODS = ("sadvae", "no-tc", "naive")
 LOSS_TERMS = ("skeleton_recon", "text_recon", "skeleton_kl", "text_kl", "skeleton_cross", "text_cross", "tc",
               "discriminator")
 
@@ -40,6 +43,9 @@ class TrainConfig:
     dis_step: int = 5
     passes: int = 10
     mode: str = "reference"
+    # "sadvae" (full); "no-tc": disentangled latents without the total-correlation penalty;
+    # "naive": no style latent and no penalty (CADA-VAE-like alignment). The paper's ablations.
+    method: str = "sadvae"
     zsl_samples: int = 500
     zsl_steps: int = 300
     zsl_lr: float = 1e-3
@@ -76,10 +82,8 @@ def resolve_device(name: str = "auto") -> torch.device:
             return torch.device("mps")
         return torch.device("cpu")
     if name == "cuda" and not torch.cuda.is_available():
-        from .errors import SadvaeError
         raise SadvaeError("--device cuda: expected a CUDA device, found none (use --device auto or cpu)")
     if name == "mps" and not (getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()):
-        from .errors import SadvaeError
         raise SadvaeError("--device mps: expected an Apple MPS device, found none (use --device auto or cpu)")
     return torch.device(name)
 
@@ -360,8 +364,10 @@ def _train_split(train_x, train_y, text, unseen_classes, eval_sets, cfg, seeds, 
     text_t = text_t / text_t.norm(dim=-1, keepdim=True)
     members = text_t.shape[1] if text_t.dim() == 3 else 1  # an ensemble of descriptions per class
     text_rows = text_t.reshape(-1, text_t.shape[-1])  # row c*M + j: class c, description j
+    if cfg.method not in METHODS:
+        raise SadvaeError(f"method: expected one of {', '.join(METHODS)}, found {cfg.method!r}")
     model_cfg = ModelConfig(feature_dim=train_x.shape[1], text_dim=text_t.shape[-1], semantic_dim=cfg.semantic_dim,
-                            style_dim=cfg.style_dim, mode=cfg.mode)
+                            style_dim=0 if cfg.method == "naive" else cfg.style_dim, mode=cfg.mode)
     trainer = Trainer(model_cfg, cfg, seeds, device)
     X = torch.as_tensor(np.asarray(train_x, dtype=np.float32), device=device)
     Y = torch.as_tensor(np.asarray(train_y, dtype=np.int64), device=device)
@@ -392,7 +398,10 @@ def _train_split(train_x, train_y, text, unseen_classes, eval_sets, cfg, seeds, 
             if update_dis:
                 dis_countdown = cfg.dis_step
             want = (i % cfg.log_every == cfg.log_every - 1) or i == L - 1
-            reading = trainer.step(x, t, loss_weights(p, i, L), update_dis, want_losses=want)
+            step_weights = loss_weights(p, i, L)
+            if cfg.method != "sadvae":  # ablations: no discriminator, no total-correlation term
+                update_dis, step_weights = False, dataclasses.replace(step_weights, tc=0.0)
+            reading = trainer.step(x, t, step_weights, update_dis, want_losses=want)
             if reading is not None:
                 readings.append([reading.get(term, float("nan")) for term in LOSS_TERMS])
             if i % 50 == 49 or i == L - 1:
