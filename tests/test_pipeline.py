@@ -204,3 +204,12 @@ def test_ablation_methods(tiny_pack_master):
     for method in ("no-tc", "naive"):
         run = run_all(cfg_for(tiny_pack_master, method=method, passes=2), progress=False)
         assert run.metrics()["method"] == method
+
+
+def test_output_path_that_is_a_file_is_refused(tiny_pack_master, tmp_path, capsys):
+    out = tmp_path / "taken"
+    out.write_text("not a folder")
+    code = main(["run", "--resources", str(tiny_pack_master), "--dataset", "tiny", "--unseen", "3", "--out", str(out),
+                 "--force", "--quiet"])
+    assert code == 2 and "expected an output folder, found a file" in capsys.readouterr().err
+    assert out.read_text() == "not a folder"

@@ -60,6 +60,8 @@ def staged_output(out, force: bool = False):
 
     An existing `out` is refused unless force=True (then it is replaced only once the new run succeeded)."""
     out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise SadvaeError(f"{out}: expected an output folder, found a file")
     if out.exists() and not force:
         raise SadvaeError(f"{out}: expected a new output folder, found an existing one (use --force to replace it)")
     parent = out.parent
