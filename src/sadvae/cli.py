@@ -15,11 +15,11 @@ from .errors import SadvaeError
 EPILOG = "Errors about your input end with one message and exit status 2; add --debug for a traceback."
 
 
-def _pack_args(p: argparse.ArgumentParser, required: bool = True) -> None:
+def _pack_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("feature pack")
-    g.add_argument("--resources", required=required, help="the resources/ folder (label_splits, text_feats, sk_feats)")
-    g.add_argument("--dataset", required=required, help="ntu60, ntu120, pku51 (presets) or your own pack's name")
-    g.add_argument("--unseen", type=int, required=required, help="number of unseen classes (5, 12, ...)")
+    g.add_argument("--resources", required=True, help="the resources/ folder (label_splits, text_feats, sk_feats)")
+    g.add_argument("--dataset", required=True, help="ntu60, ntu120, pku51 (presets) or your own pack's name")
+    g.add_argument("--unseen", type=int, required=True, help="number of unseen classes (5, 12, ...)")
     g.add_argument("--protocol", choices=["synse", "random", "llm"], help="preset family (inferred when omitted)")
     g.add_argument("--split-name", help="folder name of the split (e.g. ntu60_split2); default: the dataset")
     g.add_argument("--split-type", help="split type letter in file names (default r)")
@@ -154,12 +154,10 @@ def format_table(metrics: dict) -> str:
         lines.append(f"{r['seed']:>6} {r['chosen_pass']:>5} {r['zsl_top1']:>10.2f} {r['gzsl_seen']:>10.2f} "
                      f"{r['gzsl_unseen']:>12.2f} {r['gzsl_h']:>8.2f}")
     if len(per_seed) > 1:
-        s = summary
         lines.append("-" * len(header))
-        lines.append(f"{'mean':>6} {'':>5} {s['zsl_top1']['mean']:>10.2f} {s['gzsl_seen']['mean']:>10.2f} "
-                     f"{s['gzsl_unseen']['mean']:>12.2f} {s['gzsl_h']['mean']:>8.2f}")
-        lines.append(f"{'std':>6} {'':>5} {s['zsl_top1']['std']:>10.2f} {s['gzsl_seen']['std']:>10.2f} "
-                     f"{s['gzsl_unseen']['std']:>12.2f} {s['gzsl_h']['std']:>8.2f}")
+        for stat in ("mean", "std"):
+            v = [summary[m][stat] for m in ("zsl_top1", "gzsl_seen", "gzsl_unseen", "gzsl_h")]
+            lines.append(f"{stat:>6} {'':>5} {v[0]:>10.2f} {v[1]:>10.2f} {v[2]:>12.2f} {v[3]:>8.2f}")
     return "\n".join(lines)
 
 

@@ -112,11 +112,6 @@ class FlatParams:
     def replica_state(self, k: int) -> dict[str, torch.Tensor]:
         return {name: view[k].detach().clone() for name, view in self.param.items()}
 
-    def load_replica_state(self, k: int, state: dict[str, torch.Tensor]) -> None:
-        with torch.no_grad():
-            for name, view in self.param.items():
-                view[k].copy_(state[name])
-
 
 def kl_to_standard_normal(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     """KL(N(mu, exp(logvar)) || N(0, I)) summed over dimensions, averaged over the batch (rows)."""

@@ -12,7 +12,7 @@ the file, what was expected and what was found.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -67,11 +67,6 @@ class FeaturePack:
     text: np.ndarray  # (N, D) float32, raw (the trainer L2-normalises)
     main: SplitData
     val: SplitData
-    files: dict[str, Path] = field(default_factory=dict)
-
-    @property
-    def n_unseen(self) -> int:
-        return len(self.unseen_classes)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -311,10 +306,9 @@ def load_pack(resources, dataset: str, n_unseen: int, *, split_name: str | None 
     if val.feature_dim != main.feature_dim:
         raise PackError(val.path / "train.npy", f"{main.feature_dim} feature columns like {main_name}",
                         f"{val.feature_dim}")
-    for split, role in ((main, "gtest"),):
-        present = np.unique(split.labels[role])
-        if not np.intersect1d(present, unseen).size or not np.intersect1d(present, seen).size:
-            raise PackError(split.path / "g_label.npy", "samples of both seen and unseen classes", "only one kind")
+    present = np.unique(main.labels["gtest"])
+    if not np.intersect1d(present, unseen).size or not np.intersect1d(present, seen).size:
+        raise PackError(main.path / "g_label.npy", "samples of both seen and unseen classes", "only one kind")
     return FeaturePack(root=root, dataset=dataset, split_name=split_name, split_type=split_type, encoder=encoder,
                        text_model=text_model, text_mode=text_mode, n_classes=n_classes, unseen_classes=unseen,
                        seen_classes=np.sort(seen), val_classes=val_classes, seen_minus_val=np.sort(seen_minus_val),
