@@ -45,4 +45,14 @@ PKU51 = (
     "use a fan (with hand or paper)/feeling warm", "wear jacket", "wear on glasses", "wipe face", "writing",
 )
 
-BUILTIN = {"ntu60": NTU60, "ntu120": NTU120, "pku51": PKU51}
+
+UTD27 = (
+    "right arm swipe to the left", "right arm swipe to the right", "right hand wave", "two hand front clap",
+    "right arm throw", "cross arms in the chest", "basketball shooting", "draw x", "draw circle (clockwise)",
+    "draw circle (counter clockwise)", "draw triangle", "bowling (right hand)", "front boxing",
+    "baseball swing from right", "tennis forehand swing", "arm curl (two arms)", "tennis serve", "two hand push",
+    "knock on door", "hand catch", "pick up and throw", "jogging", "walking", "sit to stand", "stand to sit",
+    "forward lunge (left foot forward)", "squat",
+)
+
+BUILTIN = {"ntu60": NTU60, "ntu120": NTU120, "pku51": PKU51, "utd27": UTD27}

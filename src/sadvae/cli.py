@@ -51,6 +51,47 @@ def _model_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"])
 
 
+def _int_list(text: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(v) for v in text.replace(",", " ").split())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected integers separated by commas, found {text!r}") from None
+    if not values:
+        raise argparse.ArgumentTypeError("expected at least one integer")
+    return values
+
+
+def _skeleton_input_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("skeleton data")
+    g.add_argument("--data", required=True, help="a folder of skeleton files, or an .npz archive (--format npz)")
+    g.add_argument("--format", required=True, choices=["ntu", "pku", "utd", "npz"])
+    g.add_argument("--class-names", help="class names (CSV idx,label or one per line) instead of the format's own")
+    g.add_argument("--skip-bad", action="store_true", help="skip malformed files (reported) instead of stopping")
+
+
+def _split_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("split")
+    g.add_argument("--dataset", required=True, help="name of the split in the pack (e.g. utd_split1)")
+    g.add_argument("--resources", required=True, help="resources/ folder to write into")
+    u = g.add_mutually_exclusive_group(required=True)
+    u.add_argument("--unseen", type=int, help="number of unseen classes, drawn with --split-seed")
+    u.add_argument("--unseen-classes", type=_int_list, help="unseen class ids (0-based), e.g. 4,19,31")
+    g.add_argument("--val-classes", type=_int_list, help="validation classes (default: drawn from the seen ones)")
+    g.add_argument("--split-seed", type=int, default=0, help="seed of the class draw and sample split (default 0)")
+    g.add_argument("--train-subjects", type=_int_list,
+                   help="performers of the training pool (default: NTU cross-subject list, else odd ids)")
+    g.add_argument("--test-fraction", type=float, default=0.5,
+                   help="test share per class when performers are unknown (default 0.5)")
+    g.add_argument("--holdout", type=float, default=0.2,
+                   help="share of training samples held out for early stopping and gate calibration (default 0.2)")
+
+
+def _text_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("text features of the class names")
+    g.add_argument("--text-model", help="sentence-transformers name or path (default: all-minilm-l6-v2, offline)")
+    g.add_argument("--no-text", action="store_true", help="do not write text features (write them with sadvae text)")
+
+
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bars or stage messages")
     p.add_argument("--debug", action="store_true", help="show tracebacks")
@@ -112,6 +153,50 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--passes", type=int, default=10)
     p.add_argument("--mode", choices=["reference", "clean"], default="reference")
     p.add_argument("--selection", choices=["val", "test"], default="val")
+    _common(p)
+
+    p = sub.add_parser("convert", help="raw skeleton files (NTU, PKU-MMD, UTD-MHAD) -> one .npz archive", epilog=EPILOG)
+    _skeleton_input_args(p)
+    p.add_argument("--out", required=True, help="the .npz archive to write")
+    p.add_argument("--force", action="store_true", help="replace an existing archive")
+    _common(p)
+
+    p = sub.add_parser("features", help="raw skeletons -> a whole feature pack (ST-GCN trained on seen classes)",
+                       epilog=EPILOG)
+    _skeleton_input_args(p)
+    _split_args(p)
+    g = p.add_argument_group("preprocessing and encoder")
+    g.add_argument("--frames", type=int, default=32, help="frames per sequence after resampling (default 32)")
+    g.add_argument("--bodies", type=int, help="bodies per frame (default: most in the data, at most 2)")
+    g.add_argument("--center", choices=["first", "frame", "none"], default="first",
+                   help="subtract the body centre of the first frame (default) or of every frame")
+    g.add_argument("--align-view", action="store_true", help="rotate each sequence to face the same way")
+    g.add_argument("--channels", type=_int_list, default=(16, 32, 32, 64, 64),
+                   help="channels of the ST-GCN blocks (default 16,32,32,64,64)")
+    g.add_argument("--strides", type=_int_list, default=(1, 2, 1, 2, 1), help="temporal strides (default 1,2,1,2,1)")
+    g.add_argument("--embed-dim", type=int, default=256, help="feature width (default 256)")
+    g.add_argument("--epochs", type=int, default=60, help="most encoder epochs (default 60; early stopping)")
+    g.add_argument("--patience", type=int, default=15, help="epochs without a better held-out accuracy before stopping")
+    g.add_argument("--encoder-lr", type=float, default=0.05, help="SGD learning rate, cosine schedule (default 0.05)")
+    g.add_argument("--encoder-batch-size", type=int, default=32)
+    g.add_argument("--no-augment", action="store_true", help="no random turn and scale during training")
+    g.add_argument("--encoder-seed", type=int, default=0)
+    g.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1, mps (default auto)")
+    g.add_argument("--encoder-name", default="stgcn", help="encoder name in the pack's folder names (default stgcn)")
+    _text_args(p)
+    p.add_argument("--force", action="store_true", help="replace this split's earlier pack files")
+    _common(p)
+
+    p = sub.add_parser("prepare", help="features you already have (N x F) + labels + class names -> a feature pack",
+                       epilog=EPILOG)
+    p.add_argument("--features", required=True, help=".npy (N, F) float features, one row per sample")
+    p.add_argument("--labels", required=True, help=".npy (N,) int class ids, 0-based")
+    p.add_argument("--classes", required=True, help="class names: CSV (idx,label), text file, or a built-in list")
+    p.add_argument("--subjects", help=".npy (N,) int performer ids: train/test split by performer")
+    _split_args(p)
+    p.add_argument("--encoder-name", default="features", help="name in the pack's folder names (default features)")
+    _text_args(p)
+    p.add_argument("--force", action="store_true", help="replace this split's earlier pack files")
     _common(p)
     return parser
 
@@ -341,8 +426,111 @@ def cmd_text(args) -> int:
     return 0
 
 
+def _class_names(spec: str | None) -> list[str] | None:
+    if spec is None:
+        return None
+    from .text import read_class_texts
+    return [texts[0] for texts in read_class_texts(spec).texts]
+
+
+def _read_skeleton_input(args):
+    from .skeletons import read_skeletons
+
+    kwargs = {"progress": not args.quiet}
+    if args.class_names:
+        kwargs["class_names"] = _class_names(args.class_names)
+    if args.format == "ntu":
+        kwargs["skip_bad"] = args.skip_bad
+    elif args.skip_bad:
+        raise SadvaeError(f"--skip-bad: expected --format ntu (other formats are read as a whole), found {args.format}")
+    if args.format == "npz":
+        kwargs.pop("progress")
+    skeletons = read_skeletons(args.data, args.format, **kwargs)
+    for path, reason in skeletons.skipped[:10]:
+        _say(args, f"[sadvae] skipped {path}: {reason}")
+    if len(skeletons.skipped) > 10:
+        _say(args, f"[sadvae] ... and {len(skeletons.skipped) - 10} more skipped files")
+    return skeletons
+
+
+def cmd_convert(args) -> int:
+    from .skeletons import write_npz
+
+    out = Path(args.out)
+    if out.exists() and not args.force:
+        raise SadvaeError(f"{out}: expected a new archive, found an existing file (use --force to replace it)")
+    skeletons = _read_skeleton_input(args)
+    write_npz(skeletons, out)
+    print(f"wrote {out}: {len(skeletons)} sequences, {len(skeletons.class_names)} classes, layout {skeletons.layout}"
+          + (f", {len(skeletons.skipped)} files skipped" if skeletons.skipped else ""))
+    return 0
+
+
+def _split_settings(args) -> dict:
+    return dict(n_unseen=args.unseen, unseen_classes=args.unseen_classes, val_classes=args.val_classes,
+                split_seed=args.split_seed, train_subjects=args.train_subjects, test_fraction=args.test_fraction,
+                holdout=args.holdout)
+
+
+def cmd_features(args) -> int:
+    from .encoder import EncoderTraining
+    from .features import FeatureSettings, build_feature_pack
+    from .prepare import NTU_TRAIN_PERFORMERS
+    from .train import resolve_device
+
+    device = str(resolve_device(args.device)) if args.device in ("auto", "cpu", "cuda", "mps") else args.device
+    training = EncoderTraining(epochs=args.epochs, batch_size=args.encoder_batch_size, lr=args.encoder_lr,
+                               patience=args.patience, augment=not args.no_augment, seed=args.encoder_seed,
+                               device=device)
+    split = _split_settings(args)
+    if split["train_subjects"] is None and args.format == "ntu":
+        split["train_subjects"] = list(NTU_TRAIN_PERFORMERS)
+    settings = FeatureSettings(dataset=args.dataset, **split, encoder_name=args.encoder_name, channels=args.channels,
+                               strides=args.strides, embed_dim=args.embed_dim, frames=args.frames,
+                               bodies=args.bodies, center=args.center, align_view=args.align_view,
+                               training=training, text_model=args.text_model, write_text=not args.no_text,
+                               force=args.force)
+    skeletons = _read_skeleton_input(args)
+    report = build_feature_pack(skeletons, args.resources, settings, progress=not args.quiet,
+                                log=lambda m: _say(args, m))
+    u = len(report["unseen_classes"])
+    print(f"wrote the feature pack {args.dataset} ({report['classes']} classes, {u} unseen) into {args.resources} "
+          f"in {report['seconds']:.0f} s; next:\n  sadvae run --resources {args.resources} --dataset {args.dataset} "
+          f"--unseen {u}" + ("" if not args.no_text else " (after sadvae text)"))
+    return 0
+
+
+def cmd_prepare(args) -> int:
+    from .pack import as_features, as_labels, load_array
+    from .prepare import prepare_pack
+
+    names = _class_names(args.classes)
+    features = as_features(load_array(Path(args.features)), Path(args.features))
+    labels = as_labels(load_array(Path(args.labels)), Path(args.labels), len(features))
+    if labels.min() < 0 or labels.max() >= len(names):
+        raise SadvaeError(f"{args.labels}: expected class ids in 0..{len(names) - 1} ({len(names)} classes in "
+                          f"{args.classes}), found range {labels.min()}..{labels.max()}")
+    subjects = None
+    if args.subjects:
+        subjects = as_labels(load_array(Path(args.subjects)), Path(args.subjects), len(features))
+    if not args.no_text:
+        from .text import load_model
+        load_model(args.text_model)
+    split, part, paths = prepare_pack(args.resources, args.dataset, features, labels, names, subjects=subjects,
+                                      encoder=args.encoder_name, force=args.force, **_split_settings(args))
+    if not args.no_text:
+        from .text import ClassTexts, write_text_features
+        write_text_features(args.resources, args.dataset, ClassTexts([[n] for n in names], args.classes, ""),
+                            args.text_model, "lb", progress=not args.quiet, force=True)
+    _say(args, f"[sadvae] samples split {part.how}: " + ", ".join(f"{k} {v}" for k, v in part.counts().items()))
+    print(f"wrote the feature pack {args.dataset} ({len(names)} classes, unseen {split.unseen.tolist()}) into "
+          f"{args.resources}; next:\n  sadvae run --resources {args.resources} --dataset {args.dataset} "
+          f"--unseen {len(split.unseen)}")
+    return 0
+
+
 COMMANDS = {"run": cmd_run, "train": cmd_train, "gate": cmd_gate, "evaluate": cmd_evaluate, "demo": cmd_demo,
-            "text": cmd_text}
+            "text": cmd_text, "convert": cmd_convert, "features": cmd_features, "prepare": cmd_prepare}
 
 
 def main(argv=None) -> int:

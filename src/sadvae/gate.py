@@ -21,6 +21,7 @@ from .errors import SadvaeError
 
 TEMPERATURES = tuple(range(1, 10))
 THRESHOLDS = tuple(round(t / 100, 2) for t in range(25, 75))
+MIN_GATE_SAMPLES = 12  # of each kind, to fit and hold out
 
 
 @dataclass
@@ -96,8 +97,9 @@ def fit_gate(unseen_zsl: np.ndarray, unseen_logits: np.ndarray, seen_zsl: np.nda
     n_unseen = unseen_zsl.shape[1]
     rng = np.random.default_rng(seed)
     n = min(len(unseen_zsl), len(seen_zsl))
-    if n < 12:
-        raise SadvaeError(f"gate: expected at least 12 validation samples of each kind (pseudo-unseen and seen), "
+    if n < MIN_GATE_SAMPLES:
+        raise SadvaeError(f"gate: expected at least {MIN_GATE_SAMPLES} validation samples of each kind "
+                          f"(pseudo-unseen and seen), "
                           f"found {len(unseen_zsl)} and {len(seen_zsl)}")
     # balance the two groups, then hold out min(300, n/6) of each for choosing T and the threshold
     pick_u = rng.choice(len(unseen_zsl), n, replace=False)

@@ -91,7 +91,7 @@ def load_array(path: Path) -> np.ndarray:
     return arr
 
 
-def _as_features(arr: np.ndarray, path: Path, width: int | None = None, what="features") -> np.ndarray:
+def as_features(arr: np.ndarray, path: Path, width: int | None = None, what="features") -> np.ndarray:
     if arr.ndim != 2:
         raise PackError(path, f"2-D {what} (samples x dims)", f"shape {arr.shape}")
     if not np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.complexfloating):
@@ -108,7 +108,7 @@ def _as_features(arr: np.ndarray, path: Path, width: int | None = None, what="fe
     return arr
 
 
-def _as_labels(arr: np.ndarray, path: Path, n_rows: int | None = None) -> np.ndarray:
+def as_labels(arr: np.ndarray, path: Path, n_rows: int | None = None) -> np.ndarray:
     arr = np.asarray(arr)
     if arr.ndim == 2 and 1 in arr.shape:
         arr = arr.reshape(-1)
@@ -180,9 +180,9 @@ def load_text(text_dir: Path, mode: str, n_classes: int) -> np.ndarray:
         path = text_dir / f"{m}_{n_classes}.npy"
         raw = load_array(path)
         if raw.ndim == 3:  # ensemble: validated as (N*M, D) rows
-            arr = _as_features(raw.reshape(-1, raw.shape[-1]), path, what="text features").reshape(raw.shape)
+            arr = as_features(raw.reshape(-1, raw.shape[-1]), path, what="text features").reshape(raw.shape)
         else:
-            arr = _as_features(raw, path, what="text features")
+            arr = as_features(raw, path, what="text features")
         if arr.shape[0] != n_classes:
             raise PackError(path, f"{n_classes} rows (one per class)", f"{arr.shape[0]}")
         zero = np.flatnonzero((np.linalg.norm(arr, axis=-1) == 0).reshape(n_classes, -1).any(1))
@@ -196,7 +196,7 @@ def load_text(text_dir: Path, mode: str, n_classes: int) -> np.ndarray:
 
 
 def _load_class_split(path: Path, n_classes: int, size: int) -> np.ndarray:
-    ids = _as_labels(load_array(path), path)
+    ids = as_labels(load_array(path), path)
     if len(ids) != size:
         raise PackError(path, f"{size} class ids", f"{len(ids)}")
     if len(np.unique(ids)) != len(ids):
@@ -218,14 +218,14 @@ def _load_split_folder(folder: Path, sets: dict, logit_files: dict, n_classes: i
     features, labels, logits = {}, {}, {}
     width = None
     for role, (feat_name, label_name) in sets.items():
-        x = _as_features(load_array(folder / feat_name), folder / feat_name, width)
+        x = as_features(load_array(folder / feat_name), folder / feat_name, width)
         width = x.shape[1]
-        y = _as_labels(load_array(folder / label_name), folder / label_name, len(x))
+        y = as_labels(load_array(folder / label_name), folder / label_name, len(x))
         classes, what = allowed[role]
         _check_inside(y, classes, folder / label_name, what)
         features[role], labels[role] = x, y
     for role, name in logit_files.items():
-        out = _as_features(load_array(folder / name), folder / name, n_classes, what="logits")
+        out = as_features(load_array(folder / name), folder / name, n_classes, what="logits")
         if len(out) != len(features[role]):
             raise PackError(folder / name, f"{len(features[role])} rows (one per sample of {sets[role][0]})",
                             f"{len(out)}")

@@ -219,7 +219,7 @@ def encode_classes(texts, model: str | None = None, *, batch_size: int = 64, nor
     return out
 
 
-def write_text_features(resources, dataset: str, classes: str, model: str | None = None, mode: str = "lb", *,
+def write_text_features(resources, dataset: str, classes: "str | ClassTexts", model: str | None = None, mode: str = "lb", *,
                         several: str | None = None, normalize: bool = True, batch_size: int = 64,
                         progress: bool = False, cache: bool = True, force: bool = False,
                         device: str | None = None) -> Path:
@@ -230,7 +230,7 @@ def write_text_features(resources, dataset: str, classes: str, model: str | None
         raise SadvaeError(f"--mode: expected a name without '_' or '/' ('_' joins modes when reading), found {mode!r}")
     if several not in (None, "mean", "ensemble"):
         raise SadvaeError(f"--several: expected mean or ensemble, found {several!r}")
-    listing = read_class_texts(classes, several)
+    listing = classes if isinstance(classes, ClassTexts) else read_class_texts(classes, several)
     n = len(listing.texts)
     if dataset in N_CLASSES and n != N_CLASSES[dataset]:
         raise SadvaeError(f"{listing.source}: expected {N_CLASSES[dataset]} classes for {dataset}, found {n}")
@@ -240,7 +240,7 @@ def write_text_features(resources, dataset: str, classes: str, model: str | None
         raise SadvaeError(f"{out}: expected no earlier text features here, found a file (use --force to replace it)")
     emb = encode_classes(listing.texts, model, batch_size=batch_size, normalize=normalize, progress=progress,
                          cache=cache, device=device, ensemble=several == "ensemble")
-    source_hash = (hashlib.sha256(Path(classes).read_bytes()).hexdigest() if not listing.source.startswith("builtin:")
+    source_hash = (hashlib.sha256(Path(listing.source).read_bytes()).hexdigest() if Path(listing.source).is_file()
                    else hashlib.sha256("\n".join(t[0] for t in listing.texts).encode()).hexdigest())
     sidecar = {"model": model or OFFLINE_DEFAULT, "model_tag": tag, "mode": mode, "dataset": dataset,
                "source": listing.source, "source_sha256": source_hash, "detected": listing.note, "classes": n,

@@ -1,0 +1,204 @@
+"""Training the skeleton encoder on the seen classes, and extracting features and seen-class logits.
+
+The loop is plain: SGD with Nesterov momentum and a cosine learning rate, cross-entropy over the
+classes the encoder may know, light augmentation (a random turn about the vertical axis and a random
+scale), early stopping on held-out samples of those same classes (the weights of the best held-out
+epoch are kept). Checkpoints are safetensors files with the encoder and preprocessing settings as
+JSON metadata.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from .errors import SadvaeError
+from .io import load_tensors, save_tensors
+from .preprocess import Preprocessing
+from .stgcn import STGCN, EncoderConfig
+
+
+@dataclass
+class EncoderTraining:
+    epochs: int = 60
+    batch_size: int = 32
+    lr: float = 0.05
+    weight_decay: float = 5e-4
+    patience: int = 15  # stop after this many epochs without a better held-out accuracy
+    augment: bool = True
+    max_turn_degrees: float = 30.0  # augmentation: turn about the vertical axis
+    max_scale: float = 0.15  # augmentation: scale by 1 +- this
+    seed: int = 0
+    device: str = "cpu"
+    threads: int | None = None
+
+    def check(self) -> None:
+        if self.epochs < 1 or self.batch_size < 1 or self.lr <= 0 or self.patience < 1:
+            raise SadvaeError(f"encoder training: expected positive epochs, batch size, lr and patience, found "
+                              f"{self.epochs}, {self.batch_size}, {self.lr}, {self.patience}")
+
+
+@dataclass
+class TrainedEncoder:
+    model: STGCN
+    preprocessing: Preprocessing
+    classes: np.ndarray  # dataset class id of each classifier output
+    history: list[dict]  # per epoch: loss, train accuracy, held-out accuracy
+    best_epoch: int
+
+    def save(self, path) -> None:
+        meta = {"encoder": json.dumps(self.model.config.as_dict()),
+                "preprocessing": json.dumps(self.preprocessing.as_dict()),
+                "classes": json.dumps([int(c) for c in self.classes]),
+                "best_epoch": str(self.best_epoch), "history": json.dumps(self.history)}
+        save_tensors(path, {k: v.detach().cpu() for k, v in self.model.state_dict().items()}, meta)
+
+    @classmethod
+    def load(cls, path) -> "TrainedEncoder":
+        tensors, meta = load_tensors(path)
+        try:
+            config = EncoderConfig(**json.loads(meta["encoder"]))
+            prep = Preprocessing.from_dict(json.loads(meta["preprocessing"]))
+            classes = np.array(json.loads(meta["classes"]), dtype=np.int64)
+            model = STGCN(config)
+            model.load_state_dict({k: torch.from_numpy(v) for k, v in tensors.items()})
+        except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+            raise SadvaeError(f"{path}: expected an encoder checkpoint written by sadvae, found {exc}") from None
+        model.eval()
+        return cls(model, prep, classes, json.loads(meta.get("history", "[]")), int(meta.get("best_epoch", -1)))
+
+
+def _augment(x: torch.Tensor, cfg: EncoderTraining, gen: torch.Generator) -> torch.Tensor:
+    """Random turn about the y (vertical) axis and random scale, one per sample; zeros stay zeros."""
+    n = x.shape[0]
+    angle = (torch.rand(n, generator=gen) * 2 - 1) * math.radians(cfg.max_turn_degrees)
+    factor = 1 + (torch.rand(n, generator=gen) * 2 - 1) * cfg.max_scale
+    cos, sin = torch.cos(angle) * factor, torch.sin(angle) * factor
+    zero = torch.zeros(n)
+    rot = torch.stack([torch.stack([cos, zero, sin], -1), torch.stack([zero, factor, zero], -1),
+                       torch.stack([-sin, zero, cos], -1)], -2)  # (n, 3, 3)
+    return torch.einsum("nmtvc,ndc->nmtvd", x, rot.to(x.device))
+
+
+def _batches(n: int, size: int, gen: torch.Generator | None):
+    order = torch.randperm(n, generator=gen) if gen is not None else torch.arange(n)
+    for i in range(0, n, size):
+        yield order[i:i + size]
+
+
+@torch.no_grad()
+def _predict(model: STGCN, x: np.ndarray, device: torch.device, batch_size: int = 128):
+    model.eval()
+    embs, logits = [], []
+    for idx in _batches(len(x), batch_size, None):
+        e, out = model(torch.from_numpy(x[idx.numpy()]).to(device))
+        embs.append(e.float().cpu())
+        logits.append(out.float().cpu())
+    return torch.cat(embs).numpy(), torch.cat(logits).numpy()
+
+
+def train_encoder(x: np.ndarray, labels: np.ndarray, holdout_x: np.ndarray, holdout_labels: np.ndarray,
+                  classes: np.ndarray, config: EncoderConfig, preprocessing: Preprocessing,
+                  training: EncoderTraining, progress: bool = False, desc: str = "encoder") -> TrainedEncoder:
+    """Train on (x, labels) whose labels are dataset class ids inside `classes`; keep the epoch with the
+    best accuracy on the held-out samples (ties: lower held-out loss)."""
+    from tqdm.auto import tqdm
+
+    training.check()
+    classes = np.asarray(classes, dtype=np.int64)
+    to_index = {int(c): i for i, c in enumerate(classes)}
+    for name, y in (("training", labels), ("held-out", holdout_labels)):
+        unknown = sorted(set(np.unique(y).tolist()) - set(to_index))
+        if unknown:
+            raise SadvaeError(f"encoder: expected {name} labels among its {len(classes)} classes, found {unknown[:8]}")
+    missing = sorted(set(to_index) - set(np.unique(labels).tolist()))
+    if missing:
+        raise SadvaeError(f"encoder: expected training samples of every class it learns, found none for classes "
+                          f"{missing[:8]}")
+    if len(holdout_x) == 0:
+        raise SadvaeError("encoder: expected held-out samples for early stopping, found none")
+    device = torch.device(training.device)
+    if training.threads:
+        torch.set_num_threads(training.threads)
+    torch.manual_seed(training.seed)
+    gen = torch.Generator().manual_seed(training.seed)
+    model = STGCN(config).to(device)
+    y = torch.tensor([to_index[int(c)] for c in labels])
+    y_hold = np.array([to_index[int(c)] for c in holdout_labels])
+    xt = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
+    opt = torch.optim.SGD(model.parameters(), lr=training.lr, momentum=0.9, nesterov=True,
+                          weight_decay=training.weight_decay)
+    steps_per_epoch = math.ceil(len(x) / training.batch_size)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=training.lr, total_steps=training.epochs * steps_per_epoch,
+                                                pct_start=0.1, anneal_strategy="cos")
+    loss_fn = nn.CrossEntropyLoss()
+    best = (-1.0, math.inf, -1, None)
+    history = []
+    bar = tqdm(range(training.epochs), desc=desc, disable=not progress, leave=False)
+    for epoch in bar:
+        model.train()
+        total, correct, loss_sum = 0, 0, 0.0
+        for idx in _batches(len(x), training.batch_size, gen):
+            if len(idx) < 2:  # batch norm needs two samples
+                continue
+            xb = xt[idx]
+            if training.augment:
+                xb = _augment(xb, training, gen)
+            xb, yb = xb.to(device), y[idx].to(device)
+            _, logits = model(xb)
+            loss = loss_fn(logits, yb)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+            loss_sum += float(loss.detach()) * len(idx)
+            correct += int((logits.argmax(1) == yb).sum())
+            total += len(idx)
+        _, hold_logits = _predict(model, holdout_x, device)
+        hold_loss = float(nn.functional.cross_entropy(torch.from_numpy(hold_logits), torch.from_numpy(y_hold)))
+        hold_acc = float((hold_logits.argmax(1) == y_hold).mean())
+        history.append({"epoch": epoch, "loss": loss_sum / max(total, 1), "train_accuracy": correct / max(total, 1),
+                        "holdout_accuracy": hold_acc, "holdout_loss": hold_loss})
+        if not math.isfinite(loss_sum):
+            raise SadvaeError(f"encoder: expected a finite training loss, found it diverged at epoch {epoch} "
+                              f"(try a smaller --encoder-lr)")
+        if (hold_acc, -hold_loss) > (best[0], -best[1]):
+            best = (hold_acc, hold_loss, epoch, {k: v.detach().clone() for k, v in model.state_dict().items()})
+        bar.set_postfix(acc=f"{correct / max(total, 1):.2f}", held_out=f"{hold_acc:.2f}")
+        if epoch - best[2] >= training.patience:
+            break
+    model.load_state_dict(best[3])
+    model.eval()
+    return TrainedEncoder(model.cpu(), preprocessing, classes, history, best[2])
+
+
+def extract(encoder: TrainedEncoder, x: np.ndarray, n_classes: int, device: str = "cpu",
+            batch_size: int = 128) -> tuple[np.ndarray, np.ndarray]:
+    """Features (n, embed_dim) and logits over all n_classes dataset classes (n, n_classes); classes the
+    encoder never learnt get NO_LOGIT, so a softmax gives them no weight at any gate temperature."""
+    model = encoder.model.to(torch.device(device))
+    feats, seen_logits = _predict(model, np.ascontiguousarray(x, dtype=np.float32), torch.device(device), batch_size)
+    encoder.model.cpu()
+    return feats, full_logits(seen_logits, encoder.classes, n_classes)
+
+
+NO_LOGIT = -1e4
+
+
+def full_logits(seen_logits: np.ndarray, classes: np.ndarray, n_classes: int) -> np.ndarray:
+    out = np.full((len(seen_logits), n_classes), NO_LOGIT, dtype=np.float32)
+    out[:, classes] = seen_logits
+    return out
+
+
+def training_summary(encoder: TrainedEncoder, training: EncoderTraining) -> dict:
+    """What a pack's encoder.json records about how its encoder was trained."""
+    best = encoder.history[encoder.best_epoch] if encoder.history else {}
+    return {"epochs_run": len(encoder.history), "best_epoch": encoder.best_epoch,
+            "holdout_accuracy": best.get("holdout_accuracy"), "train_accuracy": best.get("train_accuracy"),
+            "classes": [int(c) for c in encoder.classes], "config": encoder.model.config.as_dict(),
+            "preprocessing": encoder.preprocessing.as_dict(), "training": asdict(training)}

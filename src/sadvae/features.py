@@ -1,0 +1,136 @@
+"""Raw skeleton sequences -> a whole feature pack (`sadvae features`).
+
+Classes are split into seen and unseen (and validation classes drawn from the seen ones), samples
+into training and test pools (see `prepare`). Two ST-GCN encoders are trained: one on the seen
+classes of the training pool (the main split), one on the seen-minus-validation classes (the
+validation split), so that neither ever sees a class it will be asked about zero-shot. Their
+embeddings and seen-class logits fill the pack; each feature folder also holds the encoder that
+made it (`encoder.safetensors`) and how it was trained (`encoder.json`). Text features of the class
+names are written too, unless asked not to.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .encoder import EncoderTraining, extract, train_encoder, training_summary
+from .prepare import (choose_classes, check_targets, pack_targets, partition_samples, split_arrays,
+                      write_split_pack)
+from .preprocess import Preprocessing, preprocess
+from .stgcn import EncoderConfig
+
+
+@dataclass
+class FeatureSettings:
+    dataset: str
+    n_unseen: int | None = None
+    unseen_classes: list[int] | None = None
+    val_classes: list[int] | None = None
+    split_seed: int = 0
+    train_subjects: list[int] | None = None
+    test_fraction: float = 0.5
+    holdout: float = 0.2
+    encoder_name: str = "stgcn"
+    split_type: str = "r"
+    channels: tuple[int, ...] = (16, 32, 32, 64, 64)
+    strides: tuple[int, ...] = (1, 2, 1, 2, 1)
+    embed_dim: int = 256
+    dropout: float = 0.2
+    frames: int = 32
+    bodies: int | None = None  # default: the most bodies of any sequence, at most 2
+    center: str = "first"
+    align_view: bool = False
+    training: EncoderTraining = field(default_factory=EncoderTraining)
+    text_model: str | None = None  # None: the offline default
+    write_text: bool = True
+    force: bool = False
+
+
+def _text_target(resources: Path, dataset: str, text_model: str | None, n_classes: int) -> Path:
+    from .text import model_tag
+    return resources / "text_feats" / dataset / model_tag(text_model) / f"lb_{n_classes}.npy"
+
+
+def _encoder_files(encoder, training: EncoderTraining, extra: dict) -> dict[str, bytes]:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "encoder.safetensors"
+        encoder.save(path)
+        weights = path.read_bytes()
+    summary = training_summary(encoder, training) | extra
+    return {"encoder.safetensors": weights, "encoder.json": json.dumps(summary, indent=2).encode()}
+
+
+def build_feature_pack(skeletons, resources, settings: FeatureSettings, progress: bool = True, log=print) -> dict:
+    """Train both encoders and write the pack; returns a report (counts, accuracies, timings, paths)."""
+    t0 = time.perf_counter()
+    root = Path(resources)
+    n_classes = len(skeletons.class_names)
+    split = choose_classes(n_classes, settings.n_unseen, settings.unseen_classes, settings.val_classes,
+                           settings.split_seed)
+    check_targets(pack_targets(root, settings.dataset, settings.encoder_name, split, settings.split_type),
+                  settings.force)
+    text_path = _text_target(root, settings.dataset, settings.text_model, n_classes)
+    write_text = settings.write_text and (settings.force or not text_path.exists())
+    if write_text:  # fail before hours of training, not after
+        from .text import load_model
+        load_model(settings.text_model)
+    part = partition_samples(skeletons.labels, split, skeletons.subjects, train_subjects=settings.train_subjects,
+                             test_fraction=settings.test_fraction, holdout=settings.holdout,
+                             seed=settings.split_seed, class_names=skeletons.class_names)
+    names = skeletons.class_names
+    log(f"[sadvae] {len(skeletons)} sequences, {n_classes} classes; unseen: "
+        f"{', '.join(names[c] for c in split.unseen)}; validation: {', '.join(names[c] for c in split.val)}")
+    log(f"[sadvae] samples split {part.how}: " + ", ".join(f"{k} {v}" for k, v in part.counts().items()))
+
+    bodies = settings.bodies or min(2, max(s.shape[1] for s in skeletons.sequences))
+    prep = Preprocessing(layout=skeletons.layout, frames=settings.frames, bodies=bodies, center=settings.center,
+                         align_view=settings.align_view)
+    x = preprocess(skeletons, prep, progress=progress)
+    labels = skeletons.labels
+    report = {"dataset": settings.dataset, "sequences": len(skeletons), "classes": n_classes,
+              "unseen_classes": split.unseen.tolist(), "val_classes": split.val.tolist(),
+              "split_seed": settings.split_seed, "partition": part.how, "counts": part.counts(),
+              "skipped_files": len(skeletons.skipped), "preprocessing": prep.as_dict()}
+    encoders, outputs = {}, {}
+    fit_main = np.setdiff1d(part.main_train, part.holdout)
+    jobs = {"main": (fit_main, part.holdout, split.seen, np.union1d(part.main_train, part.gzsl_test)),
+            "val": (part.val_train, part.val_holdout, split.seen_minus_val,
+                    np.concatenate([part.val_train, part.val_holdout, part.val_unseen]))}
+    for key, (fit, held, classes, needed) in jobs.items():
+        t = time.perf_counter()
+        config = EncoderConfig(layout=skeletons.layout, n_classes=len(classes), channels=settings.channels,
+                               strides=settings.strides, embed_dim=settings.embed_dim, dropout=settings.dropout,
+                               bodies=bodies)
+        enc = train_encoder(x[fit], labels[fit], x[held], labels[held], classes, config, prep, settings.training,
+                            progress=progress, desc=f"encoder ({key} split)")
+        feats = np.zeros((len(x), settings.embed_dim), dtype=np.float32)
+        logits = np.zeros((len(x), n_classes), dtype=np.float32)
+        feats[needed], logits[needed] = extract(enc, x[needed], n_classes, settings.training.device)
+        encoders[key], outputs[key] = enc, (feats, logits)
+        best = enc.history[enc.best_epoch]
+        report[f"{key}_encoder"] = {"classes": len(classes), "fit_samples": len(fit), "held_out": len(held),
+                                    "epochs_run": len(enc.history), "best_epoch": enc.best_epoch,
+                                    "holdout_accuracy": best["holdout_accuracy"], "seconds": time.perf_counter() - t}
+        log(f"[sadvae] {key} encoder: {len(classes)} classes, {len(fit)} training samples, best held-out accuracy "
+            f"{100 * best['holdout_accuracy']:.1f}% at epoch {enc.best_epoch + 1}/{len(enc.history)} "
+            f"({time.perf_counter() - t:.0f} s)")
+    main, val = split_arrays(labels, part, *outputs["main"], *outputs["val"])
+    extra = {key: _encoder_files(encoders[key], settings.training, {"pack": report | {"split": key}})
+             for key in encoders}
+    paths = write_split_pack(root, settings.dataset, settings.encoder_name, split, main, val,
+                             split_type=settings.split_type, extra=extra, force=settings.force)
+    if write_text:
+        from .text import ClassTexts, write_text_features
+        texts = ClassTexts([[n] for n in names], "the skeleton data's class names", f"{n_classes} class names")
+        paths.append(write_text_features(root, settings.dataset, texts, settings.text_model, "lb",
+                                         progress=progress, force=True))
+    report["paths"] = [str(p) for p in paths]
+    report["seconds"] = time.perf_counter() - t0
+    return report
+

@@ -1,0 +1,145 @@
+"""Skeleton joint layouts as data: joint names, bones, centre joints; the graph ST-GCN convolves over.
+
+Every layout is defined once here. Readers map a dataset's own joint order into one of these,
+preprocessing finds the centre, body size and orientation by joint name, and the encoder builds its
+adjacency partitions from the bones.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from .errors import SadvaeError
+
+
+@dataclass(frozen=True)
+class Layout:
+    name: str
+    joints: tuple[str, ...]
+    bones: tuple[tuple[str, str], ...]
+    center: tuple[str, ...]  # the body centre is the mean of these joints
+    size: tuple[tuple[str, ...], tuple[str, ...]]  # body size: distance between the means of two joint groups
+    up: tuple[tuple[str, ...], tuple[str, ...]]  # lower -> upper group: the body's vertical axis
+    side: tuple[str, str]  # left -> right joint: the body's lateral axis
+
+    @property
+    def n_joints(self) -> int:
+        return len(self.joints)
+
+    def index(self, names) -> list[int]:
+        return [self.joints.index(n) for n in names]
+
+    @cached_property
+    def edges(self) -> np.ndarray:
+        return np.array([self.index(b) for b in self.bones], dtype=np.int64)
+
+    @cached_property
+    def hops_to_center(self) -> np.ndarray:
+        """Graph distance of every joint to the nearest centre joint (breadth-first over the bones)."""
+        n = self.n_joints
+        neighbours = [[] for _ in range(n)]
+        for a, b in self.edges:
+            neighbours[a].append(b)
+            neighbours[b].append(a)
+        dist = np.full(n, -1, dtype=np.int64)
+        frontier = self.index(self.center)
+        dist[frontier] = 0
+        while frontier:
+            nxt = []
+            for j in frontier:
+                for k in neighbours[j]:
+                    if dist[k] < 0:
+                        dist[k] = dist[j] + 1
+                        nxt.append(k)
+            frontier = nxt
+        return dist
+
+    def partitions(self) -> np.ndarray:
+        """(3, V, V) adjacency of the spatial partition strategy of ST-GCN (Yan et al. 2018).
+
+        A[k, i, j] > 0 when joint j feeds joint i through partition k: 0 = the joint itself,
+        1 = neighbours closer to the body centre (centripetal), 2 = neighbours farther away
+        (centrifugal); neighbours at the same distance count as the joint's own group. Each
+        joint's incoming weights are normalised by its degree (including itself)."""
+        n, hops = self.n_joints, self.hops_to_center
+        adj = np.eye(n)
+        adj[self.edges[:, 0], self.edges[:, 1]] = 1
+        adj[self.edges[:, 1], self.edges[:, 0]] = 1
+        a = np.zeros((3, n, n))
+        for i in range(n):
+            for j in np.flatnonzero(adj[i]):
+                k = 0 if hops[j] == hops[i] else (1 if hops[j] < hops[i] else 2)
+                a[k, i, j] = 1.0
+        degree = adj.sum(1)
+        return (a / degree[None, :, None]).astype(np.float32)
+
+
+def _chain(*names: str) -> tuple[tuple[str, str], ...]:
+    return tuple(zip(names[:-1], names[1:]))
+
+
+NTU25 = Layout(
+    name="ntu-25",  # Kinect v2 order, as in NTU RGB+D and PKU-MMD
+    joints=("SpineBase", "SpineMid", "Neck", "Head", "ShoulderLeft", "ElbowLeft", "WristLeft", "HandLeft",
+            "ShoulderRight", "ElbowRight", "WristRight", "HandRight", "HipLeft", "KneeLeft", "AnkleLeft", "FootLeft",
+            "HipRight", "KneeRight", "AnkleRight", "FootRight", "SpineShoulder", "HandTipLeft", "ThumbLeft",
+            "HandTipRight", "ThumbRight"),
+    bones=_chain("SpineBase", "SpineMid", "SpineShoulder", "Neck", "Head")
+    + _chain("SpineShoulder", "ShoulderLeft", "ElbowLeft", "WristLeft", "HandLeft", "HandTipLeft")
+    + (("WristLeft", "ThumbLeft"),)
+    + _chain("SpineShoulder", "ShoulderRight", "ElbowRight", "WristRight", "HandRight", "HandTipRight")
+    + (("WristRight", "ThumbRight"),)
+    + _chain("SpineBase", "HipLeft", "KneeLeft", "AnkleLeft", "FootLeft")
+    + _chain("SpineBase", "HipRight", "KneeRight", "AnkleRight", "FootRight"),
+    center=("SpineMid",),
+    size=(("SpineBase",), ("SpineShoulder",)),
+    up=(("SpineBase",), ("SpineShoulder",)),
+    side=("ShoulderLeft", "ShoulderRight"),
+)
+
+KINECT_V1_20 = Layout(
+    name="kinect-v1-20",  # Kinect SDK v1 order (UTD-MHAD's own order is mapped into it by its reader)
+    joints=("HipCenter", "Spine", "ShoulderCenter", "Head", "ShoulderLeft", "ElbowLeft", "WristLeft", "HandLeft",
+            "ShoulderRight", "ElbowRight", "WristRight", "HandRight", "HipLeft", "KneeLeft", "AnkleLeft", "FootLeft",
+            "HipRight", "KneeRight", "AnkleRight", "FootRight"),
+    bones=_chain("HipCenter", "Spine", "ShoulderCenter", "Head")
+    + _chain("ShoulderCenter", "ShoulderLeft", "ElbowLeft", "WristLeft", "HandLeft")
+    + _chain("ShoulderCenter", "ShoulderRight", "ElbowRight", "WristRight", "HandRight")
+    + _chain("HipCenter", "HipLeft", "KneeLeft", "AnkleLeft", "FootLeft")
+    + _chain("HipCenter", "HipRight", "KneeRight", "AnkleRight", "FootRight"),
+    center=("Spine",),
+    size=(("HipCenter",), ("ShoulderCenter",)),
+    up=(("HipCenter",), ("ShoulderCenter",)),
+    side=("ShoulderLeft", "ShoulderRight"),
+)
+
+COCO17 = Layout(
+    name="coco-17",  # COCO keypoints (2-D pose estimators; z may be 0)
+    joints=("nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder", "right_shoulder",
+            "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_hip", "right_hip", "left_knee",
+            "right_knee", "left_ankle", "right_ankle"),
+    bones=_chain("left_ear", "left_eye", "nose", "right_eye", "right_ear")
+    + (("nose", "left_shoulder"), ("nose", "right_shoulder"))
+    + _chain("left_wrist", "left_elbow", "left_shoulder", "right_shoulder", "right_elbow", "right_wrist")
+    + _chain("left_ankle", "left_knee", "left_hip", "right_hip", "right_knee", "right_ankle")
+    + (("left_shoulder", "left_hip"), ("right_shoulder", "right_hip")),
+    center=("left_hip", "right_hip"),
+    size=(("left_hip", "right_hip"), ("left_shoulder", "right_shoulder")),
+    up=(("left_hip", "right_hip"), ("left_shoulder", "right_shoulder")),
+    side=("left_shoulder", "right_shoulder"),
+)
+
+LAYOUTS = {layout.name: layout for layout in (NTU25, KINECT_V1_20, COCO17)}
+
+# UTD-MHAD files list joints as head, shoulder_center, spine, hip_center, then arms and legs in the
+# Kinect SDK order: position i of kinect-v1-20 is joint UTD_TO_KINECT_V1[i] of a UTD-MHAD file
+UTD_TO_KINECT_V1 = (3, 2, 1, 0) + tuple(range(4, 20))
+
+
+def get_layout(name: str) -> Layout:
+    try:
+        return LAYOUTS[name]
+    except KeyError:
+        raise SadvaeError(f"layout: expected one of {', '.join(LAYOUTS)}, found {name!r}") from None
