@@ -206,6 +206,17 @@ def test_ablation_methods(tiny_pack_master):
         assert run.metrics()["method"] == method
 
 
+def test_projection_baseline_runs_the_four_stages(tiny_pack_master, tmp_path):
+    """The ridge projection baseline: one pass, deterministic, above chance on the synthetic pack."""
+    run = run_all(cfg_for(tiny_pack_master, method="projection", seeds=[5, 6]), progress=False)
+    assert run.main.probs["ztest"].shape[:2] == (2, 1)
+    np.testing.assert_array_equal(run.main.probs["gtest"][0], run.main.probs["gtest"][1])
+    assert run.summary["zsl_top1"]["mean"] > 100 / 3 + 10, run.summary
+    assert main(["run", "--resources", str(tiny_pack_master), "--dataset", "tiny", "--unseen", "3", "--method",
+                 "projection", "--out", str(tmp_path / "proj"), "--quiet"]) == 0
+    assert json.loads((tmp_path / "proj" / "metrics.json").read_text())["method"] == "projection"
+
+
 def test_output_path_that_is_a_file_is_refused(tiny_pack_master, tmp_path, capsys):
     out = tmp_path / "taken"
     out.write_text("not a folder")

@@ -296,3 +296,29 @@ def test_features_refuses_a_split_that_leaves_a_class_without_training_samples(t
     err = capsys.readouterr().err
     assert "none for class 0 (motion 0)" in err and "Traceback" not in err
     assert not (tmp_path / "res" / "sk_feats").exists()
+
+
+def test_convert_utd_files_to_an_archive(tmp_path, capsys):
+    import shutil
+
+    from sadvae.skeletons import read_npz, read_utd
+
+    from .conftest import shared_or_skip
+
+    source = shared_or_skip("utd_mhad", "Skeleton")
+    subset = tmp_path / "utd"
+    subset.mkdir()
+    for path in sorted(source.glob("a1_*.mat"))[:6] + sorted(source.glob("a27_*.mat"))[:6]:
+        shutil.copy(path, subset)
+    out = tmp_path / "utd.npz"
+    assert main(["convert", "--data", str(subset), "--format", "utd", "--out", str(out), "--quiet"]) == 0
+    assert "12 sequences, 27 classes, layout kinect-v1-20" in capsys.readouterr().out
+    archive, direct = read_npz(out), read_utd(subset)
+    assert archive.class_names == direct.class_names and archive.sample_ids == direct.sample_ids
+    for a, b in zip(archive.sequences, direct.sequences, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert main(["convert", "--data", str(subset), "--format", "utd", "--out", str(out), "--quiet"]) == 2
+    assert "use --force" in capsys.readouterr().err
+    assert main(["convert", "--data", str(tmp_path / "nowhere"), "--format", "utd", "--out",
+                 str(tmp_path / "x.npz"), "--quiet"]) == 2
+    assert "nowhere" in capsys.readouterr().err and not (tmp_path / "x.npz").exists()

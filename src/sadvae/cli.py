@@ -40,9 +40,10 @@ def _model_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--gate-temperature", type=float, help="fix the gate temperature instead of searching 1..9")
     g.add_argument("--gate-threshold", type=float, help="fix the gate threshold instead of searching 0.25..0.74")
     g.add_argument("--mode", choices=["reference", "clean"], help="reference quirks kept, or fixed (default reference)")
-    g.add_argument("--method", choices=["sadvae", "no-tc", "naive"],
+    g.add_argument("--method", choices=["sadvae", "no-tc", "naive", "projection"],
                    help="sadvae (default), or an ablation: no-tc (no total-correlation penalty), "
-                        "naive (no style latent, no penalty)")
+                        "naive (no style latent, no penalty), or the baseline projection (ridge map from "
+                        "skeleton features to class text embeddings, nearest class)")
     g.add_argument("--selection", choices=["val", "test"],
                    help="pass selection: val (default, no test label used) or test (paper protocol)")
     s = g.add_mutually_exclusive_group()

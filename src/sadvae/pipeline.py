@@ -67,6 +67,9 @@ def split_inputs(pack: FeaturePack, split: str):
 def train_stage(pack: FeaturePack, split: str, cfg: RunConfig, progress: bool = True,
                 keep_weights: bool = True) -> SplitResult:
     x, y, unseen, sets = split_inputs(pack, split)
+    if cfg.method == "projection":
+        from .baselines import projection_split
+        return projection_split(x, y, pack.text, unseen, sets, cfg.seeds)
     device = resolve_device(cfg.device)
     return train_split(x, y, pack.text, unseen, sets, train_config(cfg), cfg.seeds, device,
                        keep_weights=keep_weights, progress=progress, desc=f"{split} split")
@@ -89,7 +92,7 @@ def train_splits(pack: FeaturePack, cfg: RunConfig, progress: bool = True, jobs:
     if jobs is None:
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
         jobs = 2 if (device.type == "cpu" and cores >= 2 and batches >= PARALLEL_MIN_BATCHES) else 1
-    if jobs < 2:
+    if jobs < 2 or cfg.method == "projection":
         return train_stage(pack, "main", cfg, progress), train_stage(pack, "val", cfg, progress)
     work = []
     for position, split in enumerate(("main", "val")):

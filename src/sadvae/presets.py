@@ -75,7 +75,7 @@ class RunConfig:
     gate_threshold: float | None = None
     selection: str = "val"
     mode: str = "reference"
-    method: str = "sadvae"  # or the ablations "no-tc", "naive" (see train.TrainConfig)
+    method: str = "sadvae"  # or the ablations "no-tc", "naive" (see train.TrainConfig), or "projection" (baselines)
     seeds: list[int] = field(default_factory=lambda: [5])
     device: str = "auto"
     preset: str = "none"  # which preset row was applied (provenance)
@@ -165,7 +165,7 @@ def resolve_config(overrides: dict, config_file=None) -> RunConfig:
     if cfg.text_mode is None:
         cfg.text_mode = PROTOCOL_NAMES[protocol]["text_mode"] if protocol else "lb"
     for name, allowed in (("selection", ("val", "test")), ("mode", ("reference", "clean")),
-                          ("method", ("sadvae", "no-tc", "naive")),
+                          ("method", ("sadvae", "no-tc", "naive", "projection")),
                           ("device", ("auto", "cpu", "cuda", "mps"))):
         if getattr(cfg, name) not in allowed:
             raise SadvaeError(f"--{name}: expected one of {', '.join(allowed)}, found {getattr(cfg, name)!r}")
