@@ -84,7 +84,10 @@ def mean_std(values) -> tuple[float, float]:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    log = (lambda msg: print(f"[bench] {msg}", file=sys.stderr, flush=True))
+
+    def log(msg: str) -> None:
+        print(f"[bench] {msg}", file=sys.stderr, flush=True)
+
     t0 = time.perf_counter()
     splits, pack_seconds = build_packs(args, log)
     seeds = list(range(5, 5 + args.seeds))
@@ -120,7 +123,8 @@ def main(argv=None) -> int:
                 split_means = {m: [mean_std([r[m] for r in results[(method, s)]["per_seed"]])[0] for s in splits]
                                for m in METRICS}
                 stats = {m: (stats[m][0], mean_std(split_means[m])[1]) for m in METRICS}
-            table.append({"method": method, "split": split, **{m: {"mean": v[0], "std": v[1]} for m, v in stats.items()}})
+            table.append({"method": method, "split": split,
+                          **{m: {"mean": v[0], "std": v[1]} for m, v in stats.items()}})
             cells = " ".join(f"{stats[m][0]:>6.1f} ± {stats[m][1]:>4.1f}" for m in METRICS)
             print(f"{method:<11} {split:<11} {cells}")
         print("-" * len(header))

@@ -444,9 +444,15 @@ def _read_skeleton_input(args):
         kwargs["skip_bad"] = args.skip_bad
     elif args.skip_bad:
         raise SadvaeError(f"--skip-bad: expected --format ntu (other formats are read as a whole), found {args.format}")
+    names = kwargs.pop("class_names", None) if args.format == "npz" else None
     if args.format == "npz":
         kwargs.pop("progress")
     skeletons = read_skeletons(args.data, args.format, **kwargs)
+    if names is not None:  # the archive names its classes; --class-names renames them
+        if len(names) != len(skeletons.class_names):
+            raise SadvaeError(f"{args.class_names}: expected {len(skeletons.class_names)} class names (as in "
+                              f"{args.data}), found {len(names)}")
+        skeletons.class_names = names
     for path, reason in skeletons.skipped[:10]:
         _say(args, f"[sadvae] skipped {path}: {reason}")
     if len(skeletons.skipped) > 10:
