@@ -469,3 +469,37 @@ def test_format_error_message_parts():
     assert (error.path, error.expected, error.found, error.line) == ("x.skeleton", "25 joints", "24", 7)
     assert str(SkeletonFormatError("y.npz", "a", "b")) == "y.npz: expected a, found b"
     assert FORMATS == ("ntu", "pku", "utd", "npz")
+
+
+def test_convert_command_reports_skips_and_stops_on_bad_files(tmp_path, capsys):
+    from sadvae.cli import main
+
+    rng = np.random.default_rng(9)
+    data = tmp_path / "ntu"
+    data.mkdir()
+    write_ntu(data / "S001C001P001R001A001.skeleton", one_body_lines(rng))
+    write_ntu(data / "S001C001P002R001A002.skeleton", one_body_lines(rng))
+    write_ntu(data / "S001C001P002R001A003.skeleton", ntu_lines([[], []]))  # no body: skipped, reported
+    out = tmp_path / "ntu.npz"
+    assert main(["convert", "--data", str(data), "--format", "ntu", "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert "2 sequences, 60 classes, layout ntu-25, 1 files skipped" in captured.out
+    assert "skipped" in captured.err and "A003" in captured.err
+    write_ntu(data / "S001C001P003R001A004.skeleton", one_body_lines(rng)[:-3])  # truncated
+    bad_out = tmp_path / "bad.npz"
+    assert main(["convert", "--data", str(data), "--format", "ntu", "--out", str(bad_out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "S001C001P003R001A004.skeleton" in err and "Traceback" not in err and not bad_out.exists()
+    assert main(["convert", "--data", str(data), "--format", "ntu", "--out", str(bad_out), "--skip-bad",
+                 "--quiet"]) == 0
+    assert len(read_npz(bad_out)) == 2
+    names = tmp_path / "names.txt"
+    names.write_text("\n".join(f"action {i}" for i in range(60)) + "\n")
+    renamed = tmp_path / "renamed.npz"
+    assert main(["convert", "--data", str(out), "--format", "npz", "--out", str(renamed), "--class-names",
+                 str(names), "--quiet"]) == 0
+    assert read_npz(renamed).class_names[:2] == ["action 0", "action 1"]
+    names.write_text("one\ntwo\n")
+    assert main(["convert", "--data", str(out), "--format", "npz", "--out", str(tmp_path / "r2.npz"),
+                 "--class-names", str(names), "--quiet"]) == 2
+    assert "expected 60 class names" in capsys.readouterr().err and not (tmp_path / "r2.npz").exists()
