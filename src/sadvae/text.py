@@ -219,8 +219,8 @@ def encode_classes(texts, model: str | None = None, *, batch_size: int = 64, nor
     return out
 
 
-def write_text_features(resources, dataset: str, classes: "str | ClassTexts", model: str | None = None, mode: str = "lb", *,
-                        several: str | None = None, normalize: bool = True, batch_size: int = 64,
+def write_text_features(resources, dataset: str, classes: "str | ClassTexts", model: str | None = None,
+                        mode: str = "lb", *, several: str | None = None, normalize: bool = True, batch_size: int = 64,
                         progress: bool = False, cache: bool = True, force: bool = False,
                         device: str | None = None) -> Path:
     """Encode a class list and write `text_feats/{dataset}/{tag}/{mode}_{N}.npy` plus a JSON sidecar."""
