@@ -27,12 +27,11 @@ import numpy as np
 
 from sadvae.encoder import EncoderTraining
 from sadvae.features import FeatureSettings, build_feature_pack
-from sadvae.pipeline import run_all
+from sadvae.pipeline import METRICS, run_all, summarise
 from sadvae.presets import resolve_config
 from sadvae.skeletons import read_utd
 
 ROOT = Path(__file__).resolve().parents[1]
-METRICS = ("zsl_top1", "gzsl_seen", "gzsl_unseen", "gzsl_h")
 
 
 def parse_args(argv=None):
@@ -77,9 +76,10 @@ def build_packs(args, log) -> tuple[list[str], dict]:
     return names, timings
 
 
-def mean_std(values) -> tuple[float, float]:
-    v = np.asarray(values, dtype=np.float64)
-    return float(v.mean()), float(v.std(ddof=1)) if len(v) > 1 else 0.0
+def split_std(results: dict, method: str, splits: list[str], metric: str) -> float:
+    """Standard deviation of the per-split means: the spread that matters across unseen-class draws."""
+    means = [results[(method, s)]["summary"][metric]["mean"] for s in splits]
+    return float(np.std(means, ddof=1)) if len(means) > 1 else 0.0
 
 
 def main(argv=None) -> int:
@@ -100,10 +100,10 @@ def main(argv=None) -> int:
                                       style_dim=args.style_dim, passes=args.passes, mode=args.mode, method=method,
                                       selection="val", device="cpu"))
             run = run_all(cfg, progress=False)
-            results[(method, split)] = {"per_seed": run.per_seed, "seconds": round(time.perf_counter() - t, 1),
+            results[(method, split)] = {"per_seed": run.per_seed, "summary": run.summary, "seconds": round(time.perf_counter() - t, 1),
                                         "unseen_classes": run.pack.unseen_classes.tolist()}
-            log(f"{method} on {split}: ZSL {run.summary['zsl_top1']['mean']:.1f}, H {run.summary['gzsl_h']['mean']:.1f}"
-                f" ({results[(method, split)]['seconds']:.0f} s)")
+            zsl, h = run.summary["zsl_top1"]["mean"], run.summary["gzsl_h"]["mean"]
+            log(f"{method} on {split}: ZSL {zsl:.1f}, H {h:.1f} ({results[(method, split)]['seconds']:.0f} s)")
 
     print(f"\nUTD-MHAD zero-shot, {args.unseen} unseen of 27 classes (chance ZSL {100 / args.unseen:.0f}%), "
           f"train/test by performer (odd/even), {args.seeds} seeds per split, selection val "
@@ -117,15 +117,13 @@ def main(argv=None) -> int:
     for method in args.methods.split(","):
         rows = [r for split in splits for r in results[(method, split)]["per_seed"]]
         for split in splits + ["all"]:
-            chosen = rows if split == "all" else results[(method, split)]["per_seed"]
-            stats = {m: mean_std([r[m] for r in chosen]) for m in METRICS}
-            if split == "all":  # the spread that matters across splits: std of the per-split means
-                split_means = {m: [mean_std([r[m] for r in results[(method, s)]["per_seed"]])[0] for s in splits]
-                               for m in METRICS}
-                stats = {m: (stats[m][0], mean_std(split_means[m])[1]) for m in METRICS}
-            table.append({"method": method, "split": split,
-                          **{m: {"mean": v[0], "std": v[1]} for m, v in stats.items()}})
-            cells = " ".join(f"{stats[m][0]:>6.1f} ± {stats[m][1]:>4.1f}" for m in METRICS)
+            if split == "all":
+                stats = {m: {"mean": v["mean"], "std": split_std(results, method, splits, m)}
+                         for m, v in summarise(rows).items()}
+            else:
+                stats = results[(method, split)]["summary"]
+            table.append({"method": method, "split": split, **{m: stats[m] for m in METRICS}})
+            cells = " ".join(f"{stats[m]['mean']:>6.1f} ± {stats[m]['std']:>4.1f}" for m in METRICS)
             print(f"{method:<11} {split:<11} {cells}")
         print("-" * len(header))
     print("(per split: mean ± std over seeds; 'all': mean over every seed of every split ± std of the split means)")

@@ -57,8 +57,7 @@ def test_real_synse_split_files_and_text(tmp_path):
     valf = {"train": feats(vtr), "train_label": vtr, "ztest": feats(vz), "z_label": vz, "ztest_out": feats(vz, True),
             "val": feats(seen_minus_val), "val_label": seen_minus_val, "val_out": feats(seen_minus_val, True)}
     write_pack(tmp_path, dataset="ntu60", encoder="shift", text_model="stsb-bert-large", text=text,
-               unseen_classes=unseen, seen_classes=seen, val_classes=val, seen_minus_val=seen_minus_val, main=main,
-               val=valf)
+               unseen_classes=unseen, val_classes=val, main=main, val=valf)
     pack = load_pack(tmp_path, "ntu60", 5)
     assert pack.text.shape == (60, 1024) and pack.main.feature_dim == 256
     assert pack.unseen_classes.tolist() == [10, 11, 19, 26, 56]  # A11 A12 A20 A27 A57, 0-based

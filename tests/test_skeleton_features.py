@@ -1,5 +1,6 @@
 """Layouts, preprocessing steps, the ST-GCN encoder, splits and the pack writers (features, prepare)."""
 import json
+import re
 
 import numpy as np
 import pytest
@@ -30,16 +31,21 @@ def test_layout_graph_is_connected_and_partitions_normalised(name):
     a = layout.partitions()
     assert a.shape == (3, layout.n_joints, layout.n_joints)
     np.testing.assert_allclose(a.sum(axis=(0, 2)), 1.0, rtol=1e-6)  # each joint averages its neighbourhood
-    assert np.allclose(np.diag(a[0]), a[0].diagonal()) and (np.diag(a[0]) > 0).all()
+    assert (np.diag(a[0]) > 0).all(), "every joint feeds itself"
     assert a[1].sum() > 0 and a[2].sum() > 0
 
 
 def test_utd_order_maps_into_kinect_sdk_order():
-    assert sorted(UTD_TO_KINECT_V1) == list(range(20))
-    utd_names = ["head", "shoulder_center", "spine", "hip_center"]
-    kinect = get_layout("kinect-v1-20").joints
-    for i, utd_index in enumerate(UTD_TO_KINECT_V1[:4]):
-        assert kinect[i].lower().replace("center", "_center").startswith(utd_names[utd_index].split("_")[0])
+    # UTD-MHAD's joint order, as its Skeleton_joint_order.txt lists it
+    utd = ["head", "shoulder_center", "spine", "hip_center", "left_shoulder", "left_elbow", "left_wrist", "left_hand",
+           "right_shoulder", "right_elbow", "right_wrist", "right_hand", "left_hip", "left_knee", "left_ankle",
+           "left_foot", "right_hip", "right_knee", "right_ankle", "right_foot"]
+
+    def words(name: str) -> set[str]:
+        return set(re.findall("[a-z]+", re.sub("([A-Z])", r"_\1", name).lower()))
+
+    mapped = [words(utd[j]) for j in UTD_TO_KINECT_V1]
+    assert mapped == [words(name) for name in get_layout("kinect-v1-20").joints]
 
 
 def test_unknown_layout_is_one_error():

@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from .errors import SadvaeError
-from .io import load_tensors, save_tensors
+from .io import atomic_write_bytes, load_tensors
 from .preprocess import Preprocessing
 from .stgcn import STGCN, EncoderConfig
 
@@ -34,7 +34,6 @@ class EncoderTraining:
     max_scale: float = 0.15  # augmentation: scale by 1 +- this
     seed: int = 0
     device: str = "cpu"
-    threads: int | None = None
 
     def check(self) -> None:
         if self.epochs < 1 or self.batch_size < 1 or self.lr <= 0 or self.patience < 1:
@@ -50,12 +49,18 @@ class TrainedEncoder:
     history: list[dict]  # per epoch: loss, train accuracy, held-out accuracy
     best_epoch: int
 
-    def save(self, path) -> None:
+    def to_bytes(self) -> bytes:
+        """The safetensors file's content: weights, with the settings as JSON metadata."""
+        from safetensors.torch import save
+
         meta = {"encoder": json.dumps(self.model.config.as_dict()),
                 "preprocessing": json.dumps(self.preprocessing.as_dict()),
                 "classes": json.dumps([int(c) for c in self.classes]),
                 "best_epoch": str(self.best_epoch), "history": json.dumps(self.history)}
-        save_tensors(path, {k: v.detach().cpu() for k, v in self.model.state_dict().items()}, meta)
+        return save({k: v.detach().cpu().contiguous() for k, v in self.model.state_dict().items()}, metadata=meta)
+
+    def save(self, path) -> None:
+        atomic_write_bytes(path, self.to_bytes())
 
     @classmethod
     def load(cls, path) -> "TrainedEncoder":
@@ -122,8 +127,6 @@ def train_encoder(x: np.ndarray, labels: np.ndarray, holdout_x: np.ndarray, hold
     if len(holdout_x) == 0:
         raise SadvaeError("encoder: expected held-out samples for early stopping, found none")
     device = torch.device(training.device)
-    if training.threads:
-        torch.set_num_threads(training.threads)
     torch.manual_seed(training.seed)
     gen = torch.Generator().manual_seed(training.seed)
     model = STGCN(config).to(device)

@@ -22,6 +22,7 @@ from .prepare import (choose_classes, check_targets, pack_targets, partition_sam
                       write_split_pack)
 from .preprocess import Preprocessing, preprocess
 from .stgcn import EncoderConfig
+from .text import ClassTexts, load_model, text_features_path, write_text_features
 
 
 @dataclass
@@ -50,20 +51,9 @@ class FeatureSettings:
     force: bool = False
 
 
-def _text_target(resources: Path, dataset: str, text_model: str | None, n_classes: int) -> Path:
-    from .text import model_tag
-    return resources / "text_feats" / dataset / model_tag(text_model) / f"lb_{n_classes}.npy"
-
-
 def _encoder_files(encoder, training: EncoderTraining, extra: dict) -> dict[str, bytes]:
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "encoder.safetensors"
-        encoder.save(path)
-        weights = path.read_bytes()
     summary = training_summary(encoder, training) | extra
-    return {"encoder.safetensors": weights, "encoder.json": json.dumps(summary, indent=2).encode()}
+    return {"encoder.safetensors": encoder.to_bytes(), "encoder.json": json.dumps(summary, indent=2).encode()}
 
 
 def build_feature_pack(skeletons, resources, settings: FeatureSettings, progress: bool = True, log=print) -> dict:
@@ -75,10 +65,9 @@ def build_feature_pack(skeletons, resources, settings: FeatureSettings, progress
                            settings.split_seed)
     check_targets(pack_targets(root, settings.dataset, settings.encoder_name, split, settings.split_type),
                   settings.force)
-    text_path = _text_target(root, settings.dataset, settings.text_model, n_classes)
+    text_path = text_features_path(root, settings.dataset, settings.text_model, "lb", n_classes)
     write_text = settings.write_text and (settings.force or not text_path.exists())
     if write_text:  # fail before hours of training, not after
-        from .text import load_model
         load_model(settings.text_model)
     part = partition_samples(skeletons.labels, split, skeletons.subjects, train_subjects=settings.train_subjects,
                              test_fraction=settings.test_fraction, holdout=settings.holdout,
@@ -126,7 +115,6 @@ def build_feature_pack(skeletons, resources, settings: FeatureSettings, progress
     paths = write_split_pack(root, settings.dataset, settings.encoder_name, split, main, val,
                              split_type=settings.split_type, extra=extra, force=settings.force)
     if write_text:
-        from .text import ClassTexts, write_text_features
         texts = ClassTexts([[n] for n in names], "the skeleton data's class names", f"{n_classes} class names")
         paths.append(write_text_features(root, settings.dataset, texts, settings.text_model, "lb",
                                          progress=progress, force=True))

@@ -316,25 +316,17 @@ def load_pack(resources, dataset: str, n_unseen: int, *, split_name: str | None 
 
 
 def write_pack(resources, *, dataset: str, split_name: str | None = None, split_type: str = "r", encoder: str,
-               text_model: str, text_mode: str = "lb", text: np.ndarray, unseen_classes, seen_classes,
-               val_classes, seen_minus_val, main: dict[str, np.ndarray], val: dict[str, np.ndarray]) -> Path:
-    """Write a pack in the reference layout. `main`/`val` map file stems (e.g. `train`, `z_label`) to arrays."""
+               text_model: str, text_mode: str = "lb", text: np.ndarray, unseen_classes, val_classes,
+               main: dict[str, np.ndarray], val: dict[str, np.ndarray]) -> Path:
+    """Write a pack in the reference layout, replacing an earlier one (seen classes are the rest).
+    `main`/`val` map file stems (e.g. `train`, `z_label`) to arrays."""
+    from .prepare import ClassSplit, write_split_pack
+
     root = Path(resources)
     split_name = split_name or dataset
-    n_classes, n_unseen = len(text), len(unseen_classes)
-    label_dir = root / "label_splits" / split_name
-    label_dir.mkdir(parents=True, exist_ok=True)
-    names = split_file_names(split_type, n_classes, n_unseen)
-    for role, ids in (("unseen", unseen_classes), ("seen", seen_classes), ("val", val_classes),
-                      ("seen_minus_val", seen_minus_val)):
-        np.save(label_dir / names[role], np.asarray(ids, dtype=np.int64))
+    split = ClassSplit(len(text), np.sort(unseen_classes), np.sort(val_classes))
+    write_split_pack(root, split_name, encoder, split, main, val, split_type=split_type, force=True)
     text_dir = root / "text_feats" / split_name / text_model
     text_dir.mkdir(parents=True, exist_ok=True)
-    np.save(text_dir / f"{text_mode}_{n_classes}.npy", np.asarray(text, dtype=np.float32))
-    for folder_name, arrays in zip(split_folder_names(encoder, split_name, n_unseen, split_type), (main, val)):
-        folder = root / "sk_feats" / folder_name
-        folder.mkdir(parents=True, exist_ok=True)
-        for stem, arr in arrays.items():
-            arr = np.asarray(arr)
-            np.save(folder / f"{stem}.npy", arr.astype(np.int64 if "label" in stem else np.float32))
+    np.save(text_dir / f"{text_mode}_{len(text)}.npy", np.asarray(text, dtype=np.float32))
     return root

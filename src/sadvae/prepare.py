@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import SadvaeError
+from .gate import MIN_GATE_SAMPLES
 from .pack import split_file_names, split_folder_names
 
 # NTU RGB+D 120 cross-subject protocol: performers of the training set (covers NTU-60's as well)
@@ -39,7 +40,6 @@ class ClassSplit:
     n_classes: int
     unseen: np.ndarray  # sorted
     val: np.ndarray  # sorted, drawn from the seen classes
-    seed: int | None
 
     @property
     def seen(self) -> np.ndarray:
@@ -87,7 +87,7 @@ def choose_classes(n_classes: int, n_unseen: int | None = None, unseen_classes=N
             raise SadvaeError(f"--val-classes: expected {u} seen classes (as many as unseen), found {val.tolist()}")
     else:
         val = np.sort(rng.choice(seen, u, replace=False))
-    return ClassSplit(n_classes, unseen, val, seed)
+    return ClassSplit(n_classes, unseen, val)
 
 
 @dataclass
@@ -168,8 +168,6 @@ def _check_coverage(labels, part: SamplePartition, split: ClassSplit, class_name
         if len(empty):
             raise SadvaeError(f"split: expected {what} of every class, found none for class "
                               f"{', '.join(name(int(c)) for c in empty[:5])} after the split ({part.how})")
-    from .gate import MIN_GATE_SAMPLES
-
     for idx, what, fix in ((part.val_holdout, "held-out samples of the seen-minus-validation classes", "--holdout"),
                            (part.val_unseen, "training-pool samples of the validation classes", "--unseen")):
         if len(idx) < MIN_GATE_SAMPLES:

@@ -9,7 +9,7 @@ the pack); a linear classifier over the seen classes sits on top.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 import torch
 from torch import nn
@@ -29,7 +29,6 @@ class EncoderConfig:
     dropout: float = 0.2
     in_channels: int = 3
     bodies: int = 2
-    extra: dict = field(default_factory=dict)  # free-form provenance (not used by the model)
 
     def __post_init__(self):
         self.channels, self.strides = tuple(self.channels), tuple(self.strides)

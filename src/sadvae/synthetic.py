@@ -103,8 +103,7 @@ def synthetic_arrays(spec: SyntheticSpec, text: np.ndarray | None = None) -> dic
         "val": sm_x[held], "val_label": sm_y[held],
         "val_out": _nearest_centroid_logits(sm_x[held], val_centroids, seen_minus_val, n, scale),
     }
-    return dict(text=text, unseen_classes=unseen, seen_classes=seen, val_classes=val_classes,
-                seen_minus_val=seen_minus_val, main=main, val=val)
+    return dict(text=text, unseen_classes=unseen, val_classes=val_classes, main=main, val=val)
 
 
 def make_synthetic_pack(resources, spec: SyntheticSpec = SyntheticSpec(), text: np.ndarray | None = None) -> Path:
@@ -115,9 +114,9 @@ def make_synthetic_pack(resources, spec: SyntheticSpec = SyntheticSpec(), text: 
 
 def synthetic_skeletons(n_classes: int = 6, per_subject: int = 2, subjects: int = 4, frames: int = 30,
                         layout: str = "kinect-v1-20", seed: int = 0):
-    """A small SkeletonSet of made-up motions for tests and demos: every class swings one limb joint
-    chain at its own frequency and amplitude; performers differ in body size and speed, samples in
-    noise and length."""
+    """A small SkeletonSet of made-up motions for tests and demos: every class swings three joints of
+    its own along its own axis at its own frequency; performers differ in body size and speed,
+    samples in phase, noise and length."""
     from .layouts import get_layout
     from .skeletons import SkeletonSet
 

@@ -219,6 +219,11 @@ def encode_classes(texts, model: str | None = None, *, batch_size: int = 64, nor
     return out
 
 
+def text_features_path(resources, dataset: str, model: str | None, mode: str, n_classes: int) -> Path:
+    """Where `write_text_features` puts a dataset's text features for this model and mode."""
+    return Path(resources) / "text_feats" / dataset / model_tag(model) / f"{mode}_{n_classes}.npy"
+
+
 def write_text_features(resources, dataset: str, classes: "str | ClassTexts", model: str | None = None,
                         mode: str = "lb", *, several: str | None = None, normalize: bool = True, batch_size: int = 64,
                         progress: bool = False, cache: bool = True, force: bool = False,
@@ -235,7 +240,7 @@ def write_text_features(resources, dataset: str, classes: "str | ClassTexts", mo
     if dataset in N_CLASSES and n != N_CLASSES[dataset]:
         raise SadvaeError(f"{listing.source}: expected {N_CLASSES[dataset]} classes for {dataset}, found {n}")
     tag = model_tag(model)
-    out = Path(resources) / "text_feats" / dataset / tag / f"{mode}_{n}.npy"
+    out = text_features_path(resources, dataset, model, mode, n)
     if out.exists() and not force:
         raise SadvaeError(f"{out}: expected no earlier text features here, found a file (use --force to replace it)")
     emb = encode_classes(listing.texts, model, batch_size=batch_size, normalize=normalize, progress=progress,
