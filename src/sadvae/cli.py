@@ -437,22 +437,19 @@ def _class_names(spec: str | None) -> list[str] | None:
 def _read_skeleton_input(args):
     from .skeletons import read_skeletons
 
-    kwargs = {"progress": not args.quiet}
-    if args.class_names:
-        kwargs["class_names"] = _class_names(args.class_names)
-    if args.format == "ntu":
-        kwargs["skip_bad"] = args.skip_bad
-    elif args.skip_bad:
+    if args.skip_bad and args.format != "ntu":
         raise SadvaeError(f"--skip-bad: expected --format ntu (other formats are read as a whole), found {args.format}")
-    names = kwargs.pop("class_names", None) if args.format == "npz" else None
-    if args.format == "npz":
-        kwargs.pop("progress")
-    skeletons = read_skeletons(args.data, args.format, **kwargs)
-    if names is not None:  # the archive names its classes; --class-names renames them
-        if len(names) != len(skeletons.class_names):
-            raise SadvaeError(f"{args.class_names}: expected {len(skeletons.class_names)} class names (as in "
-                              f"{args.data}), found {len(names)}")
-        skeletons.class_names = names
+    names = _class_names(args.class_names)
+    if args.format == "npz":  # the archive names its classes; --class-names renames them
+        skeletons = read_skeletons(args.data, "npz")
+        if names is not None:
+            if len(names) != len(skeletons.class_names):
+                raise SadvaeError(f"{args.class_names}: expected {len(skeletons.class_names)} class names (as in "
+                                  f"{args.data}), found {len(names)}")
+            skeletons.class_names = names
+    else:
+        extra = {"skip_bad": args.skip_bad} if args.format == "ntu" else {}
+        skeletons = read_skeletons(args.data, args.format, class_names=names, progress=not args.quiet, **extra)
     for path, reason in skeletons.skipped[:10]:
         _say(args, f"[sadvae] skipped {path}: {reason}")
     if len(skeletons.skipped) > 10:
