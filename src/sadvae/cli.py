@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
 import tempfile
@@ -199,6 +200,37 @@ def build_parser() -> argparse.ArgumentParser:
     _text_args(p)
     p.add_argument("--force", action="store_true", help="replace this split's earlier pack files")
     _common(p)
+
+    p = sub.add_parser("protocol", help="an authors' protocol (all its splits, several seeds) -> report with plots",
+                       epilog=EPILOG, description="synse: both SynSE splits of ntu60/ntu120; random: the three "
+                       "random splits (ntu60, ntu120, pku51, or your own --splits); llm: the random splits with "
+                       "LLM-description (chat) text features. Writes one run folder per split, report.md, "
+                       "results.csv, results.json and plots/.")
+    p.add_argument("name", choices=["synse", "random", "llm"], help="which protocol")
+    g = p.add_argument_group("feature pack")
+    g.add_argument("--resources", required=True, help="the resources/ folder (label_splits, text_feats, sk_feats)")
+    g.add_argument("--dataset", required=True, help="ntu60, ntu120, pku51, or your own dataset name with --splits")
+    g.add_argument("--splits", type=lambda t: [v for v in t.replace(",", " ").split() if v],
+                   help="your own split folders for random/llm, e.g. utd_split1,utd_split2,utd_split3")
+    g.add_argument("--unseen", type=int, help="unseen classes per split (known for the authors' datasets); for "
+                                              "synse, run only the split with this many")
+    g.add_argument("--split-type", help="split type letter in file names (default r)")
+    g.add_argument("--encoder", help="skeleton encoder folder prefix (default: the protocol's)")
+    g.add_argument("--text-model", help="text model folder (default: the protocol's)")
+    g.add_argument("--text-mode", help="text mode (default lb, chat for llm)")
+    _model_args(p)
+    p.add_argument("--jobs", type=int, default=1, help="worker processes for independent splits and seeds "
+                                                       "(default 1)")
+    p.add_argument("--out", help="output folder (default runs/protocol_<name>_<dataset>_<method>_<selection>)")
+    p.add_argument("--force", action="store_true", help="replace an existing output folder")
+    _common(p)
+
+    p = sub.add_parser("report", help="rebuild the reports of run folders and compare them in one table",
+                       epilog=EPILOG)
+    p.add_argument("runs", nargs="+", metavar="RUN_DIR", help="folders written by sadvae protocol or sadvae run")
+    p.add_argument("--out", help="also write the comparison table here (.md; a .csv beside it)")
+    p.add_argument("--no-rebuild", action="store_true", help="only compare; leave each folder's report as it is")
+    _common(p)
     return parser
 
 
@@ -226,57 +258,10 @@ def _say(args, msg: str) -> None:
         print(msg, file=sys.stderr, flush=True)
 
 
-def format_table(metrics: dict) -> str:
-    summary, per_seed = metrics["summary"], metrics["per_seed"]
-    pack = metrics["pack"]
-    lines = [f"SA-DVAE on {pack['split_name']} ({pack['n_classes']} classes, {len(pack['unseen_classes'])} unseen), "
-             f"encoder {pack['encoder']}, text {pack['text_model']}/{pack['text_mode']}, mode {metrics['mode']}, "
-             f"method {metrics.get('method', 'sadvae')}",
-             f"selection {metrics['selection_rule']}", ""]
-    header = f"{'seed':>6} {'pass':>5} {'ZSL top-1':>10} {'GZSL seen':>10} {'GZSL unseen':>12} {'GZSL H':>8}"
-    lines.append(header)
-    lines.append("-" * len(header))
-    for r in per_seed:
-        lines.append(f"{r['seed']:>6} {r['chosen_pass']:>5} {r['zsl_top1']:>10.2f} {r['gzsl_seen']:>10.2f} "
-                     f"{r['gzsl_unseen']:>12.2f} {r['gzsl_h']:>8.2f}")
-    if len(per_seed) > 1:
-        lines.append("-" * len(header))
-        for stat in ("mean", "std"):
-            v = [summary[m][stat] for m in ("zsl_top1", "gzsl_seen", "gzsl_unseen", "gzsl_h")]
-            lines.append(f"{stat:>6} {'':>5} {v[0]:>10.2f} {v[1]:>10.2f} {v[2]:>12.2f} {v[3]:>8.2f}")
-    return "\n".join(lines)
-
-
-def _write_run(out_dir: Path, result, timings: dict) -> dict:
-    from .io import atomic_write_text
-    from .pipeline import accuracy_per_pass, save_split_result
-
-    metrics = result.metrics()
-    metrics["timings_s"] = timings
-    # per-pass ZSL accuracy curves, computed after the choice was made (reporting only)
-    metrics["per_pass_zsl"] = {
-        "val_split": accuracy_per_pass(result.val.probs["ztest"], result.pack.val.labels["ztest"],
-                                       result.pack.val_classes).round(3).tolist(),
-        "main_split": accuracy_per_pass(result.main.probs["ztest"], result.pack.main.labels["ztest"],
-                                        result.pack.unseen_classes).round(3).tolist(),
-    }
-    for k, seed in enumerate(result.main.seeds):
-        d = out_dir / f"seed{seed}"
-        d.mkdir()
-        save_split_result(d / "main.safetensors", result.main, k, "main", result.config, [int(result.main_pass[k])])
-        save_split_result(d / "val.safetensors", result.val, k, "val", result.config, [int(result.val_pass[k])])
-        result.gates[k].save(d / "gate.json")
-    atomic_write_text(out_dir / "metrics.json", json.dumps(metrics, indent=2))
-    atomic_write_text(out_dir / "config.json", json.dumps(result.config.as_dict(), indent=2))
-    table = format_table(metrics)
-    atomic_write_text(out_dir / "log.txt", table + "\n\n" + json.dumps(metrics["per_pass_zsl"]) + "\n"
-                      + json.dumps(timings) + "\n")
-    return metrics
-
-
 def cmd_run(args) -> int:
     from .io import staged_output
     from .pipeline import run_all, open_pack
+    from .rundir import format_table, write_run
     from .presets import resolve_config
 
     cfg = resolve_config(_overrides(args), args.config)
@@ -287,7 +272,7 @@ def cmd_run(args) -> int:
         _say(args, f"[sadvae] {pack.split_name}: {len(pack.main.features['train'])} training samples, "
                    f"{len(cfg.seeds)} seed(s), preset {cfg.preset}, selection {cfg.selection}")
         result = run_all(cfg, pack, progress=not args.quiet)
-        metrics = _write_run(tmp, result, {"total": round(time.perf_counter() - t0, 2)})
+        metrics = write_run(tmp, result, {"total": round(time.perf_counter() - t0, 2)})
     print(format_table(metrics))
     print(f"\nwrote {out}/metrics.json")
     return 0
@@ -364,6 +349,7 @@ def cmd_evaluate(args) -> int:
     from .gate import Gate
     from .io import atomic_write_text
     from .pipeline import RunResult, choose_passes, evaluate_stage, summarise
+    from .rundir import format_table
 
     run = Path(args.run)
     cfg, pack, main, val = _load_run(run, args.selection)
@@ -387,6 +373,7 @@ def cmd_demo(args) -> int:
     from .io import staged_output
     from .pipeline import run_all
     from .presets import resolve_config
+    from .rundir import format_table, write_run
     from .synthetic import SyntheticSpec, make_synthetic_pack
 
     spec = SyntheticSpec()
@@ -401,7 +388,7 @@ def cmd_demo(args) -> int:
         if args.out:
             with staged_output(Path(args.out), force=args.force) as out:
                 result = run_all(cfg, progress=not args.quiet)
-                metrics = _write_run(out, result, {"total": round(time.perf_counter() - t0, 2)})
+                metrics = write_run(out, result, {"total": round(time.perf_counter() - t0, 2)})
         else:
             result = run_all(cfg, progress=not args.quiet)
             metrics = result.metrics()
@@ -409,6 +396,55 @@ def cmd_demo(args) -> int:
     print(f"\nchance level: ZSL {100 / spec.n_unseen:.1f}%  ({time.perf_counter() - t0:.1f} s)")
     if args.out:
         print(f"wrote {args.out}/metrics.json")
+    return 0
+
+
+def cmd_protocol(args) -> int:
+    from .protocols import run_protocol
+    from .report import comparison, load_study
+
+    overrides = _overrides(args)
+    for key in ("resources", "dataset", "unseen", "protocol", "split_name"):
+        overrides.pop(key, None)
+    if "seeds" not in overrides:
+        overrides["seeds"] = [5, 6, 7]
+    method = args.method or "sadvae"
+    out = Path(args.out or f"runs/protocol_{args.name}_{args.dataset}_{method}_{args.selection or 'val'}")
+    run_protocol(args.name, args.dataset, {**overrides, "resources": str(Path(args.resources).resolve())},
+                        out, config_file=args.config, splits=args.splits, unseen=args.unseen, jobs=args.jobs,
+                        force=args.force, progress=not args.quiet)
+    table, _ = comparison([load_study(out)])
+    print(table)
+    print(f"wrote {out}/report.md, results.csv, results.json and plots/")
+    return 0
+
+
+def cmd_report(args) -> int:
+    import csv
+
+    from .io import atomic_write_text
+    from .report import comparison, load_study, write_report
+
+    paths = [Path(r) for r in args.runs]
+    studies = [load_study(p) for p in paths]  # every folder is checked before anything is written
+    if not args.no_rebuild:
+        for p in paths:
+            write_report(p)
+            _say(args, f"[sadvae] rebuilt {p}/report.md")
+    table, rows = comparison(studies)
+    print(table)
+    if args.out:
+        out = Path(args.out)
+        atomic_write_text(out, "# Comparison\n\n" + table)
+        buf = io.StringIO()
+        flat = [{k2: v2 for k, v in r.items() for k2, v2 in
+                 (((f"{k}_mean", round(v["mean"], 4)), (f"{k}_std", round(v["std"], 4))) if isinstance(v, dict)
+                  else ((k, v),))} for r in rows]
+        w = csv.DictWriter(buf, fieldnames=list(flat[0]), lineterminator="\n")
+        w.writeheader()
+        w.writerows(flat)
+        atomic_write_text(out.with_suffix(".csv"), buf.getvalue())
+        print(f"wrote {out} and {out.with_suffix('.csv')}")
     return 0
 
 
@@ -534,7 +570,8 @@ def cmd_prepare(args) -> int:
 
 
 COMMANDS = {"run": cmd_run, "train": cmd_train, "gate": cmd_gate, "evaluate": cmd_evaluate, "demo": cmd_demo,
-            "text": cmd_text, "convert": cmd_convert, "features": cmd_features, "prepare": cmd_prepare}
+            "text": cmd_text, "convert": cmd_convert, "features": cmd_features, "prepare": cmd_prepare,
+            "protocol": cmd_protocol, "report": cmd_report}
 
 
 def main(argv=None) -> int:

@@ -32,6 +32,7 @@ class SyntheticSpec:
     seed: int = 0
     encoder: str = "synthetic"
     text_model: str = "synthetic-text"
+    unseen_classes: tuple[int, ...] | None = None  # default: drawn with `seed`
 
 
 def _nearest_centroid_logits(x, centroids, known, n_classes, scale):
@@ -66,6 +67,11 @@ def synthetic_arrays(spec: SyntheticSpec, text: np.ndarray | None = None) -> dic
 
     perm = rng.permutation(n)
     unseen, seen = np.sort(perm[:u]), np.sort(perm[u:])
+    if spec.unseen_classes is not None:
+        unseen = np.sort(np.asarray(spec.unseen_classes, dtype=np.int64))
+        seen = np.setdiff1d(np.arange(n), unseen)
+        if len(unseen) != u or len(np.unique(unseen)) != u or unseen.min() < 0 or unseen.max() >= n:
+            raise ValueError(f"unseen_classes: expected {u} distinct ids in 0..{n - 1}, found {spec.unseen_classes}")
     val_classes = np.sort(rng.choice(seen, u, replace=False))
     seen_minus_val = np.setdiff1d(seen, val_classes)
 

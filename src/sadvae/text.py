@@ -250,6 +250,7 @@ def write_text_features(resources, dataset: str, classes: "str | ClassTexts", mo
     sidecar = {"model": model or OFFLINE_DEFAULT, "model_tag": tag, "mode": mode, "dataset": dataset,
                "source": listing.source, "source_sha256": source_hash, "detected": listing.note, "classes": n,
                "dim": int(emb.shape[-1]), "members": int(emb.shape[1]) if emb.ndim == 3 else 1,
+               "names": [texts[0][:80] for texts in listing.texts],
                "normalized": normalize, "several": several or "none"}
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
