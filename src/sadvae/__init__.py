@@ -4,6 +4,8 @@ Public API (everything else is internal):
     load_pack(resources, dataset, unseen, ...)  -> FeaturePack   (validated feature pack)
     resolve_config(overrides, config_file=None) -> RunConfig     (preset + file + overrides)
     run(config)                                 -> RunResult     (the four stages; .metrics())
+    run_protocol(protocol, dataset, overrides, out, ...) -> dict (every split and seed; report in `out`)
+    write_report(run_or_protocol_dir)           -> dict          (rebuild report.md, results.*, plots/)
 """
 __version__ = "0.1.0"
 
@@ -11,6 +13,9 @@ from .errors import PackError, SadvaeError  # noqa: E402
 from .pack import FeaturePack, load_pack  # noqa: E402
 from .pipeline import run_all as run  # noqa: E402
 from .presets import RunConfig, resolve_config  # noqa: E402
+from .protocols import run_protocol  # noqa: E402
+from .report import write_report  # noqa: E402
 
 __all__ = ["FeaturePack", "PackError", "RunConfig", "SadvaeError", "load_pack", "resolve_config", "run",
+           "run_protocol", "write_report",
            "__version__"]

@@ -15,7 +15,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 
 from .errors import SadvaeError
 
@@ -113,6 +112,8 @@ def fit_gate(unseen_zsl: np.ndarray, unseen_logits: np.ndarray, seen_zsl: np.nda
     fs = gate_features(seen_zsl[pick_s], seen_logits[pick_s], temps, n_unseen)
     y_train = np.r_[np.zeros((~hold).sum()), np.ones((~hold).sum())]
     y_hold = np.r_[np.zeros(n_hold), np.ones(n_hold)]
+    from sklearn.linear_model import LogisticRegression  # here: importing sklearn costs ~2 s of start-up
+
     best = None
     for i, T in enumerate(temps):
         model = LogisticRegression(C=1.0, solver="lbfgs", max_iter=50000)
