@@ -6,9 +6,12 @@ Public API (everything else is internal):
     run(config)                                 -> RunResult     (the four stages; .metrics())
     run_protocol(protocol, dataset, overrides, out, ...) -> dict (every split and seed; report in `out`)
     write_report(run_or_protocol_dir)           -> dict          (rebuild report.md, results.*, plots/)
+    load(bundle)                                -> ZeroShotModel (sadvae export's bundle;
+                                                   .predict(sequences, ["class name", ...], include_seen=False))
 """
 __version__ = "0.1.0"
 
+from .bundle import ZeroShotModel, load  # noqa: E402
 from .errors import PackError, SadvaeError  # noqa: E402
 from .pack import FeaturePack, load_pack  # noqa: E402
 from .pipeline import run_all as run  # noqa: E402
@@ -17,5 +20,5 @@ from .protocols import run_protocol  # noqa: E402
 from .report import write_report  # noqa: E402
 
 __all__ = ["FeaturePack", "PackError", "RunConfig", "SadvaeError", "load_pack", "resolve_config", "run",
-           "run_protocol", "write_report",
+           "run_protocol", "write_report", "load", "ZeroShotModel",
            "__version__"]

@@ -225,6 +225,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="replace an existing output folder")
     _common(p)
 
+    p = sub.add_parser("export", help="a finished run -> a model bundle for sadvae predict", epilog=EPILOG)
+    p.add_argument("run", metavar="RUN_DIR", help="a folder written by sadvae run (or one split of a protocol run) "
+                                                  "on a pack built by sadvae features")
+    p.add_argument("--out", required=True, help="the bundle: a folder, or a .zip archive")
+    p.add_argument("--seed", type=int, help="which seed's model (default: the best on the validation split)")
+    p.add_argument("--text-model", help="the text model, when the pack does not record it")
+    p.add_argument("--force", action="store_true", help="replace an existing bundle")
+    _common(p)
+
+    p = sub.add_parser("predict", help="new skeleton files + free-text class names -> top-k classes",
+                       epilog=EPILOG)
+    p.add_argument("--model", required=True, help="a bundle written by sadvae export (folder or .zip)")
+    p.add_argument("--input", required=True, nargs="+", metavar="FILES_OR_DIR",
+                   help="skeleton files (.skeleton, .mat, .npz) or folders of them")
+    p.add_argument("--format", choices=["ntu", "pku", "utd", "npz"], help="input format (default: from the suffix)")
+    c = p.add_mutually_exclusive_group(required=True)
+    c.add_argument("--classes", nargs="+", metavar="NAME", help='class names, e.g. "drink water" "jump up"')
+    c.add_argument("--classes-file", help="class names: one per line, or a CSV with idx,label")
+    p.add_argument("--include-seen", action="store_true",
+                   help="also the training classes: the calibrated gate decides between them and yours (GZSL)")
+    p.add_argument("--top-k", type=int, default=5)
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.add_argument("--device", default="cpu", help="cpu (default), cuda, mps")
+    _common(p)
+
     p = sub.add_parser("report", help="rebuild the reports of run folders and compare them in one table",
                        epilog=EPILOG)
     p.add_argument("runs", nargs="+", metavar="RUN_DIR", help="folders written by sadvae protocol or sadvae run")
@@ -448,6 +473,43 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_export(args) -> int:
+    from .bundle import export_bundle, load
+
+    out = export_bundle(args.run, args.out, seed=args.seed, text_model=args.text_model, force=args.force)
+    model = load(out)  # what was written can be read back
+    m = model.manifest
+    print(f"wrote {out}: seed {m['seed']} pass {m['chosen_pass']}, layout {m['layout']}, text model "
+          f"{m['text']['model']}, {len(model.seen_classes)} training classes")
+    return 0
+
+
+def cmd_predict(args) -> int:
+    from .bundle import load, read_inputs
+    from .text import read_class_texts
+
+    model = load(args.model)
+    if args.classes_file:
+        classes = [texts[0] for texts in read_class_texts(args.classes_file).texts]
+    else:
+        classes = args.classes
+    sequences, names, layout = read_inputs(args.input, args.format)
+    if layout != model.layout:
+        raise SadvaeError(f"{args.input[0]}: expected skeletons of layout {model.layout} (what {args.model} was "
+                          f"trained on), found {layout}")
+    preds = model.predict(sequences, classes, include_seen=args.include_seen, top_k=args.top_k,
+                          sample_names=names, device=args.device)
+    if args.json:
+        print(json.dumps([p.as_dict() for p in preds], indent=2))
+        return 0
+    width = max(len(n) for n in names)
+    for p in preds:
+        tops = "  ".join(f"{label} {100 * prob:.1f}%" for label, prob in zip(p.labels, p.probs))
+        gate = "" if p.routed_seen is None else ("[seen] " if p.routed_seen else "[new]  ")
+        print(f"{p.sample:<{width}}  {gate}{tops}")
+    return 0
+
+
 def cmd_text(args) -> int:
     from .text import write_text_features
 
@@ -571,7 +633,7 @@ def cmd_prepare(args) -> int:
 
 COMMANDS = {"run": cmd_run, "train": cmd_train, "gate": cmd_gate, "evaluate": cmd_evaluate, "demo": cmd_demo,
             "text": cmd_text, "convert": cmd_convert, "features": cmd_features, "prepare": cmd_prepare,
-            "protocol": cmd_protocol, "report": cmd_report}
+            "protocol": cmd_protocol, "report": cmd_report, "export": cmd_export, "predict": cmd_predict}
 
 
 def main(argv=None) -> int:

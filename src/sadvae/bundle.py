@@ -1,0 +1,426 @@
+"""Model bundles (`sadvae export`) and open-vocabulary prediction on new skeleton files (`sadvae predict`).
+
+A bundle is a folder, or the same files in a zip archive:
+
+    manifest.json        format, versions, the text model, the SA-DVAE settings, the training
+                         classes and their names, and the SHA-256 of every other file
+    encoder.safetensors  the skeleton encoder (ST-GCN), its layout and preprocessing in its metadata
+    sadvae.safetensors   the SA-DVAE encoders (skeleton and text) of the chosen seed and pass
+    gate.json            the GZSL gate of that seed
+
+Prediction encodes the class names it is given with the bundle's text model, fits the zero-shot
+classifier on their text latents (as training does after each pass, a second or less), and scores
+every sequence: a softmax over the given classes; with `include_seen`, the gate first decides
+between the training classes (the encoder's own classifier) and the given ones.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from . import __version__
+from .encoder import TrainedEncoder, _predict
+from .errors import SadvaeError
+from .gate import Gate
+from .io import atomic_write_bytes, atomic_write_text, load_tensors
+from .model import ModelConfig, encode_skeleton, encode_text
+from .preprocess import preprocess_sequence
+from .zsl import fit_classifier, predict_proba
+
+FORMAT = "sadvae-bundle/1"
+PAYLOAD = ("encoder.safetensors", "sadvae.safetensors", "gate.json")
+VAE_KEYS = ("skeleton_encoder.weight", "skeleton_encoder.bias", "text_encoder.weight", "text_encoder.bias")
+INPUT_SUFFIXES = {"ntu": ".skeleton", "utd": ".mat", "npz": ".npz"}
+
+
+def safetensors_bytes(arrays: dict[str, np.ndarray], metadata: dict[str, str]) -> bytes:
+    from safetensors.numpy import save
+
+    return save(arrays, metadata=metadata)
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# -------------------------------------------------------------------------------------------------
+# export
+
+
+def _read_json(path: Path, what: str):
+    if not path.is_file():
+        raise SadvaeError(f"{path}: expected {what}, found no such file")
+    try:
+        return json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise SadvaeError(f"{path}: expected {what} (JSON), found {exc}") from None
+
+
+def choose_seed(run: Path, metrics: dict) -> int:
+    """The seed whose chosen pass has the best validation-split ZSL accuracy (no test label is read)."""
+    best = None
+    for row in metrics["per_seed"]:
+        details = _read_json(run / f"seed{row['seed']}" / "details.json", "the per-seed details of a run")
+        acc = details["per_pass_zsl"]["val_split"][details["val_chosen_pass"]]
+        if best is None or acc > best[0]:
+            best = (acc, row["seed"])
+    return best[1]
+
+
+def _text_sidecar(resources: Path, pack: dict) -> dict:
+    from .pack import _text_dir
+
+    mode = pack["text_mode"].split("_")[0]
+    try:
+        folder = _text_dir(resources, pack["dataset"], pack["split_name"]) / pack["text_model"]
+    except SadvaeError:
+        return {}
+    path = folder / f"{mode}_{pack['n_classes']}.json"
+    return _read_json(path, "the text features' description") if path.is_file() else {}
+
+
+def export_bundle(run_dir, out, *, seed: int | None = None, text_model: str | None = None,
+                  force: bool = False) -> Path:
+    """Write a bundle of a finished run (`sadvae run` or one split of `sadvae protocol`) to `out`
+    (a folder, or a zip archive when `out` ends with .zip)."""
+    from .classnames import BUILTIN
+    from .pack import split_folder_names
+
+    run = Path(run_dir)
+    metrics = _read_json(run / "metrics.json", "the metrics of a finished run (sadvae run)")
+    cfg, pack = metrics.get("config", {}), metrics.get("pack", {})
+    if metrics.get("method", "sadvae") == "projection":
+        raise SadvaeError(f"{run}: expected a run of SA-DVAE (method sadvae, no-tc or naive), found the projection "
+                          "baseline, which has no latent space to export")
+    seeds = [row["seed"] for row in metrics["per_seed"]]
+    if seed is None:
+        seed = choose_seed(run, metrics)
+    elif seed not in seeds:
+        raise SadvaeError(f"--seed: expected one of this run's seeds {seeds}, found {seed}")
+    resources = Path(pack["resources"])
+    main_folder, _ = split_folder_names(pack["encoder"], pack["split_name"], len(pack["unseen_classes"]),
+                                        cfg.get("split_type", "r"))
+    enc_path = resources / "sk_feats" / main_folder / "encoder.safetensors"
+    if not enc_path.is_file():
+        raise SadvaeError(f"{enc_path}: expected the skeleton encoder of the run's pack (packs built by sadvae "
+                          "features hold one), found no such file")
+    encoder = TrainedEncoder.load(enc_path)
+    split_file = run / f"seed{seed}" / "main.safetensors"
+    tensors, meta = load_tensors(split_file)
+    row = next(r for r in metrics["per_seed"] if r["seed"] == seed)
+    prefix = f"pass{row['chosen_pass']}."
+    vae = {k: tensors.get(prefix + k) for k in VAE_KEYS}
+    if any(v is None for v in vae.values()):
+        raise SadvaeError(f"{split_file}: expected the chosen pass's weights ({prefix}*), found none")
+    gate = Gate.load(run / f"seed{seed}" / "gate.json")
+
+    sidecar = _text_sidecar(resources, pack)
+    model = text_model or sidecar.get("model")
+    if not model:
+        raise SadvaeError(f"{resources}/text_feats: expected a record of the text model of the pack (written by "
+                          "sadvae text or features), found none; name it with --text-model")
+    n = pack["n_classes"]
+    names = sidecar.get("names")
+    if not (isinstance(names, list) and len(names) == n):
+        key = next((k for k in (pack["dataset"], pack["split_name"].split("_split")[0]) if k in BUILTIN), None)
+        names = list(BUILTIN[key]) if key and len(BUILTIN[key]) == n else [f"class {c}" for c in range(n)]
+    seen = [int(c) for c in encoder.classes]
+
+    files = {"encoder.safetensors": encoder.to_bytes(),
+             "gate.json": json.dumps(gate.__dict__, indent=2).encode()}
+    files["sadvae.safetensors"] = safetensors_bytes({k: np.ascontiguousarray(v) for k, v in vae.items()},
+                                                    {"format": FORMAT})
+    manifest = {
+        "format": FORMAT, "sadvae_version": __version__, "torch_version": torch.__version__,
+        "source_run": str(run.resolve()), "seed": seed, "chosen_pass": row["chosen_pass"],
+        "text": {"model": model, "normalized": bool(sidecar.get("normalized", True)), "mode": pack["text_mode"]},
+        "sadvae": {"feature_dim": int(vae["skeleton_encoder.weight"].shape[1]),
+                   "text_dim": int(vae["text_encoder.weight"].shape[1]),
+                   "semantic_dim": int(cfg["semantic_dim"]),
+                   "style_dim": 0 if cfg.get("method") == "naive" else int(cfg["style_dim"]),
+                   "mode": cfg.get("mode", "reference"), "method": cfg.get("method", "sadvae")},
+        "layout": encoder.preprocessing.layout, "preprocessing": encoder.preprocessing.as_dict(),
+        "classes": {"names": names, "seen": seen, "unseen_in_training": pack["unseen_classes"]},
+        "files": {name: _sha256(data) for name, data in files.items()},
+    }
+    files = {"manifest.json": json.dumps(manifest, indent=2).encode(), **files}
+    _write_bundle(Path(out), files, force)
+    return Path(out)
+
+
+def _write_bundle(out: Path, files: dict[str, bytes], force: bool) -> None:
+    from .io import staged_output
+
+    if out.suffix.lower() == ".zip":
+        if out.exists() and not force:
+            raise SadvaeError(f"{out}: expected no file here, found one (use --force to replace it)")
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as z:
+            for name, data in files.items():
+                z.writestr(name, data)
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_bytes(out, buf.getvalue())
+        except OSError as exc:
+            raise SadvaeError(f"{out}: expected a writable place for the bundle, found {exc.strerror}") from None
+        return
+    with staged_output(out, force=force) as stage:
+        for name, data in files.items():
+            atomic_write_bytes(stage / name, data)
+
+
+# -------------------------------------------------------------------------------------------------
+# loading
+
+
+def _bundle_files(path: Path) -> dict[str, bytes]:
+    if path.is_dir():
+        return {p.name: p.read_bytes() for p in path.iterdir() if p.is_file()}
+    if path.is_file():
+        if not zipfile.is_zipfile(path):
+            raise SadvaeError(f"{path}: expected a model bundle (a folder or a .zip from sadvae export), "
+                              "found a file that is not a zip archive")
+        try:
+            with zipfile.ZipFile(path) as z:
+                return {i.filename: z.read(i) for i in z.infolist() if not i.is_dir() and "/" not in i.filename}
+        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            raise SadvaeError(f"{path}: expected a readable zip archive, found {exc}") from None
+    raise SadvaeError(f"{path}: expected a model bundle (a folder or a .zip from sadvae export), found nothing")
+
+
+@dataclass
+class Prediction:
+    """Top-k classes of one sequence: names with probabilities, and whether the gate chose a training class."""
+
+    sample: str
+    labels: list[str]
+    probs: list[float]
+    routed_seen: bool | None = None
+
+    def as_dict(self) -> dict:
+        out = {"sample": self.sample, "top": [{"class": n, "prob": round(p, 6)} for n, p in
+                                              zip(self.labels, self.probs)]}
+        if self.routed_seen is not None:
+            out["gate"] = "seen" if self.routed_seen else "new"
+        return out
+
+
+class ZeroShotModel:
+    """A loaded bundle: skeleton sequences + free-text class names -> predictions."""
+
+    def __init__(self, manifest: dict, encoder: TrainedEncoder, vae: dict[str, torch.Tensor], gate: Gate,
+                 source: str = "bundle"):
+        self.manifest, self.encoder, self.gate, self.source = manifest, encoder, gate, source
+        s = manifest["sadvae"]
+        self.model_cfg = ModelConfig(feature_dim=s["feature_dim"], text_dim=s["text_dim"],
+                                     semantic_dim=s["semantic_dim"], style_dim=s["style_dim"], mode=s["mode"])
+        self.vae = {k: v.unsqueeze(0).float() for k, v in vae.items()}  # one replica
+        self.text_model = manifest["text"]["model"]
+        self.layout = manifest["layout"]
+        self.class_names = list(manifest["classes"]["names"])
+        self.seen_classes = list(manifest["classes"]["seen"])
+
+    @property
+    def seen_names(self) -> list[str]:
+        return [self.class_names[c] for c in self.seen_classes]
+
+    # --- inputs
+
+    def _prepare(self, sequences, names: list[str] | None) -> tuple[np.ndarray, list[str]]:
+        from .skeletons import SkeletonSet
+
+        if isinstance(sequences, SkeletonSet):
+            if sequences.layout != self.layout:
+                raise SadvaeError(f"input: expected skeletons of layout {self.layout} (what this model was trained "
+                                  f"on), found {sequences.layout}")
+            names = names or sequences.sample_ids or None
+            sequences = sequences.sequences
+        sequences = list(sequences)
+        if not sequences:
+            raise SadvaeError("input: expected at least one skeleton sequence, found none")
+        names = names or [f"sequence {i}" for i in range(len(sequences))]
+        prep = self.encoder.preprocessing
+        steps = prep.steps()
+        out = []
+        for seq, name in zip(sequences, names):
+            seq = np.asarray(seq, dtype=np.float32)
+            if seq.ndim == 3:  # (T, V, 3): one body
+                seq = seq[:, None]
+            out.append(preprocess_sequence(seq, prep, steps, name=name))
+        return np.stack(out), names
+
+    def encode_classes(self, classes: list[str]) -> np.ndarray:
+        from .text import encode_classes
+
+        return encode_classes(list(classes), self.text_model, normalize=self.manifest["text"]["normalized"])
+
+    # --- prediction
+
+    def predict(self, sequences, classes: list[str], *, include_seen: bool = False, top_k: int = 5,
+                sample_names: list[str] | None = None, seed: int = 0, device: str = "cpu") -> list[Prediction]:
+        """Top-k of `classes` (free text) for each sequence ((T, M, V, 3) or (T, V, 3) arrays, or a
+        SkeletonSet); with include_seen, of the training classes and `classes` together."""
+        classes = check_class_list(classes)
+        seen_names = self.seen_names
+        if include_seen:
+            clash = sorted(set(classes) & set(seen_names))
+            if clash:
+                raise SadvaeError(f"--classes: {', '.join(map(repr, clash))} is already a training class; with "
+                                  "--include-seen list only new classes")
+        if top_k < 1:
+            raise SadvaeError(f"--top-k: expected a positive number, found {top_k}")
+        x, names = self._prepare(sequences, sample_names)
+        dev = torch.device(device)
+        model = self.encoder.model.to(dev)
+        feats, seen_logits = _predict(model, x, dev)
+        self.encoder.model.cpu()
+        zsl = self.zsl_probabilities(feats, classes, seed)  # (n, C)
+        if not include_seen:
+            return _top(names, classes, zsl, top_k)
+        u = self.gate.n_unseen
+        gate_zsl = zsl if zsl.shape[1] >= u else np.pad(zsl, ((0, 0), (0, u - zsl.shape[1])))
+        to_seen = self.gate.route(gate_zsl, seen_logits.astype(np.float64))
+        seen_probs = _softmax(seen_logits.astype(np.float64))
+        preds = []
+        for i, routed in enumerate(to_seen):  # ranked within the classes the gate chose
+            pool, probs = (seen_names, seen_probs) if routed else (classes, zsl)
+            pred = _top([names[i]], pool, probs[i:i + 1], top_k)[0]
+            pred.routed_seen = bool(routed)
+            preds.append(pred)
+        return preds
+
+    def zsl_probabilities(self, feats: np.ndarray, classes: list[str], seed: int = 0) -> np.ndarray:
+        text = torch.as_tensor(self.encode_classes(classes))
+        text = text / text.norm(dim=-1, keepdim=True)
+        if text.shape[-1] != self.model_cfg.text_dim:
+            raise SadvaeError(f"text model {self.text_model}: expected {self.model_cfg.text_dim}-d embeddings as in "
+                              f"training, found {text.shape[-1]}-d")
+        cfg = self.model_cfg
+        with torch.no_grad():
+            tmu, tlogvar = encode_text(self.vae, text, cfg)
+        gen = [torch.Generator().manual_seed(seed)]
+        weight, bias = fit_classifier(tmu, tlogvar, gen, scalar_noise=cfg.scalar_noise,
+                                      logits_relu=cfg.classifier_relu)
+        with torch.no_grad():
+            z = encode_skeleton(self.vae, torch.as_tensor(feats, dtype=torch.float32), cfg)
+            return predict_proba(weight, bias, z, cfg.classifier_relu)[0].numpy().astype(np.float64)
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    e = np.exp(logits - logits.max(-1, keepdims=True))
+    return e / e.sum(-1, keepdims=True)
+
+
+def _top(names: list[str], classes: list[str], probs: np.ndarray, k: int) -> list[Prediction]:
+    order = np.argsort(-probs, axis=1, kind="stable")[:, :k]
+    return [Prediction(n, [classes[j] for j in row], [float(probs[i, j]) for j in row])
+            for i, (n, row) in enumerate(zip(names, order))]
+
+
+def check_class_list(classes) -> list[str]:
+    classes = [c.strip() if isinstance(c, str) else c for c in (classes or [])]
+    if not classes:
+        raise SadvaeError("--classes: expected at least one class name, found none")
+    bad = [c for c in classes if not isinstance(c, str) or not c]
+    if bad:
+        raise SadvaeError(f"--classes: expected non-empty names, found {bad[0]!r}")
+    dupes = sorted({c for c in classes if classes.count(c) > 1})
+    if dupes:
+        raise SadvaeError(f"--classes: expected distinct names, found {', '.join(map(repr, dupes))} more than once")
+    return classes
+
+
+def load(path) -> ZeroShotModel:
+    """Open a bundle written by `sadvae export`; every file is checked against the manifest's hashes."""
+    path = Path(path)
+    files = _bundle_files(path)
+    if "manifest.json" not in files:
+        raise SadvaeError(f"{path}: expected manifest.json in the model bundle, found "
+                          f"{', '.join(sorted(files)) or 'nothing'}")
+    try:
+        manifest = json.loads(files["manifest.json"])
+        listed = manifest["files"]
+        fmt = manifest["format"]
+    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as exc:
+        raise SadvaeError(f"{path}/manifest.json: expected a bundle manifest, found {exc!r}") from None
+    if fmt != FORMAT:
+        raise SadvaeError(f"{path}/manifest.json: expected format {FORMAT}, found {fmt!r}")
+    for name in PAYLOAD:
+        if name not in files:
+            raise SadvaeError(f"{path}: expected {name} in the model bundle, found it missing")
+        if _sha256(files[name]) != listed.get(name):
+            raise SadvaeError(f"{path}/{name}: expected SHA-256 {listed.get(name)} as in the manifest, found "
+                              f"{_sha256(files[name])} (the file was altered or damaged)")
+    with tempfile.TemporaryDirectory(prefix="sadvae-bundle-") as tmp:
+        for name in ("encoder.safetensors", "sadvae.safetensors"):
+            (Path(tmp) / name).write_bytes(files[name])
+        encoder = TrainedEncoder.load(Path(tmp) / "encoder.safetensors")
+        tensors, _ = load_tensors(Path(tmp) / "sadvae.safetensors")
+        (Path(tmp) / "gate.json").write_bytes(files["gate.json"])
+        gate = Gate.load(Path(tmp) / "gate.json")
+    missing = [k for k in VAE_KEYS if k not in tensors]
+    if missing:
+        raise SadvaeError(f"{path}/sadvae.safetensors: expected {', '.join(VAE_KEYS)}, found no {missing[0]}")
+    return ZeroShotModel(manifest, encoder, {k: torch.from_numpy(np.asarray(tensors[k])) for k in VAE_KEYS}, gate,
+                         str(path))
+
+
+# -------------------------------------------------------------------------------------------------
+# reading new files
+
+
+def read_inputs(paths: list[str], fmt: str | None) -> tuple[list[np.ndarray], list[str], str]:
+    """Sequences, their names and layout from files or folders of one format (guessed from the suffix)."""
+    from .skeletons import read_npz, read_ntu_skeleton, read_utd_skeleton
+
+    files: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            suffixes = [INPUT_SUFFIXES[fmt]] if fmt in INPUT_SUFFIXES else list(INPUT_SUFFIXES.values())
+            found = sorted(q for q in p.iterdir() if q.is_file() and q.suffix.lower() in suffixes)
+            if not found:
+                raise SadvaeError(f"{p}: expected skeleton files ({', '.join(suffixes)}), found none")
+            files += found
+        elif p.is_file():
+            files.append(p)
+        else:
+            raise SadvaeError(f"{p}: expected a skeleton file or a folder of them, found no such file or folder")
+    if fmt == "pku":
+        raise SadvaeError("--format pku: PKU-MMD files are untrimmed recordings; cut them into actions with "
+                          "sadvae convert --format pku (an .npz archive) and predict on that")
+    kinds = {fmt} if fmt else {next((k for k, s in INPUT_SUFFIXES.items() if f.suffix.lower() == s), None)
+                                for f in files}
+    if None in kinds or len(kinds) != 1:
+        raise SadvaeError(f"input: expected files of one format ({', '.join(INPUT_SUFFIXES.values())}), found "
+                          f"{', '.join(sorted({f.suffix or f.name for f in files}))}; name it with --format")
+    kind = kinds.pop()
+    sequences, names, layouts = [], [], set()
+    for f in files:
+        if kind == "ntu":
+            sequences.append(read_ntu_skeleton(f))
+            names.append(f.name)
+            layouts.add("ntu-25")
+        elif kind == "utd":
+            sequences.append(read_utd_skeleton(f))
+            names.append(f.name)
+            layouts.add("kinect-v1-20")
+        else:
+            s = read_npz(f)
+            sequences += s.sequences
+            names += [f"{f.name}:{i}" for i in (s.sample_ids or range(len(s.sequences)))]
+            layouts.add(s.layout)
+    if len(layouts) != 1:
+        raise SadvaeError(f"input: expected one joint layout, found {', '.join(sorted(layouts))}")
+    return sequences, names, layouts.pop()
+
+
+def save_predictions_json(path, predictions: list[Prediction]) -> None:
+    atomic_write_text(path, json.dumps([p.as_dict() for p in predictions], indent=2))
