@@ -262,6 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--top-k", type=int, default=5)
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--device", default="cpu", help="cpu (default), cuda, mps")
+    p.add_argument("--seed", type=int, default=0, help="seed of the zero-shot classifiers' random text-latent samples")
     _common(p)
 
     p = sub.add_parser("report", help="rebuild the reports of run folders and compare them in one table",
@@ -532,7 +533,7 @@ def cmd_predict(args) -> int:
         raise SadvaeError(f"{args.input[0]}: expected skeletons of layout {model.layout} (what {args.model} was "
                           f"trained on), found {layout}")
     preds = model.predict(sequences, classes, include_seen=args.include_seen, top_k=args.top_k,
-                          sample_names=names, device=args.device)
+                          sample_names=names, seed=args.seed, device=args.device)
     if args.json:
         print(json.dumps([p.as_dict() for p in preds], indent=2))
         return 0
@@ -626,9 +627,18 @@ def cmd_features(args) -> int:
                                bodies=args.bodies, center=args.center, align_view=args.align_view,
                                training=training, text_model=args.text_model, write_text=not args.no_text,
                                force=args.force)
-    skeletons = _read_skeleton_input(args)
-    report = build_feature_pack(skeletons, args.resources, settings, progress=not args.quiet,
-                                log=lambda m: _say(args, m))
+    from . import distributed
+
+    distributed.init(device)  # under torchrun: join the other processes (data-parallel encoder training)
+    try:
+        skeletons = _read_skeleton_input(args)
+        report = build_feature_pack(skeletons, args.resources, settings, progress=not args.quiet,
+                                    log=lambda m: _say(args, m) if distributed.is_main() else None)
+    finally:
+        main_process = distributed.is_main()
+        distributed.shutdown()
+    if not main_process:
+        return 0
     u = len(report["unseen_classes"])
     print(f"wrote the feature pack {args.dataset} ({report['classes']} classes, {u} unseen) into {args.resources} "
           f"in {report['seconds']:.0f} s; next:\n  sadvae run --resources {args.resources} --dataset {args.dataset} "

@@ -126,10 +126,16 @@ def train_encoder(x: np.ndarray, labels: np.ndarray, holdout_x: np.ndarray, hold
                           f"{missing[:8]}")
     if len(holdout_x) == 0:
         raise SadvaeError("encoder: expected held-out samples for early stopping, found none")
-    device = torch.device(training.device)
-    torch.manual_seed(training.seed)
+    from . import distributed
+
+    device = distributed.local_device(training.device)
+    world, rank = (torch.distributed.get_world_size(), distributed.rank()) if distributed.active() else (1, 0)
+    torch.manual_seed(training.seed)  # the same initial weights and batch order on every rank
     gen = torch.Generator().manual_seed(training.seed)
     model = STGCN(config).to(device)
+    net = model
+    if world > 1:  # each rank trains on its share of every batch; gradients are averaged
+        net = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
     y = torch.tensor([to_index[int(c)] for c in labels])
     y_hold = np.array([to_index[int(c)] for c in holdout_labels])
     xt = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
@@ -141,18 +147,18 @@ def train_encoder(x: np.ndarray, labels: np.ndarray, holdout_x: np.ndarray, hold
     loss_fn = nn.CrossEntropyLoss()
     best = (-1.0, math.inf, -1, None)
     history = []
-    bar = tqdm(range(training.epochs), desc=desc, disable=not progress, leave=False)
+    bar = tqdm(range(training.epochs), desc=desc, disable=not progress or rank > 0, leave=False)
     for epoch in bar:
-        model.train()
+        net.train()
         total, correct, loss_sum = 0, 0, 0.0
         for idx in _batches(len(x), training.batch_size, gen):
-            if len(idx) < 2:  # batch norm needs two samples
+            if len(idx) < 2 * world:  # batch norm needs two samples (per rank)
                 continue
             xb = xt[idx]
-            if training.augment:
+            if training.augment:  # the whole batch on every rank, so that the generators stay in step
                 xb = _augment(xb, training, gen)
-            xb, yb = xb.to(device), y[idx].to(device)
-            _, logits = model(xb)
+            xb, yb = xb[rank::world].to(device), y[idx][rank::world].to(device)
+            _, logits = net(xb)
             loss = loss_fn(logits, yb)
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -164,6 +170,8 @@ def train_encoder(x: np.ndarray, labels: np.ndarray, holdout_x: np.ndarray, hold
         _, hold_logits = _predict(model, holdout_x, device)
         hold_loss = float(nn.functional.cross_entropy(torch.from_numpy(hold_logits), torch.from_numpy(y_hold)))
         hold_acc = float((hold_logits.argmax(1) == y_hold).mean())
+        # ranks differ in their batch-norm statistics; rank 0's figures decide for all (no rank stops alone)
+        hold_acc, hold_loss, loss_sum = distributed.from_main([hold_acc, hold_loss, loss_sum], device)
         history.append({"epoch": epoch, "loss": loss_sum / max(total, 1), "train_accuracy": correct / max(total, 1),
                         "holdout_accuracy": hold_acc, "holdout_loss": hold_loss})
         if not math.isfinite(loss_sum):

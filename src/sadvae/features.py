@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import distributed
 from .encoder import EncoderTraining, extract, train_encoder, training_summary
 from .prepare import (choose_classes, check_targets, pack_targets, partition_samples, split_arrays,
                       write_split_pack)
@@ -66,7 +67,9 @@ def build_feature_pack(skeletons, resources, settings: FeatureSettings, progress
     check_targets(pack_targets(root, settings.dataset, settings.encoder_name, split, settings.split_type),
                   settings.force)
     text_path = text_features_path(root, settings.dataset, settings.text_model, "lb", n_classes)
-    write_text = settings.write_text and (settings.force or not text_path.exists())
+    main_process = distributed.is_main()  # under torchrun only rank 0 writes (and shows progress)
+    progress = progress and main_process
+    write_text = settings.write_text and (settings.force or not text_path.exists()) and main_process
     if write_text:  # fail before hours of training, not after
         load_model(settings.text_model)
     part = partition_samples(skeletons.labels, split, skeletons.subjects, train_subjects=settings.train_subjects,
@@ -85,7 +88,8 @@ def build_feature_pack(skeletons, resources, settings: FeatureSettings, progress
     report = {"dataset": settings.dataset, "sequences": len(skeletons), "classes": n_classes,
               "unseen_classes": split.unseen.tolist(), "val_classes": split.val.tolist(),
               "split_seed": settings.split_seed, "partition": part.how, "counts": part.counts(),
-              "skipped_files": len(skeletons.skipped), "preprocessing": prep.as_dict()}
+              "skipped_files": len(skeletons.skipped), "preprocessing": prep.as_dict(),
+              "processes": distributed.world_size() if distributed.active() else 1}
     encoders, outputs = {}, {}
     fit_main = np.setdiff1d(part.main_train, part.holdout)
     jobs = {"main": (fit_main, part.holdout, split.seen, np.union1d(part.main_train, part.gzsl_test)),
@@ -100,7 +104,8 @@ def build_feature_pack(skeletons, resources, settings: FeatureSettings, progress
                             progress=progress, desc=f"encoder ({key} split)")
         feats = np.zeros((len(x), settings.embed_dim), dtype=np.float32)
         logits = np.zeros((len(x), n_classes), dtype=np.float32)
-        feats[needed], logits[needed] = extract(enc, x[needed], n_classes, settings.training.device)
+        if main_process:
+            feats[needed], logits[needed] = extract(enc, x[needed], n_classes, settings.training.device)
         encoders[key], outputs[key] = enc, (feats, logits)
         best = enc.history[enc.best_epoch]
         report[f"{key}_encoder"] = {"classes": len(classes), "fit_samples": len(fit), "held_out": len(held),
@@ -109,6 +114,8 @@ def build_feature_pack(skeletons, resources, settings: FeatureSettings, progress
         log(f"[sadvae] {key} encoder: {len(classes)} classes, {len(fit)} training samples, best held-out accuracy "
             f"{100 * best['holdout_accuracy']:.1f}% at epoch {enc.best_epoch + 1}/{len(enc.history)} "
             f"({time.perf_counter() - t:.0f} s)")
+    if not main_process:
+        return report
     main, val = split_arrays(labels, part, *outputs["main"], *outputs["val"])
     extra = {key: _encoder_files(encoders[key], settings.training, {"pack": report | {"split": key}})
              for key in encoders}

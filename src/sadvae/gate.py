@@ -45,7 +45,10 @@ class Gate:
         which is the same rule only at 0.5; `rule == "reference"` keeps that, "calibrated" uses the
         rule the threshold was chosen for.
         """
-        p_unseen = self.p_unseen(zsl_probs, seen_logits)
+        return self.route_p(self.p_unseen(zsl_probs, seen_logits))
+
+    def route_p(self, p_unseen: np.ndarray) -> np.ndarray:
+        """`route` for given P(unseen) values."""
         if self.rule == "reference":
             return (1.0 - p_unseen) > self.threshold
         return ~(p_unseen > self.threshold)
