@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import shutil
 import sys
 import tempfile
 import time
@@ -110,6 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
     _model_args(p)
     p.add_argument("--out", help="output folder (default runs/<split>_u<U>_<mode>_<selection>)")
     p.add_argument("--force", action="store_true", help="replace an existing output folder")
+    p.add_argument("--resume", action="store_true",
+                   help="continue a killed or interrupted run from its last checkpoint (one per pass)")
     _common(p)
 
     p = sub.add_parser("train", help="stage 1 or 2: train one split, save per-pass results", epilog=EPILOG)
@@ -307,11 +310,16 @@ def cmd_run(args) -> int:
     cfg = resolve_config(_overrides(args), args.config)
     pack = open_pack(cfg)  # validate before anything is created
     out = Path(args.out or f"runs/{pack.split_name}_u{cfg.unseen}_{cfg.mode}_{cfg.selection}")
-    with staged_output(out, force=args.force) as tmp:
+    with staged_output(out, force=args.force, resumable=True, resume=args.resume) as tmp:
         t0 = time.perf_counter()
         _say(args, f"[sadvae] {pack.split_name}: {len(pack.main.features['train'])} training samples, "
                    f"{len(cfg.seeds)} seed(s), preset {cfg.preset}, selection {cfg.selection}")
-        result = run_all(cfg, pack, progress=not args.quiet)
+        checkpoints = tmp / "checkpoints"
+        checkpoints.mkdir(exist_ok=True)
+        if args.resume and any(checkpoints.iterdir()):
+            _say(args, f"[sadvae] resuming from {checkpoints}")
+        result = run_all(cfg, pack, progress=not args.quiet, checkpoints=checkpoints)
+        shutil.rmtree(checkpoints)
         metrics = write_run(tmp, result, {"total": round(time.perf_counter() - t0, 2)})
     print(format_table(metrics))
     print(f"\nwrote {out}/metrics.json")

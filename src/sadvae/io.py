@@ -54,20 +54,39 @@ def load_tensors(path) -> tuple[dict, dict[str, str]]:
         raise SadvaeError(f"{path}: expected a safetensors file, found an unreadable file ({exc})") from None
 
 
+def partial_folder(out) -> Path:
+    """Where a resumable run stages its output (and keeps its checkpoints) until it is complete."""
+    out = Path(out)
+    return out.parent / f".{out.name}.partial"
+
+
 @contextmanager
-def staged_output(out, force: bool = False):
+def staged_output(out, force: bool = False, resumable: bool = False, resume: bool = False):
     """Yield a temporary folder beside `out`; on success it becomes `out`, on failure it is removed.
 
-    An existing `out` is refused unless force=True (then it is replaced only once the new run succeeded)."""
+    An existing `out` is refused unless force=True (then it is replaced only once the new run succeeded).
+    With resumable=True the folder has a fixed name (`partial_folder`) and, once it holds a file (a
+    checkpoint), outlives a run that was killed or failed, so that resume=True continues it; an
+    interrupted run found there is refused unless resume or force (which starts over)."""
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise SadvaeError(f"{out}: expected an output folder, found a file")
     if out.exists() and not force:
-        raise SadvaeError(f"{out}: expected a new output folder, found an existing one (use --force to replace it)")
+        what = "a complete run" if resume else "an existing one"
+        raise SadvaeError(f"{out}: expected a new output folder, found {what} (use --force to replace it)")
     parent = out.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(dir=parent, prefix=f".{out.name}.", suffix=".partial"))
+        if resumable:
+            tmp = partial_folder(out)
+            if tmp.exists() and not resume:
+                if not force:
+                    raise SadvaeError(f"{tmp}: expected no interrupted run of {out}, found one (use --resume to "
+                                      "continue it, or --force to start over)")
+                shutil.rmtree(tmp)
+            tmp.mkdir(exist_ok=True)
+        else:
+            tmp = Path(tempfile.mkdtemp(dir=parent, prefix=f".{out.name}.", suffix=".partial"))
     except OSError as exc:
         raise SadvaeError(f"{parent}: expected a writable folder for the output, found {exc.strerror}") from None
     try:
@@ -76,5 +95,6 @@ def staged_output(out, force: bool = False):
             shutil.rmtree(out)
         os.replace(tmp, out)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if not (resumable and any(p.is_file() for p in tmp.rglob("*"))):  # keep what a resume can use
+            shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -65,14 +65,14 @@ def split_inputs(pack: FeaturePack, split: str):
 
 
 def train_stage(pack: FeaturePack, split: str, cfg: RunConfig, progress: bool = True,
-                keep_weights: bool = True) -> SplitResult:
+                keep_weights: bool = True, checkpoint: str | None = None) -> SplitResult:
     x, y, unseen, sets = split_inputs(pack, split)
     if cfg.method == "projection":
         from .baselines import projection_split
         return projection_split(x, y, pack.text, unseen, sets, cfg.seeds)
     device = resolve_device(cfg.device)
     return train_split(x, y, pack.text, unseen, sets, train_config(cfg), cfg.seeds, device,
-                       keep_weights=keep_weights, progress=progress, desc=f"{split} split")
+                       keep_weights=keep_weights, progress=progress, desc=f"{split} split", checkpoint=checkpoint)
 
 
 # Below this many training batches (both splits, all passes) a worker process costs more to start
@@ -84,21 +84,30 @@ def _worker_train(args: tuple) -> SplitResult:
     return train_split(*args[:-1], **args[-1])
 
 
-def train_splits(pack: FeaturePack, cfg: RunConfig, progress: bool = True, jobs: int | None = None):
+def checkpoint_path(folder, split: str) -> str | None:
+    return None if folder is None else str(Path(folder) / f"{split}.safetensors")
+
+
+def train_splits(pack: FeaturePack, cfg: RunConfig, progress: bool = True, jobs: int | None = None,
+                 checkpoints=None):
     """Stages 1 and 2. They are independent, so on a CPU with two or more cores they run side by side
-    in two worker processes (one core each), which the per-step arithmetic cannot use better."""
+    in two worker processes (one core each), which the per-step arithmetic cannot use better.
+    With `checkpoints` (a folder), each split saves its state there after every pass and resumes
+    from what it finds there."""
     device = resolve_device(cfg.device)
     batches = cfg.passes * sum(-(-len(d.features["train"]) // cfg.batch_size) for d in (pack.main, pack.val))
     if jobs is None:
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
         jobs = 2 if (device.type == "cpu" and cores >= 2 and batches >= PARALLEL_MIN_BATCHES) else 1
     if jobs < 2 or cfg.method == "projection":
-        return train_stage(pack, "main", cfg, progress), train_stage(pack, "val", cfg, progress)
+        return (train_stage(pack, "main", cfg, progress, checkpoint=checkpoint_path(checkpoints, "main")),
+                train_stage(pack, "val", cfg, progress, checkpoint=checkpoint_path(checkpoints, "val")))
     work = []
     for position, split in enumerate(("main", "val")):
         x, y, unseen, sets = split_inputs(pack, split)
         work.append((x, y, pack.text, unseen, sets, train_config(cfg), cfg.seeds, device,
-                     dict(progress=progress, desc=f"{split} split", threads=1, bar_position=position)))
+                     dict(progress=progress, desc=f"{split} split", threads=1, bar_position=position,
+                          checkpoint=checkpoint_path(checkpoints, split))))
     with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn")) as pool:
         main, val = pool.map(_worker_train, work)
     return main, val
@@ -192,12 +201,13 @@ class RunResult:
 
 
 def run_all(cfg: RunConfig, pack: FeaturePack | None = None, progress: bool = True,
-            jobs: int | None = None) -> RunResult:
-    """All four stages for every seed of `cfg` (the seeds train together as one batched model)."""
+            jobs: int | None = None, checkpoints=None) -> RunResult:
+    """All four stages for every seed of `cfg` (the seeds train together as one batched model).
+    `checkpoints`: a folder for per-pass training checkpoints (see train_splits)."""
     pack = pack or open_pack(cfg)
     say = (lambda msg: print(f"[sadvae] {msg}", file=sys.stderr, flush=True)) if progress else (lambda msg: None)
     say("stages 1-2/4: training on the main split and on the validation split")
-    main, val = train_splits(pack, cfg, progress, jobs)
+    main, val = train_splits(pack, cfg, progress, jobs, checkpoints)
     say(f"stage 3/4: gate (selection {cfg.selection})")
     main_pass, val_pass = choose_passes(cfg.selection, val.probs["ztest"], pack,
                                         main.probs["ztest"] if cfg.selection == "test" else None)

@@ -16,8 +16,11 @@ the caller decides what to score against which labels (see `pipeline.py`).
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -115,6 +118,25 @@ class FlatAdam:
             self.steps = torch.zeros((), dtype=torch.float32, device=param.device)
         else:
             self.opt = torch.optim.Adam([param], lr=lr)
+
+    def state(self) -> dict[str, torch.Tensor]:
+        """Moments and step count, for a checkpoint."""
+        if self.fused:
+            return {"exp_avg": self.exp_avg, "exp_avg_sq": self.exp_avg_sq, "steps": self.steps}
+        st = self.opt.state.get(self.param, {})
+        zeros = torch.zeros_like(self.param.data)
+        return {"exp_avg": st.get("exp_avg", zeros), "exp_avg_sq": st.get("exp_avg_sq", zeros),
+                "steps": torch.as_tensor(st.get("step", 0.0), dtype=torch.float32)}
+
+    def load_state(self, state: dict[str, torch.Tensor]) -> None:
+        dev = self.param.device
+        if self.fused:
+            self.exp_avg.copy_(state["exp_avg"].to(dev))
+            self.exp_avg_sq.copy_(state["exp_avg_sq"].to(dev))
+            self.steps.copy_(state["steps"].to(dev))
+        elif float(state["steps"]) > 0:
+            self.opt.state[self.param] = {"step": state["steps"].clone(), "exp_avg": state["exp_avg"].to(dev).clone(),
+                                          "exp_avg_sq": state["exp_avg_sq"].to(dev).clone()}
 
     def step(self) -> None:
         if not self.fused:
@@ -341,24 +363,94 @@ def cpu_threads_for(replicas: int) -> int:
 def train_split(train_x: np.ndarray, train_y: np.ndarray, text: np.ndarray, unseen_classes: np.ndarray,
                 eval_sets: dict[str, np.ndarray], cfg: TrainConfig, seeds: list[int], device: torch.device,
                 keep_weights: bool = True, progress: bool = True, desc: str = "train",
-                threads: int | None = None, bar_position: int | None = None) -> SplitResult:
+                threads: int | None = None, bar_position: int | None = None,
+                checkpoint: str | None = None) -> SplitResult:
     """Train K = len(seeds) replicas on (train_x, train_y) and evaluate ZSL after every pass.
 
     `text` holds all N class features (raw; L2-normalised here). `eval_sets` maps a name to
     unlabelled features; the result holds, per pass, their softmax over `unseen_classes` (sorted).
+
+    With `checkpoint` (a file path), the whole training state is saved there atomically after every
+    pass, and a matching checkpoint found there at the start is resumed from: the result is then
+    the same, number for number, as that of an uninterrupted run.
     """
     previous = torch.get_num_threads()
     if device.type == "cpu":
         torch.set_num_threads(threads or cpu_threads_for(len(seeds)))
     try:
         return _train_split(train_x, train_y, text, unseen_classes, eval_sets, cfg, seeds, device, keep_weights,
-                            progress, desc, bar_position)
+                            progress, desc, bar_position, checkpoint)
     finally:
         torch.set_num_threads(previous)
 
 
+def fingerprint(train_x, train_y, text, unseen_classes, eval_sets, cfg, seeds) -> str:
+    """What a checkpoint must match to be resumed: the data, the settings and the seeds."""
+    h = hashlib.sha256()
+    for arr in (train_x, train_y, text, unseen_classes, *(eval_sets[k] for k in sorted(eval_sets))):
+        arr = np.ascontiguousarray(arr)
+        h.update(f"{arr.dtype}{arr.shape}".encode())
+        h.update(arr.tobytes())
+    h.update(json.dumps([dataclasses.asdict(cfg), [int(s) for s in seeds], sorted(eval_sets)]).encode())
+    return h.hexdigest()
+
+
+def _save_checkpoint(path, trainer: "Trainer", done: int, probs, cls_w, cls_b, losses, weights, key: str) -> None:
+    """Everything needed to continue after pass `done`, written atomically (temp file + rename)."""
+    from .io import save_tensors
+
+    tensors = {"vae": trainer.vae.data.data, "dis": trainer.dis.data.data}
+    for name, opt in (("vae_opt", trainer.vae_opt), ("dis_opt", trainer.dis_opt)):
+        for k, v in opt.state().items():
+            tensors[f"{name}.{k}"] = v.reshape(-1)
+    for k, gen in enumerate(trainer.generators):
+        tensors[f"generator.{k}"] = gen.get_state()
+    for name, per_pass in probs.items():
+        tensors[f"probs.{name}"] = np.stack(per_pass, axis=1)
+    tensors["classifier.weight"], tensors["classifier.bias"] = np.stack(cls_w, axis=1), np.stack(cls_b, axis=1)
+    tensors["losses"] = np.stack(losses)
+    for k, per_k in enumerate(weights):
+        for p, named in enumerate(per_k):
+            for name, t in named.items():
+                tensors[f"weights.{k}.{p}.{name}"] = t
+    tensors = {k: (v.detach().cpu() if isinstance(v, torch.Tensor) else v) for k, v in tensors.items()}
+    save_tensors(path, tensors, {"passes_done": str(done), "fingerprint": key, "format": "sadvae-checkpoint/1"})
+
+
+def _load_checkpoint(path, trainer: "Trainer", key: str, sets, keep_weights: bool):
+    """The state saved by _save_checkpoint, put back into `trainer`; returns the per-pass lists."""
+    from .io import load_tensors
+
+    tensors, meta = load_tensors(path)
+    if meta.get("fingerprint") != key:
+        raise SadvaeError(f"{path}: expected a checkpoint of this run (same pack, settings and seeds), found one of "
+                          "another run (use --force to start over)")
+    t = {k: torch.from_numpy(np.array(v)) for k, v in tensors.items()}
+    dev = trainer.device
+    with torch.no_grad():
+        trainer.vae.data.data.copy_(t["vae"].to(dev))
+        trainer.dis.data.data.copy_(t["dis"].to(dev))
+    for name, opt in (("vae_opt", trainer.vae_opt), ("dis_opt", trainer.dis_opt)):
+        opt.load_state({"exp_avg": t[f"{name}.exp_avg"], "exp_avg_sq": t[f"{name}.exp_avg_sq"],
+                        "steps": t[f"{name}.steps"].reshape(())})
+    for k, gen in enumerate(trainer.generators):
+        gen.set_state(t[f"generator.{k}"].to(torch.uint8))
+    done = int(meta["passes_done"])
+    probs = {name: list(np.moveaxis(tensors[f"probs.{name}"], 1, 0)) for name in sets}
+    cls_w = list(np.moveaxis(tensors["classifier.weight"], 1, 0))
+    cls_b = list(np.moveaxis(tensors["classifier.bias"], 1, 0))
+    losses = list(tensors["losses"])
+    weights = [[] for _ in range(trainer.K)]
+    if keep_weights:
+        for k in range(trainer.K):
+            for p in range(done):
+                prefix = f"weights.{k}.{p}."
+                weights[k].append({n[len(prefix):]: v for n, v in t.items() if n.startswith(prefix)})
+    return done, probs, cls_w, cls_b, losses, weights
+
+
 def _train_split(train_x, train_y, text, unseen_classes, eval_sets, cfg, seeds, device, keep_weights, progress,
-                 desc, bar_position) -> SplitResult:
+                 desc, bar_position, checkpoint=None) -> SplitResult:
     unseen_classes = np.sort(np.asarray(unseen_classes))
     text_t = torch.as_tensor(np.asarray(text, dtype=np.float32), device=device)
     text_t = text_t / text_t.norm(dim=-1, keepdim=True)
@@ -378,9 +470,15 @@ def _train_split(train_x, train_y, text, unseen_classes, eval_sets, cfg, seeds, 
 
     probs = {name: [] for name in sets}
     cls_w, cls_b, losses, weights = [], [], [], [[] for _ in range(K)]
-    bar = tqdm(total=cfg.passes * L, desc=desc, unit="batch", disable=not progress, leave=False,
+    start, key = 0, None
+    if checkpoint is not None:
+        key = fingerprint(train_x, train_y, text, unseen_classes, eval_sets, cfg, seeds)
+        if Path(checkpoint).is_file():
+            start, probs, cls_w, cls_b, losses, weights = _load_checkpoint(checkpoint, trainer, key, sets,
+                                                                           keep_weights)
+    bar = tqdm(total=cfg.passes * L, initial=start * L, desc=desc, unit="batch", disable=not progress, leave=False,
                mininterval=0.5, dynamic_ncols=True, position=bar_position)
-    for p in range(cfg.passes):
+    for p in range(start, cfg.passes):
         order = torch.stack([torch.randperm(n, generator=g, device=device) for g in trainer.generators])
         x_pass = X[order]  # (K, n, F): each batch below is then a view, not a gather
         y_pass = Y[order]
@@ -416,6 +514,8 @@ def _train_split(train_x, train_y, text, unseen_classes, eval_sets, cfg, seeds, 
         if keep_weights:
             for k in range(K):
                 weights[k].append({**trainer.vae.replica_state(k), **trainer.dis.replica_state(k)})
+        if checkpoint is not None:
+            _save_checkpoint(checkpoint, trainer, p + 1, probs, cls_w, cls_b, losses, weights, key)
         bar.set_postfix_str(f"pass {p + 1}/{cfg.passes}")
     bar.close()
     return SplitResult(seeds=list(seeds), unseen_classes=unseen_classes,
