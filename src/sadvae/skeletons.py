@@ -116,12 +116,19 @@ def _is_count(token: str) -> bool:
     return token.isascii() and token.isdigit()
 
 
+F32_MAX = float(np.finfo(np.float32).max)
+
+
 def _floats(tokens: list[str]) -> np.ndarray | None:
-    """float64 array of the tokens, or None when one is not a number (the caller then finds which)."""
+    """float64 array of the tokens, or None when one is not a number (the caller then finds which).
+    Values beyond float32's range (where sequences are kept) become Inf, so that finiteness checks
+    refuse them."""
     try:
-        return np.array(tokens, dtype=np.float64)
+        values = np.array(tokens, dtype=np.float64)
     except ValueError:
         return None
+    values[np.abs(values) > F32_MAX] = np.inf
+    return values
 
 
 def _first_non_number(tokens: Sequence[str]) -> str | None:
@@ -305,7 +312,7 @@ def _ntu_xyz(cursor: _NtuLines, joint_lines: list[str], block_rows: list[int]) -
         block, joint, _ = bad[0]
         row = block_rows[block] + joint
         coordinates = " ".join(cursor.rows[row].split(" ")[:3])
-        raise cursor.error("finite x y z coordinates", coordinates, cursor.numbers[row])
+        raise cursor.error("finite x y z coordinates within float32's range", coordinates, cursor.numbers[row])
     return xyz
 
 
@@ -437,7 +444,8 @@ def _read_pku_frames(path: Path) -> np.ndarray:
     frames = values.reshape(len(lines), PKU_FRAME_VALUES)
     bad_rows = np.flatnonzero(~np.isfinite(frames).all(axis=1))
     if len(bad_rows):
-        raise SkeletonFormatError(path, "finite coordinates", "NaN or Inf", int(bad_rows[0]) + 1)
+        raise SkeletonFormatError(path, "finite coordinates within float32's range", "NaN, Inf or a larger value",
+                                  int(bad_rows[0]) + 1)
     return frames
 
 
@@ -555,10 +563,11 @@ def read_utd_skeleton(path) -> np.ndarray:
                                   f"shape {skel.shape} of {skel.dtype}")
     if skel.shape[2] == 0:
         raise SkeletonFormatError(path, "at least one frame in d_skel", "0 frames")
-    if not np.isfinite(skel).all():
-        raise SkeletonFormatError(path, "finite coordinates in d_skel", "NaN or Inf")
-    frames = skel.transpose(2, 0, 1)[:, list(UTD_TO_KINECT_V1)]
-    return np.ascontiguousarray(frames[:, None], dtype=np.float32)
+    with np.errstate(over="ignore"):  # a value beyond float32's range becomes Inf, refused below
+        frames = np.ascontiguousarray(skel.transpose(2, 0, 1)[:, list(UTD_TO_KINECT_V1)][:, None], dtype=np.float32)
+    if not np.isfinite(frames).all():
+        raise SkeletonFormatError(path, "finite coordinates in d_skel (within float32's range)", "NaN or Inf")
+    return frames
 
 
 def read_utd(directory, *, class_names=None, progress: bool = False) -> SkeletonSet:
@@ -649,7 +658,8 @@ def _npz_joints(path: Path, arrays: dict, layout: str) -> np.ndarray:
                "of shape (frames, bodies, joints, 3)", f"shape {joints.shape}")
     _npz_check(path, joints.shape[2] == n_joints, "joints", f"with {n_joints} joints (layout {layout})",
                f"{joints.shape[2]} joints")
-    _npz_check(path, bool(np.isfinite(joints).all()), "joints", "of finite numbers", "NaN or Inf")
+    _npz_check(path, bool(np.isfinite(joints).all() and (np.abs(joints) <= F32_MAX).all()), "joints",
+               "of finite numbers within float32's range", "NaN, Inf or a larger value")
     return joints.astype(np.float32, copy=False)
 
 
