@@ -699,6 +699,13 @@ def main(argv=None) -> int:
             raise
         print(f"sadvae {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # the environment: a full disk, a read-only folder, a vanished file
+        if args.debug:
+            raise
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"sadvae {args.command}: error: {where}expected to read or write here, found "
+              f"{exc.strerror or exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -17,6 +17,7 @@ import dataclasses
 import io
 import json
 import os
+import shutil
 import socket
 import sys
 import time
@@ -107,13 +108,19 @@ def run_sweep(base: RunConfig, out, trials: int, *, storage: str | None = None, 
         raise SadvaeError(f"--trials: expected a positive number, found {trials}")
     pack = open_pack(base)  # validated before anything is written
     out = Path(out)
+    created = not out.exists()
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise SadvaeError(f"{out}: expected a writable folder for the sweep, found {exc.strerror}") from None
     name = study_name or f"sadvae-{pack.split_name}-u{base.unseen}-{base.method}-{base.mode}"
-    study = optuna.create_study(storage=storage_for(storage, out), study_name=name, direction="maximize",
-                                load_if_exists=True, sampler=optuna.samplers.TPESampler(seed=sampler_seed))
+    try:
+        study = optuna.create_study(storage=storage_for(storage, out), study_name=name, direction="maximize",
+                                    load_if_exists=True, sampler=optuna.samplers.TPESampler(seed=sampler_seed))
+    except BaseException:
+        if created:  # leave nothing behind for a sweep that never started
+            shutil.rmtree(out, ignore_errors=True)
+        raise
     say = (lambda m: print(f"[sadvae] {m}", file=sys.stderr, flush=True)) if progress else (lambda m: None)
     states = optuna.trial.TrialState
 

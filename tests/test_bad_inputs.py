@@ -1,0 +1,349 @@
+"""The bad-input catalogue (docs/bad-inputs.md): every case ends with one clear message naming what
+was wrong, exit status 2, no traceback (unless --debug), and no output left behind."""
+import errno
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sadvae.cli import main
+
+from .conftest import TINY
+from .test_readers import npz_arrays, one_body_lines, write_ntu
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "bad-inputs.md"
+MAIN = Path("sk_feats") / "synthetic_tiny_3_r"
+VAL = Path("sk_feats") / "synthetic_tiny_val_3_r"
+LABELS = Path("label_splits") / "tiny"
+TEXT = Path("text_feats") / "tiny" / "synthetic-text" / "lb_12.npy"
+FAST = ["--passes", "1", "--semantic-dim", "8", "--style-dim", "2", "--quiet"]
+
+
+def run_args(res, out, *extra):
+    return ["run", "--resources", str(res), "--dataset", TINY.dataset, "--unseen", str(TINY.n_unseen), "--out",
+            str(out), *FAST, *extra]
+
+
+def edit(path: Path, change) -> Path:
+    arr = np.load(path)
+    np.save(path, change(arr))
+    return path
+
+
+def nan_at_0(a):
+    a = a.astype(np.float32)
+    a.flat[0] = np.nan
+    return a
+
+
+def inf_at_0(a):
+    a = a.astype(np.float32)
+    a.flat[0] = np.inf
+    return a
+
+
+# Each case: (id, set-up(tmp, res) -> (argv, the file the message must name or None), message fragment).
+# `res` is a private copy of the tiny synthetic pack; outputs go to tmp/out, which must not exist afterwards.
+
+
+def c_missing_resources(tmp, res):
+    return run_args(tmp / "nothing", tmp / "out"), tmp / "nothing", "expected a resources folder"
+
+
+def c_missing_file(tmp, res):
+    (res / MAIN / "train.npy").unlink()
+    return run_args(res, tmp / "out"), res / MAIN / "train.npy", "found missing"
+
+
+def c_wrong_shape(tmp, res):
+    edit(res / MAIN / "train.npy", lambda a: a[:, :, None])
+    return run_args(res, tmp / "out"), res / MAIN / "train.npy", "expected"
+
+
+def c_nan_features(tmp, res):
+    edit(res / MAIN / "gtest.npy", nan_at_0)
+    return run_args(res, tmp / "out"), res / MAIN / "gtest.npy", "NaN"
+
+
+def c_inf_logits(tmp, res):
+    edit(res / VAL / "val_out.npy", inf_at_0)
+    return run_args(res, tmp / "out"), res / VAL / "val_out.npy", "Inf"
+
+
+def c_label_outside_split(tmp, res):
+    unseen = int(np.load(res / LABELS / "ru3.npy")[0])
+    edit(res / MAIN / "train_label.npy", lambda a: np.r_[unseen, a[1:]])
+    return run_args(res, tmp / "out"), res / MAIN / "train_label.npy", "expected"
+
+
+def c_overlapping_splits(tmp, res):
+    seen = np.load(res / LABELS / "rs9.npy")
+    edit(res / LABELS / "ru3.npy", lambda a: np.r_[a[:-1], seen[0]])
+    return run_args(res, tmp / "out"), res / LABELS, "expected"
+
+
+def c_text_rows(tmp, res):
+    edit(res / TEXT, lambda a: a[:-1])
+    return run_args(res, tmp / "out"), res / TEXT, "12"
+
+
+def c_text_nan(tmp, res):
+    edit(res / TEXT, nan_at_0)
+    return run_args(res, tmp / "out"), res / TEXT, "NaN"
+
+
+def c_unknown_text_model(tmp, res):
+    return run_args(res, tmp / "out", "--text-model", "nope"), None, "nope"
+
+
+def c_unknown_encoder(tmp, res):
+    return run_args(res, tmp / "out", "--encoder", "nope"), None, "nope"
+
+
+def c_bad_toml(tmp, res):
+    (tmp / "c.toml").write_text("lr = = 3\n")
+    return run_args(res, tmp / "out", "--config", str(tmp / "c.toml")), tmp / "c.toml", "expected valid TOML"
+
+
+def c_unknown_config_key(tmp, res):
+    (tmp / "c.toml").write_text("latent = 3\n")
+    return run_args(res, tmp / "out", "--config", str(tmp / "c.toml")), tmp / "c.toml", "unknown latent"
+
+
+def c_wrong_config_type(tmp, res):
+    (tmp / "c.toml").write_text('passes = "ten"\n')
+    return run_args(res, tmp / "out", "--config", str(tmp / "c.toml")), tmp / "c.toml", "integer"
+
+
+def c_bad_passes(tmp, res):
+    return run_args(res, tmp / "out", "--passes", "0"), None, "positive integer"
+
+
+def c_too_many_unseen(tmp, res):
+    argv = run_args(res, tmp / "out")
+    argv[argv.index("--unseen") + 1] = "7"
+    return argv, None, "unseen"
+
+
+def c_output_exists(tmp, res):
+    (tmp / "out").mkdir()
+    (tmp / "out" / "earlier.txt").write_text("an earlier run")
+    return run_args(res, tmp / "out"), tmp / "out", "--force"
+
+
+def c_output_is_file(tmp, res):
+    (tmp / "out").write_text("a file")
+    return run_args(res, tmp / "out"), tmp / "out", "found a file"
+
+
+def c_interrupted_run(tmp, res):
+    partial = tmp / ".out.partial" / "checkpoints"
+    partial.mkdir(parents=True)
+    (partial / "main.safetensors").write_bytes(b"x")
+    return run_args(res, tmp / "out"), tmp / ".out.partial", "--resume"
+
+
+def c_read_only_output(tmp, res, monkeypatch):
+    def refuse(self, *args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied", str(self))
+    monkeypatch.setattr(Path, "mkdir", refuse)  # as a read-only folder does, whatever the user's rights
+    return run_args(res, tmp / "ro" / "out"), tmp / "ro", "Permission denied"
+
+
+def c_disk_full_on_checkpoint(tmp, res, monkeypatch):
+    import sadvae.io as sio
+
+    real = sio.atomic_write_bytes
+
+    def full(path, data):
+        if str(path).endswith(".safetensors"):
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        real(path, data)
+    monkeypatch.setattr(sio, "atomic_write_bytes", full)
+    return run_args(res, tmp / "out"), tmp / ".out.partial", "No space left on device"
+
+
+def c_protocol_unknown_dataset(tmp, res):
+    return ["protocol", "synse", "--resources", str(res), "--dataset", "pku51", "--out", str(tmp / "out"),
+            *FAST], None, "expects one of ntu60, ntu120"
+
+
+def c_text_empty_class_list(tmp, res):
+    (tmp / "names.txt").write_text("")
+    return ["text", "--classes", str(tmp / "names.txt"), "--dataset", "x", "--resources", str(tmp / "out")], \
+        tmp / "names.txt", "empty file"
+
+
+def c_text_unknown_model(tmp, res):
+    (tmp / "names.txt").write_text("wave\njump\n")
+    return ["text", "--classes", str(tmp / "names.txt"), "--dataset", "x", "--resources", str(tmp / "out"),
+            "--model", "no-such-model-here"], None, "no-such-model-here"
+
+
+def _ntu_folder(tmp, lines):
+    folder = tmp / "ntu"
+    folder.mkdir()
+    write_ntu(folder / "S001C001P001R001A001.skeleton", lines)
+    return folder
+
+
+def c_ntu_truncated(tmp, res):
+    folder = _ntu_folder(tmp, one_body_lines(np.random.default_rng(0), 3)[:20])
+    return ["convert", "--data", str(folder), "--format", "ntu", "--out", str(tmp / "out.npz"), "--quiet"], \
+        folder / "S001C001P001R001A001.skeleton", "expected"
+
+
+def c_ntu_non_numeric(tmp, res):
+    lines = one_body_lines(np.random.default_rng(0), 3)
+    lines[5] = lines[5].replace("250.1", "abc", 1)
+    folder = _ntu_folder(tmp, lines)
+    return ["convert", "--data", str(folder), "--format", "ntu", "--out", str(tmp / "out.npz"), "--quiet"], \
+        folder / "S001C001P001R001A001.skeleton", "abc"
+
+
+def c_ntu_no_bodies(tmp, res):
+    folder = _ntu_folder(tmp, ["2", "0", "0"])
+    return ["convert", "--data", str(folder), "--format", "ntu", "--out", str(tmp / "out.npz"), "--quiet"], folder, \
+        "at least one body"
+
+
+def c_ntu_wrong_joint_count(tmp, res):
+    lines = one_body_lines(np.random.default_rng(0), 2)
+    lines[3] = "24"
+    folder = _ntu_folder(tmp, lines)
+    return ["convert", "--data", str(folder), "--format", "ntu", "--out", str(tmp / "out.npz"), "--quiet"], \
+        folder / "S001C001P001R001A001.skeleton", "25"
+
+
+def c_npz_missing_array(tmp, res):
+    arrays = npz_arrays(np.random.default_rng(0))
+    del arrays["labels"]
+    np.savez(tmp / "in.npz", **arrays)
+    return ["convert", "--data", str(tmp / "in.npz"), "--format", "npz", "--out", str(tmp / "out.npz"), "--quiet"], \
+        tmp / "in.npz", "labels"
+
+
+def c_utd_wrong_shape(tmp, res):
+    scipy_io = pytest.importorskip("scipy.io")
+    folder = tmp / "utd"
+    folder.mkdir()
+    scipy_io.savemat(folder / "a1_s1_t1_skeleton.mat", {"d_skel": np.zeros((25, 3, 4))})
+    return ["convert", "--data", str(folder), "--format", "utd", "--out", str(tmp / "out.npz"), "--quiet"], \
+        folder / "a1_s1_t1_skeleton.mat", "d_skel of shape (20, 3, T)"
+
+
+def c_features_unknown_layout(tmp, res):
+    arrays = npz_arrays(np.random.default_rng(0))
+    arrays["layout"] = np.array("kinect-v9")
+    np.savez(tmp / "in.npz", **arrays)
+    return ["features", "--data", str(tmp / "in.npz"), "--format", "npz", "--dataset", "x", "--unseen", "1",
+            "--resources", str(tmp / "out"), "--no-text", "--quiet"], tmp / "in.npz", "kinect-v9"
+
+
+def c_prepare_labels_out_of_range(tmp, res):
+    np.save(tmp / "x.npy", np.ones((40, 4), dtype=np.float32))
+    np.save(tmp / "y.npy", np.arange(40) % 9)
+    (tmp / "names.txt").write_text("\n".join(f"c{i}" for i in range(8)) + "\n")
+    return ["prepare", "--features", str(tmp / "x.npy"), "--labels", str(tmp / "y.npy"), "--classes",
+            str(tmp / "names.txt"), "--dataset", "x", "--unseen", "2", "--resources", str(tmp / "out"), "--no-text",
+            "--quiet"], tmp / "y.npy", "0..7"
+
+
+def c_prepare_nan_features(tmp, res):
+    x = np.ones((40, 4), dtype=np.float32)
+    x[3, 1] = np.nan
+    np.save(tmp / "x.npy", x)
+    np.save(tmp / "y.npy", np.arange(40) % 8)
+    (tmp / "names.txt").write_text("\n".join(f"c{i}" for i in range(8)) + "\n")
+    return ["prepare", "--features", str(tmp / "x.npy"), "--labels", str(tmp / "y.npy"), "--classes",
+            str(tmp / "names.txt"), "--dataset", "x", "--unseen", "2", "--resources", str(tmp / "out"), "--no-text",
+            "--quiet"], tmp / "x.npy", "NaN"
+
+
+def c_gate_without_run(tmp, res):
+    (tmp / "run").mkdir()
+    return ["gate", "--run", str(tmp / "run")], tmp / "run" / "config.json", "no such file"
+
+
+def c_report_not_a_run(tmp, res):
+    (tmp / "run").mkdir()
+    return ["report", str(tmp / "run"), "--out", str(tmp / "out")], tmp / "run", "neither"
+
+
+def c_export_without_run(tmp, res):
+    return ["export", str(tmp / "run"), "--out", str(tmp / "out")], tmp / "run" / "metrics.json", "no such file"
+
+
+def c_sweep_bad_storage(tmp, res):
+    pytest.importorskip("optuna")
+    return ["sweep", "--resources", str(res), "--dataset", TINY.dataset, "--unseen", str(TINY.n_unseen),
+            "--trials", "1", "--storage", "nonsense://x", "--out", str(tmp / "out"), *FAST], None, "--storage"
+
+
+CASES = [c_missing_resources, c_missing_file, c_wrong_shape, c_nan_features, c_inf_logits, c_label_outside_split,
+         c_overlapping_splits, c_text_rows, c_text_nan, c_unknown_text_model, c_unknown_encoder, c_bad_toml,
+         c_unknown_config_key, c_wrong_config_type, c_bad_passes, c_too_many_unseen, c_output_exists,
+         c_output_is_file, c_interrupted_run, c_read_only_output, c_disk_full_on_checkpoint,
+         c_protocol_unknown_dataset, c_text_empty_class_list, c_text_unknown_model, c_ntu_truncated,
+         c_ntu_non_numeric, c_ntu_no_bodies, c_ntu_wrong_joint_count, c_npz_missing_array, c_utd_wrong_shape,
+         c_features_unknown_layout, c_prepare_labels_out_of_range, c_prepare_nan_features, c_gate_without_run,
+         c_report_not_a_run, c_export_without_run, c_sweep_bad_storage]
+
+
+def case_id(case) -> str:
+    return case.__name__[2:].replace("_", "-")
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_bad_input(case, tiny_pack, tmp_path, capsys, monkeypatch):
+    work = tmp_path / "work"
+    work.mkdir()
+    before = {p.name for p in work.iterdir()}
+    takes_patch = "monkeypatch" in case.__code__.co_varnames[:case.__code__.co_argcount]
+    argv, named, fragment = case(work, tiny_pack, monkeypatch) if takes_patch else case(work, tiny_pack)
+    made = {p.name for p in work.iterdir()} - before
+    code = main(argv)
+    monkeypatch.undo()
+    err = capsys.readouterr().err
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert code == 2, err
+    assert "Traceback" not in err
+    assert len(lines) == 1 and lines[0].startswith(f"sadvae {argv[0]}: error: "), err
+    assert fragment in lines[0], lines[0]
+    if named is not None:
+        assert str(named) in lines[0] or named.name in lines[0], lines[0]
+    if case is c_output_exists:
+        assert (work / "out" / "earlier.txt").read_text() == "an earlier run"  # untouched
+    elif case is c_interrupted_run:
+        assert (work / ".out.partial" / "checkpoints" / "main.safetensors").is_file()  # kept for --resume
+    else:
+        left = {p.name for p in work.iterdir()} - before - made
+        assert not left, f"output left behind: {left}"
+        assert not any(".partial" in p.name or p.name.startswith(".") for p in work.iterdir()), list(work.iterdir())
+
+
+def test_catalogue_is_documented():
+    doc = DOC.read_text()
+    missing = [case_id(c) for c in CASES if f"`{case_id(c)}`" not in doc]
+    assert not missing, f"docs/bad-inputs.md lacks {missing}"
+    assert len(CASES) >= 25
+
+
+def test_debug_shows_the_traceback(tiny_pack, tmp_path):
+    from sadvae.errors import SadvaeError
+    with pytest.raises(SadvaeError):
+        main(run_args(tmp_path / "nothing", tmp_path / "out", "--debug"))
+
+
+def test_oserror_is_one_message(tiny_pack, tmp_path, capsys, monkeypatch):
+    """An operating-system error the commands do not anticipate still ends as one line, exit 2."""
+    import sadvae.pipeline as pipeline
+
+    def broken(*args, **kwargs):
+        raise OSError(errno.EIO, "Input/output error", str(tmp_path / "disk"))
+    monkeypatch.setattr(pipeline, "run_all", broken)
+    assert main(run_args(tiny_pack, tmp_path / "out")) == 2
+    err = capsys.readouterr().err
+    assert re.fullmatch(r"sadvae run: error: .*disk.*Input/output error\n", err), err
+    assert not (tmp_path / "out").exists()
