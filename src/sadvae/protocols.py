@@ -8,7 +8,8 @@ llm     the random splits with LLM-written class descriptions (`chat` text featu
 A protocol run trains every split for every seed (four stages each) and writes one run folder per
 split (see `rundir`), `protocol.json`, and the report (see `report`). Splits and seeds are
 independent, so `jobs` > 1 runs them in that many worker processes; a seed gives the same numbers
-whether it trained alone or batched with others (each seed has its own random generator).
+whether it trained alone or batched with others (each seed has its own random generator), as long
+as the processes use the same number of CPU threads (else the order of floating-point sums differs).
 """
 from __future__ import annotations
 
