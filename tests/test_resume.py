@@ -68,3 +68,28 @@ def test_sigkill_mid_training_then_resume_gives_the_uninterrupted_numbers(tiny_p
     assert not partial_folder(killed).exists() and not (killed / "checkpoints").exists()
     assert main(["run", "--resources", str(tiny_pack_master), *ARGS, "--out", str(killed), "--resume"]) == 2
     assert "complete run" in capsys.readouterr().err
+
+
+def test_failure_while_writing_results_resumes_without_retraining(tiny_pack_master, tmp_path, capsys, monkeypatch):
+    """A full disk when the metrics are written: the checkpoints stay, --resume finishes the run."""
+    import errno
+
+    import sadvae.rundir as rundir
+
+    args = ["run", "--resources", str(tiny_pack_master), *ARGS, "--passes", "3"]
+    assert main([*args, "--out", str(tmp_path / "full")]) == 0
+    real = rundir.atomic_write_text
+
+    def full(path, text):
+        if str(path).endswith("metrics.json"):
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        real(path, text)
+    monkeypatch.setattr(rundir, "atomic_write_text", full)
+    out = tmp_path / "out"
+    assert main([*args, "--out", str(out)]) == 2
+    assert "No space left on device" in capsys.readouterr().err
+    monkeypatch.undo()
+    ckpt = partial_folder(out) / "checkpoints" / "main.safetensors"
+    assert int(load_tensors(ckpt)[1]["passes_done"]) == 3 and not out.exists()
+    assert main([*args, "--out", str(out), "--resume"]) == 0
+    assert numbers(out) == numbers(tmp_path / "full")

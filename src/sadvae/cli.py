@@ -319,8 +319,8 @@ def cmd_run(args) -> int:
         if args.resume and any(checkpoints.iterdir()):
             _say(args, f"[sadvae] resuming from {checkpoints}")
         result = run_all(cfg, pack, progress=not args.quiet, checkpoints=checkpoints)
-        shutil.rmtree(checkpoints)
         metrics = write_run(tmp, result, {"total": round(time.perf_counter() - t0, 2)})
+        shutil.rmtree(checkpoints)  # only once everything else is written: until then a resume needs them
     print(format_table(metrics))
     print(f"\nwrote {out}/metrics.json")
     return 0

@@ -139,7 +139,7 @@ def write_seeds(out_dir: Path, result: RunResult) -> dict:
     curves = {"val_split": [], "main_split": []}
     for k, seed in enumerate(result.main.seeds):
         d = Path(out_dir) / f"seed{seed}"
-        d.mkdir(parents=True)
+        d.mkdir(parents=True, exist_ok=True)  # a resumed run may find what it wrote before it stopped
         save_split_result(d / "main.safetensors", result.main, k, "main", result.config, [int(result.main_pass[k])])
         save_split_result(d / "val.safetensors", result.val, k, "val", result.config, [int(result.val_pass[k])])
         result.gates[k].save(d / "gate.json")
