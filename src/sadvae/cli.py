@@ -458,9 +458,9 @@ def cmd_protocol(args) -> int:
         overrides["seeds"] = [5, 6, 7]
     method = args.method or "sadvae"
     out = Path(args.out or f"runs/protocol_{args.name}_{args.dataset}_{method}_{args.selection or 'val'}")
-    run_protocol(args.name, args.dataset, {**overrides, "resources": str(Path(args.resources).resolve())},
-                        out, config_file=args.config, splits=args.splits, unseen=args.unseen, jobs=args.jobs,
-                        force=args.force, progress=not args.quiet)
+    run_protocol(args.name, args.dataset, {**overrides, "resources": str(Path(args.resources).resolve())}, out,
+                 config_file=args.config, splits=args.splits, unseen=args.unseen, jobs=args.jobs, force=args.force,
+                 progress=not args.quiet)
     table, _ = comparison([load_study(out)])
     print(table)
     print(f"wrote {out}/report.md, results.csv, results.json and plots/")
@@ -618,6 +618,7 @@ def _split_settings(args) -> dict:
 
 
 def cmd_features(args) -> int:
+    from . import distributed
     from .encoder import EncoderTraining
     from .features import FeatureSettings, build_feature_pack
     from .prepare import NTU_TRAIN_PERFORMERS
@@ -635,8 +636,6 @@ def cmd_features(args) -> int:
                                bodies=args.bodies, center=args.center, align_view=args.align_view,
                                training=training, text_model=args.text_model, write_text=not args.no_text,
                                force=args.force)
-    from . import distributed
-
     distributed.init(device)  # under torchrun: join the other processes (data-parallel encoder training)
     try:
         skeletons = _read_skeleton_input(args)

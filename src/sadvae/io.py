@@ -79,7 +79,7 @@ def staged_output(out, force: bool = False, resumable: bool = False, resume: boo
         parent.mkdir(parents=True, exist_ok=True)
         if resumable:
             tmp = partial_folder(out)
-            if tmp.exists() and not resume:
+            if tmp.exists() and not resume and any(p.is_file() for p in tmp.rglob("*")):  # empty: nothing to lose
                 if not force:
                     raise SadvaeError(f"{tmp}: expected no interrupted run of {out}, found one (use --resume to "
                                       "continue it, or --force to start over)")
