@@ -220,3 +220,46 @@ def test_protocol_errors_leave_nothing_behind(packs, tmp_path, capsys):
     for bad in (tmp_path / "missing", out):
         assert main(["report", str(bad)]) == 2
         assert "expected" in capsys.readouterr().err
+
+
+def test_killed_protocol_resumes_to_the_same_report(packs, tmp_path, capsys):
+    """SIGKILL after the first split finished and while the second trains; --resume keeps the first,
+    continues the second from its checkpoint, and gives the uninterrupted run's results."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from sadvae.io import load_tensors, partial_folder
+
+    args = ["protocol", "random", "--resources", str(packs), "--dataset", "toy", "--splits", "toy_split1,toy_split2",
+            "--unseen", "3", *FAST, "--passes", "12"]
+    full, killed = tmp_path / "full", tmp_path / "killed"
+    assert main([*args, "--out", str(full)]) == 0
+    proc = subprocess.Popen([sys.executable, "-m", "sadvae", *args, "--out", str(killed)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    stage = partial_folder(killed)
+    first = stage / "pieces" / "toy_split1_u3-seeds5-6.json"
+    second = stage / "checkpoints" / "toy_split2_u3-seeds5-6" / "main.safetensors"
+    deadline = time.time() + 300
+    while time.time() < deadline and proc.poll() is None:
+        if first.is_file() and second.is_file():
+            try:
+                if int(load_tensors(second)[1]["passes_done"]) >= 2:
+                    break
+            except Exception:  # noqa: BLE001 - read again
+                pass
+        time.sleep(0.01)
+    assert proc.poll() is None, "the run ended before it could be killed: " + proc.stderr.read().decode()[-2000:]
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not killed.exists()
+    capsys.readouterr()
+    assert main([*args, "--out", str(killed)]) == 2
+    assert "--resume" in capsys.readouterr().err
+    assert main([*args, "--out", str(killed), "--resume"]) == 0
+    assert (killed / "results.csv").read_text() == (full / "results.csv").read_text()
+    a, b = (json.loads((d / "results.json").read_text()) for d in (full, killed))
+    assert a["splits"] == b["splits"]
+    assert not stage.exists() and not (killed / "pieces").exists() and not (killed / "checkpoints").exists()

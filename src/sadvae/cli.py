@@ -226,6 +226,9 @@ def build_parser() -> argparse.ArgumentParser:
                                                        "(default 1)")
     p.add_argument("--out", help="output folder (default runs/protocol_<name>_<dataset>_<method>_<selection>)")
     p.add_argument("--force", action="store_true", help="replace an existing output folder")
+    p.add_argument("--resume", action="store_true",
+                   help="continue a killed or interrupted protocol run: finished pieces are kept, the others "
+                        "continue from their last checkpoint")
     _common(p)
 
     p = sub.add_parser("sweep", help="search hyper-parameters with Optuna on the validation split (never the test)",
@@ -460,7 +463,7 @@ def cmd_protocol(args) -> int:
     out = Path(args.out or f"runs/protocol_{args.name}_{args.dataset}_{method}_{args.selection or 'val'}")
     run_protocol(args.name, args.dataset, {**overrides, "resources": str(Path(args.resources).resolve())}, out,
                  config_file=args.config, splits=args.splits, unseen=args.unseen, jobs=args.jobs, force=args.force,
-                 progress=not args.quiet)
+                 resume=args.resume, progress=not args.quiet)
     table, _ = comparison([load_study(out)])
     print(table)
     print(f"wrote {out}/report.md, results.csv, results.json and plots/")

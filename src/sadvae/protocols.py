@@ -17,6 +17,7 @@ import dataclasses
 import json
 import multiprocessing
 import os
+import shutil
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -97,9 +98,10 @@ def _available_cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def run_unit(cfg: RunConfig, out_dir: str, progress: bool, train_jobs: int | None, threads: int | None) -> tuple:
+def run_unit(cfg: RunConfig, out_dir: str, progress: bool, train_jobs: int | None, threads: int | None,
+             checkpoints: str | None = None) -> tuple:
     """Train and evaluate one split for some seeds; write their seed folders into `out_dir` and
-    return (the piece's record, seconds)."""
+    return (the piece's record, seconds). `checkpoints`: a folder for per-pass checkpoints."""
     import torch
 
     from .pipeline import open_pack, run_all
@@ -108,7 +110,9 @@ def run_unit(cfg: RunConfig, out_dir: str, progress: bool, train_jobs: int | Non
     if threads:
         torch.set_num_threads(threads)
     t0 = time.perf_counter()
-    result = run_all(cfg, open_pack(cfg), progress=progress, jobs=train_jobs)
+    if checkpoints:
+        Path(checkpoints).mkdir(parents=True, exist_ok=True)
+    result = run_all(cfg, open_pack(cfg), progress=progress, jobs=train_jobs, checkpoints=checkpoints)
     record = write_seeds(Path(out_dir), result)
     return record, time.perf_counter() - t0
 
@@ -119,8 +123,12 @@ def _worker(args: tuple) -> tuple:
 
 def run_protocol(protocol: str, dataset: str, overrides: dict, out: Path, *, config_file=None,
                  splits: list[str] | None = None, unseen: int | None = None, jobs: int = 1,
-                 force: bool = False, progress: bool = True) -> dict:
-    """Run a protocol into `out` (written in a staging folder, moved into place when complete)."""
+                 force: bool = False, resume: bool = False, progress: bool = True) -> dict:
+    """Run a protocol into `out` (written in a staging folder, moved into place when complete).
+
+    Each piece of work (a split and a group of seeds) checkpoints its training after every pass and
+    records its result when done, in the staging folder; `resume` skips the finished pieces and
+    continues the others from their checkpoints."""
     from .pipeline import open_pack
     from .report import write_report
     from .rundir import merge_records, write_run_files
@@ -139,30 +147,48 @@ def run_protocol(protocol: str, dataset: str, overrides: dict, out: Path, *, con
     units = plan_units(len(specs), seeds, jobs)
     workers = min(jobs, len(units))
     t0 = time.perf_counter()
-    with staged_output(out, force=force) as stage:
+    with staged_output(out, force=force, resumable=True, resume=resume) as stage:
         records: dict[int, list] = {i: [] for i in range(len(specs))}
         seconds: dict[int, list] = {i: [] for i in range(len(specs))}
         for spec in specs:
-            (stage / spec.label).mkdir()
-        work = [(dataclasses.replace(configs[i], seeds=group), str(stage / specs[i].label))
-                for i, group in units]
+            (stage / spec.label).mkdir(exist_ok=True)
+        (stage / "pieces").mkdir(exist_ok=True)
+        work, piece_files = [], []
+        for i, group in units:
+            name = f"{specs[i].label}-seeds{'-'.join(map(str, group))}"
+            piece_files.append(stage / "pieces" / f"{name}.json")
+            work.append((dataclasses.replace(configs[i], seeds=group), str(stage / specs[i].label),
+                         str(stage / "checkpoints" / name)))
+
+        def finished(u: int, record: dict, secs: float) -> None:
+            records[units[u][0]].append(record)
+            seconds[units[u][0]].append(secs)
+            atomic_write_text(piece_files[u], json.dumps({"record": record, "seconds": secs}))
+
+        todo = []
+        for u, path in enumerate(piece_files):
+            if path.is_file():  # done before the run was interrupted
+                piece = json.loads(path.read_text())
+                records[units[u][0]].append(piece["record"])
+                seconds[units[u][0]].append(piece["seconds"])
+            else:
+                todo.append(u)
+        if len(todo) < len(units):
+            say(f"resuming: {len(units) - len(todo)} of {len(units)} pieces of work were done")
         if workers == 1:
-            for (i, _), (cfg, folder) in zip(units, work):
-                say(f"{specs[i].label}: seeds {', '.join(map(str, cfg.seeds))}")
-                record, secs = run_unit(cfg, folder, progress, None, None)
-                records[i].append(record)
-                seconds[i].append(secs)
-        else:
+            for u in todo:
+                cfg, folder, ckpt = work[u]
+                say(f"{specs[units[u][0]].label}: seeds {', '.join(map(str, cfg.seeds))}")
+                finished(u, *run_unit(cfg, folder, progress, None, None, ckpt))
+        elif todo:
             threads = max(1, _available_cores() // workers)
-            say(f"{len(units)} pieces of work on {workers} worker processes ({threads} thread(s) each)")
+            say(f"{len(todo)} pieces of work on {workers} worker processes ({threads} thread(s) each)")
             with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-                futures = {pool.submit(_worker, (cfg, folder, False, 1, threads)): i
-                           for (i, _), (cfg, folder) in zip(units, work)}
+                futures = {pool.submit(_worker, (work[u][0], work[u][1], False, 1, threads, work[u][2])): u
+                           for u in todo}
                 bar = tqdm(total=len(futures), desc="protocol", unit="piece", disable=not progress, leave=False)
                 for fut in as_completed(futures):
-                    record, secs = fut.result()
-                    records[futures[fut]].append(record)
-                    seconds[futures[fut]].append(secs)
+                    finished(futures[fut], *fut.result())
                     bar.update(1)
                 bar.close()
         for i, spec in enumerate(specs):
@@ -174,4 +200,6 @@ def run_protocol(protocol: str, dataset: str, overrides: dict, out: Path, *, con
                 "config": configs[0].as_dict()}
         atomic_write_text(stage / "protocol.json", json.dumps(info, indent=2))
         summary = write_report(stage)
+        for folder in ("pieces", "checkpoints"):  # only once everything else is written
+            shutil.rmtree(stage / folder, ignore_errors=True)
     return summary
