@@ -30,7 +30,7 @@ from . import __version__
 from .encoder import TrainedEncoder, _predict
 from .errors import SadvaeError
 from .gate import Gate
-from .io import atomic_write_bytes, atomic_write_text, load_tensors
+from .io import atomic_write_bytes, load_tensors
 from .model import ModelConfig, encode_skeleton, encode_text
 from .preprocess import preprocess_sequence
 from .zsl import fit_classifier, predict_proba
@@ -438,7 +438,3 @@ def read_inputs(paths: list[str], fmt: str | None) -> tuple[list[np.ndarray], li
     if len(layouts) != 1:
         raise SadvaeError(f"input: expected one joint layout, found {', '.join(sorted(layouts))}")
     return sequences, names, layouts.pop()
-
-
-def save_predictions_json(path, predictions: list[Prediction]) -> None:
-    atomic_write_text(path, json.dumps([p.as_dict() for p in predictions], indent=2))
