@@ -135,7 +135,8 @@ def main():
     with tempfile.TemporaryDirectory(prefix="sadvae-bench-") as tmp:
         resources = Path(tmp) / "resources"
         build_pack(resources, args)
-        pack_desc = (f"{args.classes} classes ({args.unseen} unseen), {(args.classes - args.unseen) * args.train_per_class}"
+        n_train = (args.classes - args.unseen) * args.train_per_class
+        pack_desc = (f"{args.classes} classes ({args.unseen} unseen), {n_train}"
                      f" training samples, {args.feature_dim}-d skeleton / {args.text_dim}-d text, {args.passes} passes,"
                      f" batch 32, {os.cpu_count()} CPUs")
         print(f"pack: {pack_desc}")

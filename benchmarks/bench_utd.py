@@ -100,7 +100,8 @@ def main(argv=None) -> int:
                                       style_dim=args.style_dim, passes=args.passes, mode=args.mode, method=method,
                                       selection="val", device="cpu"))
             run = run_all(cfg, progress=False)
-            results[(method, split)] = {"per_seed": run.per_seed, "summary": run.summary, "seconds": round(time.perf_counter() - t, 1),
+            results[(method, split)] = {"per_seed": run.per_seed, "summary": run.summary,
+                                        "seconds": round(time.perf_counter() - t, 1),
                                         "unseen_classes": run.pack.unseen_classes.tolist()}
             zsl, h = run.summary["zsl_top1"]["mean"], run.summary["gzsl_h"]["mean"]
             log(f"{method} on {split}: ZSL {zsl:.1f}, H {h:.1f} ({results[(method, split)]['seconds']:.0f} s)")

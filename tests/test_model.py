@@ -80,7 +80,8 @@ def test_discriminator_step_matches_autograd():
         shuf_t = torch.cat([real_t[k, order[k, 2], :S], real_t[k, order[k, 3], S:]], -1)
         params_k = {n: v[k:k + 1] for n, v in before.items()}
         bce = torch.nn.functional.binary_cross_entropy
-        d = lambda a: discriminator(params_k, a.unsqueeze(0))[0]
+        def d(a):
+            return discriminator(params_k, a.unsqueeze(0))[0]
         ls = (bce(d(real_s[k]), torch.ones(B, 1)) + bce(d(shuf_s), torch.zeros(B, 1))) / 2
         lt = (bce(d(real_t[k]), torch.ones(B, 1)) + bce(d(shuf_t), torch.zeros(B, 1))) / 2
         loss = loss + 0.3 * (ls + lt) / 2

@@ -113,7 +113,8 @@ def test_presets_config_file_and_flags(tmp_path):
     assert (cfg.protocol, cfg.semantic_dim, cfg.style_dim, cfg.dis_step) == ("synse", 256, 32, 4)
     assert (cfg.gate_temperature, cfg.gate_threshold, cfg.preset) == (2, 0.5, "synse/ntu120/10")
     cfg = resolve_config({"dataset": "pku51", "unseen": 5})
-    assert (cfg.protocol, cfg.split_name, cfg.batch_size, cfg.lr) == ("random", "pku51_split1", 64, 3.074099555160793e-05)
+    assert (cfg.protocol, cfg.split_name, cfg.batch_size, cfg.lr) == ("random", "pku51_split1", 64,
+                                                                      3.074099555160793e-05)
     cfg = resolve_config({"dataset": "ntu60", "unseen": 5, "protocol": "llm"})
     assert (cfg.text_mode, cfg.semantic_dim, cfg.split_name) == ("chat", 96, "ntu60_split2")
     toml = tmp_path / "c.toml"

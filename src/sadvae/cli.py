@@ -345,7 +345,8 @@ def cmd_train(args) -> int:
     if config_path.exists():
         earlier = json.loads(config_path.read_text())
         if earlier.get("seeds") != cfg.seeds:
-            raise SadvaeError(f"{config_path}: expected seeds {cfg.seeds} like this command, found {earlier.get('seeds')}")
+            raise SadvaeError(f"{config_path}: expected seeds {cfg.seeds} like this command, "
+                              f"found {earlier.get('seeds')}")
     result = train_stage(pack, args.split, cfg, progress=not args.quiet)
     out.mkdir(parents=True, exist_ok=True)
     for k, seed in enumerate(cfg.seeds):

@@ -107,7 +107,8 @@ def read_config_file(path) -> dict:
         raise SadvaeError(f"{path}: expected valid TOML, found {exc}") from None
     unknown = sorted(set(data) - CONFIG_KEYS)
     if unknown:
-        raise SadvaeError(f"{path}: expected keys among {', '.join(sorted(CONFIG_KEYS))}, found unknown {', '.join(unknown)}")
+        raise SadvaeError(f"{path}: expected keys among {', '.join(sorted(CONFIG_KEYS))}, "
+                          f"found unknown {', '.join(unknown)}")
     return data
 
 

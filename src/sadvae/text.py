@@ -79,7 +79,8 @@ def _read_csv(path: Path, content: str, several: str | None) -> ClassTexts:
         try:
             cid, text = int(row[id_col]), row[text_col].strip()
         except (ValueError, IndexError):
-            raise SadvaeError(f"{path}: expected an integer id and a text on line {line}, found {','.join(row)}") from None
+            raise SadvaeError(f"{path}: expected an integer id and a text on line {line}, "
+                              f"found {','.join(row)}") from None
         if not text:
             raise SadvaeError(f"{path}: expected a text for id {cid} on line {line}, found an empty field")
         if cid in by_id and several is None:
@@ -201,7 +202,8 @@ def encode_classes(texts, model: str | None = None, *, batch_size: int = 64, nor
     groups = [[t] if isinstance(t, str) else list(t) for t in texts]
     if not groups or any(not g for g in groups):
         raise SadvaeError("text features: expected at least one text for every class, found an empty class list"
-                          if not groups else "text features: expected at least one text per class, found a class with none")
+                          if not groups else
+                          "text features: expected at least one text per class, found a class with none")
     flat = [t for g in groups for t in g]
     vectors = encode_texts(flat, model, batch_size=batch_size, progress=progress, cache=cache, cache_dir=cache_dir,
                            device=device)

@@ -44,8 +44,9 @@ def train_softmax_classifier(weight: torch.Tensor, mu: torch.Tensor, std: torch.
     """Full-batch Adam on mean cross-entropy over samples z = mu[g] + noise * std[g], by hand.
 
     weight (K,U,S) initial weight (bias starts at 0); mu, std (K,G,S) per sample group; noise
-    (K, m, G, 1 or S): m samples per group; group g belongs to class group_class[g] (default: g). Gradients are written out by hand (autograd's
-    per-step overhead dominates at these sizes); the tests check them against autograd.
+    (K, m, G, 1 or S): m samples per group; group g belongs to class group_class[g] (default: g).
+    Gradients are written out by hand (autograd's per-step overhead dominates at these sizes); the
+    tests check them against autograd.
 
     With QUIRK_SCALAR_NOISE (noise (..., 1)) the logits of z are W mu[c] + e (W std[c]) + b, so
     only two U x U products per step are needed, not one over all m*U samples: same numbers, a
