@@ -81,28 +81,20 @@ def choose_seed(run: Path, metrics: dict) -> int:
     return best[1]
 
 
-def _text_sidecar(resources: Path, pack: dict) -> dict:
-    from .pack import _text_dir
-
-    mode = pack["text_mode"].split("_")[0]
-    try:
-        folder = _text_dir(resources, pack["dataset"], pack["split_name"]) / pack["text_model"]
-    except SadvaeError:
-        return {}
-    path = folder / f"{mode}_{pack['n_classes']}.json"
-    return _read_json(path, "the text features' description") if path.is_file() else {}
-
-
 def export_bundle(run_dir, out, *, seed: int | None = None, text_model: str | None = None,
                   force: bool = False) -> Path:
     """Write a bundle of a finished run (`sadvae run` or one split of `sadvae protocol`) to `out`
     (a folder, or a zip archive when `out` ends with .zip)."""
-    from .classnames import BUILTIN
     from .pack import split_folder_names
+    from .rundir import names_for, text_sidecar
 
     run = Path(run_dir)
     metrics = _read_json(run / "metrics.json", "the metrics of a finished run (sadvae run)")
-    cfg, pack = metrics.get("config", {}), metrics.get("pack", {})
+    missing = [k for k in ("per_seed", "pack", "config") if not isinstance(metrics.get(k), (dict, list))]
+    if missing:
+        raise SadvaeError(f"{run / 'metrics.json'}: expected the metrics of a finished run, found no "
+                          f"{', '.join(missing)}")
+    cfg, pack = metrics["config"], metrics["pack"]
     if metrics.get("method", "sadvae") == "projection":
         raise SadvaeError(f"{run}: expected a run of SA-DVAE (method sadvae, no-tc or naive), found the projection "
                           "baseline, which has no latent space to export")
@@ -128,16 +120,13 @@ def export_bundle(run_dir, out, *, seed: int | None = None, text_model: str | No
         raise SadvaeError(f"{split_file}: expected the chosen pass's weights ({prefix}*), found none")
     gate = Gate.load(run / f"seed{seed}" / "gate.json")
 
-    sidecar = _text_sidecar(resources, pack)
+    n = pack["n_classes"]
+    sidecar = text_sidecar(resources, pack["dataset"], pack["split_name"], pack["text_model"], pack["text_mode"], n)
     model = text_model or sidecar.get("model")
     if not model:
         raise SadvaeError(f"{resources}/text_feats: expected a record of the text model of the pack (written by "
                           "sadvae text or features), found none; name it with --text-model")
-    n = pack["n_classes"]
-    names = sidecar.get("names")
-    if not (isinstance(names, list) and len(names) == n):
-        key = next((k for k in (pack["dataset"], pack["split_name"].split("_split")[0]) if k in BUILTIN), None)
-        names = list(BUILTIN[key]) if key and len(BUILTIN[key]) == n else [f"class {c}" for c in range(n)]
+    names = names_for(sidecar, pack["dataset"], pack["split_name"], n) or [f"class {c}" for c in range(n)]
     seen = [int(c) for c in encoder.classes]
 
     files = {"encoder.safetensors": encoder.to_bytes(),

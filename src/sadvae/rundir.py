@@ -77,24 +77,35 @@ def latent_projection(result: RunResult, k: int, seed: int) -> dict | None:
             "text": coords[len(z):].round(4).tolist(), "classes": pack.unseen_classes.tolist()}
 
 
-def class_names(pack) -> list[str] | None:
-    """Names of the pack's classes: from its text features' sidecar (written by `sadvae text`), else
-    the built-in list of a dataset the split is named after (ntu60, ntu60_split2, ...), else None."""
-    from .classnames import BUILTIN
+def text_sidecar(root, dataset: str, split_name: str, text_model: str, text_mode: str, n_classes: int) -> dict:
+    """The description `sadvae text` writes beside a pack's text features (model, names, ...), or {}."""
     from .pack import _text_dir
 
     try:
-        sidecar = _text_dir(pack.root, pack.dataset, pack.split_name) / pack.text_model / \
-            f"{pack.text_mode.split('_')[0]}_{pack.n_classes}.json"
-        names = json.loads(sidecar.read_text()).get("names")
-        if isinstance(names, list) and len(names) == pack.n_classes and all(isinstance(n, str) for n in names):
-            return names
+        path = _text_dir(Path(root), dataset, split_name) / text_model / f"{text_mode.split('_')[0]}_{n_classes}.json"
+        data = json.loads(path.read_text())
     except (OSError, ValueError, SadvaeError):  # no sidecar, or not one of ours
-        pass
-    for key in (pack.dataset, pack.split_name.split("_split")[0]):
-        if key in BUILTIN and len(BUILTIN[key]) == pack.n_classes:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def names_for(sidecar: dict, dataset: str, split_name: str, n_classes: int) -> list[str] | None:
+    """Class names: the sidecar's, else the built-in list of a dataset the split is named after
+    (ntu60, ntu60_split2, ...), else None."""
+    from .classnames import BUILTIN
+
+    names = sidecar.get("names")
+    if isinstance(names, list) and len(names) == n_classes and all(isinstance(n, str) for n in names):
+        return names
+    for key in (dataset, split_name.split("_split")[0]):
+        if key in BUILTIN and len(BUILTIN[key]) == n_classes:
             return list(BUILTIN[key])
     return None
+
+
+def class_names(pack) -> list[str] | None:
+    sidecar = text_sidecar(pack.root, pack.dataset, pack.split_name, pack.text_model, pack.text_mode, pack.n_classes)
+    return names_for(sidecar, pack.dataset, pack.split_name, pack.n_classes)
 
 
 def confusion(result: RunResult, k: int) -> dict:
