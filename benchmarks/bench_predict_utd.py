@@ -32,6 +32,9 @@ from sadvae.presets import resolve_config
 from sadvae.rundir import write_run
 from sadvae.skeletons import read_utd_skeleton
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_utd import parse_args as utd_settings  # noqa: E402  the SA-DVAE settings of the UTD benchmark
+
 ROOT = Path(__file__).resolve().parents[1]
 UTD_NAME = re.compile(r"a(\d+)_s(\d+)_t(\d+)_skeleton\.mat")
 
@@ -69,9 +72,11 @@ def main(argv=None) -> int:
 
     work = Path(args.work)
     split = f"utd_split{args.split}"
+    s = utd_settings([])
     cfg = resolve_config(dict(resources=str(work), dataset=split, unseen=args.unseen,
-                              seeds=list(range(5, 5 + args.seeds)), lr=1e-3, batch_size=32, semantic_dim=32,
-                              style_dim=8, passes=10, mode="reference", selection="val", device="cpu"))
+                              seeds=list(range(5, 5 + args.seeds)), lr=s.lr, batch_size=s.batch_size,
+                              semantic_dim=s.semantic_dim, style_dim=s.style_dim, passes=s.passes, mode=s.mode,
+                              selection="val", device="cpu"))
     run_dir, bundle = work / "runs" / split, work / "bundles" / f"{split}.zip"
     if args.retrain or not bundle.exists():
         t = time.perf_counter()

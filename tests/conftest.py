@@ -27,6 +27,20 @@ def tiny_pack(tiny_pack_master, tmp_path):
     return dst
 
 
+def fill_disk(monkeypatch, module, name: str, suffix: str) -> None:
+    """Make `module.name` (a write function taking the path first) fail as a full disk does for paths
+    ending in `suffix`."""
+    import errno
+
+    real = getattr(module, name)
+
+    def full(path, *args, **kwargs):
+        if str(path).endswith(suffix):
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return real(path, *args, **kwargs)
+    monkeypatch.setattr(module, name, full)
+
+
 def shared_or_skip(*parts) -> Path:
     path = SHARED.joinpath(*parts)
     if not path.exists():

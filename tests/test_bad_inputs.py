@@ -9,7 +9,7 @@ import pytest
 
 from sadvae.cli import main
 
-from .conftest import TINY
+from .conftest import TINY, fill_disk
 from .test_readers import npz_arrays, one_body_lines, write_ntu
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "bad-inputs.md"
@@ -154,13 +154,7 @@ def c_read_only_output(tmp, res, monkeypatch):
 def c_disk_full_on_checkpoint(tmp, res, monkeypatch):
     import sadvae.io as sio
 
-    real = sio.atomic_write_bytes
-
-    def full(path, data):
-        if str(path).endswith(".safetensors"):
-            raise OSError(errno.ENOSPC, "No space left on device", str(path))
-        real(path, data)
-    monkeypatch.setattr(sio, "atomic_write_bytes", full)
+    fill_disk(monkeypatch, sio, "atomic_write_bytes", ".safetensors")
     return run_args(res, tmp / "out"), tmp / ".out.partial", "No space left on device"
 
 
@@ -241,24 +235,24 @@ def c_features_unknown_layout(tmp, res):
             "--resources", str(tmp / "out"), "--no-text", "--quiet"], tmp / "in.npz", "kinect-v9"
 
 
-def c_prepare_labels_out_of_range(tmp, res):
-    np.save(tmp / "x.npy", np.ones((40, 4), dtype=np.float32))
-    np.save(tmp / "y.npy", np.arange(40) % 9)
+def _prepare_argv(tmp, x, y):
+    """`sadvae prepare` on features x and labels y of 8 named classes."""
+    np.save(tmp / "x.npy", x)
+    np.save(tmp / "y.npy", y)
     (tmp / "names.txt").write_text("\n".join(f"c{i}" for i in range(8)) + "\n")
     return ["prepare", "--features", str(tmp / "x.npy"), "--labels", str(tmp / "y.npy"), "--classes",
             str(tmp / "names.txt"), "--dataset", "x", "--unseen", "2", "--resources", str(tmp / "out"), "--no-text",
-            "--quiet"], tmp / "y.npy", "0..7"
+            "--quiet"]
+
+
+def c_prepare_labels_out_of_range(tmp, res):
+    return _prepare_argv(tmp, np.ones((40, 4), dtype=np.float32), np.arange(40) % 9), tmp / "y.npy", "0..7"
 
 
 def c_prepare_nan_features(tmp, res):
     x = np.ones((40, 4), dtype=np.float32)
     x[3, 1] = np.nan
-    np.save(tmp / "x.npy", x)
-    np.save(tmp / "y.npy", np.arange(40) % 8)
-    (tmp / "names.txt").write_text("\n".join(f"c{i}" for i in range(8)) + "\n")
-    return ["prepare", "--features", str(tmp / "x.npy"), "--labels", str(tmp / "y.npy"), "--classes",
-            str(tmp / "names.txt"), "--dataset", "x", "--unseen", "2", "--resources", str(tmp / "out"), "--no-text",
-            "--quiet"], tmp / "x.npy", "NaN"
+    return _prepare_argv(tmp, x, np.arange(40) % 8), tmp / "x.npy", "NaN"
 
 
 def c_gate_without_run(tmp, res):

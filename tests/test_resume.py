@@ -12,7 +12,7 @@ import pytest
 from sadvae.cli import main
 from sadvae.io import load_tensors, partial_folder
 
-from .conftest import TINY
+from .conftest import TINY, fill_disk
 
 ARGS = ["--dataset", TINY.dataset, "--unseen", str(TINY.n_unseen), "--passes", "20", "--seeds", "2",
         "--semantic-dim", "8", "--style-dim", "2", "--lr", "1e-3", "--quiet"]
@@ -72,19 +72,11 @@ def test_sigkill_mid_training_then_resume_gives_the_uninterrupted_numbers(tiny_p
 
 def test_failure_while_writing_results_resumes_without_retraining(tiny_pack_master, tmp_path, capsys, monkeypatch):
     """A full disk when the metrics are written: the checkpoints stay, --resume finishes the run."""
-    import errno
-
     import sadvae.rundir as rundir
 
     args = ["run", "--resources", str(tiny_pack_master), *ARGS, "--passes", "3"]
     assert main([*args, "--out", str(tmp_path / "full")]) == 0
-    real = rundir.atomic_write_text
-
-    def full(path, text):
-        if str(path).endswith("metrics.json"):
-            raise OSError(errno.ENOSPC, "No space left on device", str(path))
-        real(path, text)
-    monkeypatch.setattr(rundir, "atomic_write_text", full)
+    fill_disk(monkeypatch, rundir, "atomic_write_text", "metrics.json")
     out = tmp_path / "out"
     assert main([*args, "--out", str(out)]) == 2
     assert "No space left on device" in capsys.readouterr().err

@@ -489,9 +489,15 @@ def cmd_report(args) -> int:
         out = Path(args.out)
         atomic_write_text(out, "# Comparison\n\n" + table)
         buf = io.StringIO()
-        flat = [{k2: v2 for k, v in r.items() for k2, v2 in
-                 (((f"{k}_mean", round(v["mean"], 4)), (f"{k}_std", round(v["std"], 4))) if isinstance(v, dict)
-                  else ((k, v),))} for r in rows]
+        flat = []
+        for r in rows:  # a metric {"mean", "std"} becomes two columns
+            row = {}
+            for k, v in r.items():
+                if isinstance(v, dict):
+                    row[f"{k}_mean"], row[f"{k}_std"] = round(v["mean"], 4), round(v["std"], 4)
+                else:
+                    row[k] = v
+            flat.append(row)
         w = csv.DictWriter(buf, fieldnames=list(flat[0]), lineterminator="\n")
         w.writeheader()
         w.writerows(flat)

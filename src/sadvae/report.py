@@ -151,10 +151,6 @@ def load_study(path) -> Study:
 # figures
 
 
-def split_summary(run: RunFolder) -> dict:
-    return run.metrics["summary"]
-
-
 def average_over_splits(study: Study) -> dict | None:
     """Per seed, the mean over splits; then mean and std over seeds. None unless the protocol
     averages its splits and every split has the same seeds."""
@@ -207,7 +203,7 @@ def results(study: Study) -> dict:
         splits.append({"label": run.label, "split_name": run.metrics["pack"]["split_name"], "unseen": run.unseen,
                        "unseen_classes": run.metrics["pack"]["unseen_classes"],
                        "preset": run.metrics.get("config", {}).get("preset"),
-                       "summary": split_summary(run), "per_seed": run.metrics["per_seed"],
+                       "summary": run.metrics["summary"], "per_seed": run.metrics["per_seed"],
                        "published": {k: {"zsl_top1": v[0], "gzsl_h": v[1]} for k, v in pub.items()}})
     return {"kind": study.kind, "protocol": study.protocol, "dataset": study.dataset, "method": study.method,
             "selection": study.selection, "selection_rule": SELECTION_LABELS[study.selection],
@@ -448,7 +444,7 @@ def comparison(studies: list[Study]) -> tuple[str, list[dict]]:
     """One table of every split (and average) of every study: markdown text and rows."""
     rows = []
     for st in studies:
-        parts = [(run.label, split_summary(run)) for run in st.runs]
+        parts = [(run.label, run.metrics["summary"]) for run in st.runs]
         avg = average_over_splits(st)
         if avg:
             parts.append(("average", avg))
