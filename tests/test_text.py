@@ -104,6 +104,7 @@ BAD = {
     "empty file": (lambda d: _file(d, "e.txt", ""), "found an empty file"),
     "duplicate ids": (lambda d: _file(d, "dup.csv", "idx,label\n1,a\n1,b\n"), "found id 1 again"),
     "gap in ids": (lambda d: _file(d, "gap.csv", "idx,label\n1,a\n3,b\n"), "without gaps"),
+    "csv of quotes only": (lambda d: _file(d, "q.csv", '"'), "found no CSV rows"),  # found by test_fuzz
     "wrong count": (lambda d: _file(d, "few.txt", "a\nb\n") + ["--dataset", "ntu60"],
                     "expected 60 classes for ntu60, found 2"),
     "unknown model": (lambda d: ["--classes", "ntu60", "--dataset", "ntu60", "--model", "no-such-model-xyz"],

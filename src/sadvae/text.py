@@ -67,7 +67,12 @@ def read_class_texts(spec: str, several: str | None = None) -> ClassTexts:
 
 
 def _read_csv(path: Path, content: str, several: str | None) -> ClassTexts:
-    rows = [r for r in csv.reader(io.StringIO(content)) if any(c.strip() for c in r)]
+    try:
+        rows = [r for r in csv.reader(io.StringIO(content)) if any(c.strip() for c in r)]
+    except csv.Error as exc:
+        raise SadvaeError(f"{path}: expected CSV rows (idx,label), found {exc}") from None
+    if not rows:  # e.g. nothing but quotes
+        raise SadvaeError(f"{path}: expected a header row (idx,label), found no CSV rows")
     header = [c.strip().lower() for c in rows[0]]
     id_col = next((header.index(c) for c in _ID_COLUMNS if c in header), None)
     text_col = next((header.index(c) for c in _TEXT_COLUMNS if c in header), None)
