@@ -60,8 +60,9 @@ def test_two_workers_on_one_storage_finish_the_trials_once(tiny_pack_master, tmp
                               storage=f"sqlite:///{out / 'sweep.db'}")
     states = [t.state.name for t in study.trials]
     assert states.count("COMPLETE") == 6 and "RUNNING" not in states and "FAIL" not in states
-    workers_seen = {t.user_attrs["worker"] for t in study.trials if t.state.name == "COMPLETE"}
-    assert len(workers_seen) == 2  # both took part
+    # every trial says which worker ran it; how the trials are shared between the two is up to the
+    # scheduler (one worker may finish all six before the other starts), so that is not asserted
+    assert all(t.user_attrs.get("worker") for t in study.trials if t.state.name == "COMPLETE")
 
 
 def test_sweep_errors(tiny_pack_master, tmp_path, capsys):

@@ -75,7 +75,8 @@ def validation_score(pack, cfg: RunConfig) -> float:
 
 def storage_for(url: str | None, out: Path, attempts: int = 5):
     """The Optuna storage. Workers that start together on a new database race to create its tables;
-    the loser sees "already exists" and simply tries again."""
+    the loser sees "already exists" (a table) or a failed unique constraint (the schema version row
+    that the winner inserted first) and simply tries again."""
     import warnings
 
     optuna = _optuna()
@@ -91,7 +92,8 @@ def storage_for(url: str | None, out: Path, attempts: int = 5):
             raise SadvaeError(f"--storage {url}: expected a database driver for it, found none installed "
                               f"({exc})") from None
         except Exception as exc:  # SQLAlchemy's errors for unreachable or malformed databases
-            if "already exists" in str(exc) and attempt + 1 < attempts:
+            racing = "already exists" in str(exc) or type(exc).__name__ == "IntegrityError"
+            if racing and attempt + 1 < attempts:
                 time.sleep(0.5 + attempt)
                 continue
             raise SadvaeError(f"--storage {url}: expected a reachable database, found {type(exc).__name__}: "
