@@ -95,9 +95,9 @@ def export_bundle(run_dir, out, *, seed: int | None = None, text_model: str | No
         raise SadvaeError(f"{run / 'metrics.json'}: expected the metrics of a finished run, found no "
                           f"{', '.join(missing)}")
     cfg, pack = metrics["config"], metrics["pack"]
-    if metrics.get("method", "sadvae") == "projection":
-        raise SadvaeError(f"{run}: expected a run of SA-DVAE (method sadvae, no-tc or naive), found the projection "
-                          "baseline, which has no latent space to export")
+    if metrics.get("method", "sadvae") in ("projection", "anchor"):
+        raise SadvaeError(f"{run}: expected a run of SA-DVAE (method sadvae, no-tc or naive), found the "
+                          f"{metrics['method']} baseline, which has no latent space to export")
     seeds = [row["seed"] for row in metrics["per_seed"]]
     if seed is None:
         seed = choose_seed(run, metrics)

@@ -1,4 +1,5 @@
-"""Official class names of the datasets with presets (facts, in class-id order: index 0 is A1 / id 0)."""
+"""Official class names of the datasets with presets (facts, in class-id order: index 0 is A1 / id 0), and
+built-in class descriptions (several per class)."""
 
 NTU120 = (
     "drink water", "eat meal/snack", "brushing teeth", "brushing hair", "drop", "pickup", "throw", "sitting down",
@@ -55,4 +56,99 @@ UTD27 = (
     "forward lunge (left foot forward)", "squat",
 )
 
+# Motion descriptions of the UTD-MHAD actions, written for this project (three per class, in class
+# order): what the action is, which limb moves in which direction and what shape, and the body's
+# phases. Written once from the action names, before any measurement, and not edited after.
+UTD27_DESCRIPTIONS = (
+    ("a person swipes the right arm horizontally from the right side of the body across the chest to the left",
+     "the right hand moves sideways at chest height from right to left while the rest of the body stays still",
+     "one arm sweeps across the front of the body toward the left, like brushing something aside"),
+    ("a person swipes the right arm horizontally from the left side of the chest out to the right",
+     "the right hand moves sideways at chest height from left to right while the body stays still",
+     "one arm sweeps outward, away from the body, toward the right, like pushing something aside"),
+    ("a person raises the right hand above the shoulder and waves it from side to side",
+     "the right forearm swings left and right repeatedly with the hand held high and the elbow bent",
+     "greeting someone by waving one raised hand back and forth"),
+    ("a person claps both hands together repeatedly in front of the chest",
+     "both arms move toward each other and apart again in front of the body, the palms meeting",
+     "the two hands come together at chest height several times, applauding"),
+    ("a person throws an object with the right arm, drawing the hand back behind the head and whipping it forward",
+     "the right arm swings from behind the shoulder forward and down in an overhand motion to release a ball",
+     "throwing a ball overhand with one arm while stepping forward"),
+    ("a person folds both arms across the chest and holds them there",
+     "both hands move inward and cross over each other in front of the chest, each hand near the opposite shoulder",
+     "the forearms cross in front of the torso and stay still"),
+    ("a person shoots a basketball, bending the knees and pushing both hands up from the chest to above the head",
+     "both arms extend upward and forward from in front of the face while the legs straighten",
+     "jumping slightly and releasing a ball upward toward a hoop with both hands"),
+    ("a person draws a large letter X in the air with the right hand",
+     "the right hand moves along one diagonal from upper left to lower right, then along the other from upper right "
+     "to lower left",
+     "two crossing diagonal strokes traced in front of the body with one hand"),
+    ("a person draws a circle in the air with the right hand, moving clockwise",
+     "the right hand traces a round loop in front of the body: up, to the right, down, to the left",
+     "one hand circles in front of the chest in the clockwise direction"),
+    ("a person draws a circle in the air with the right hand, moving counter clockwise",
+     "the right hand traces a round loop in front of the body: up, to the left, down, to the right",
+     "one hand circles in front of the chest in the counter clockwise direction"),
+    ("a person draws a triangle in the air with the right hand",
+     "the right hand traces three straight strokes in front of the body: from the top down to the right, across to "
+     "the left, and back up to the top",
+     "one hand outlines a three cornered shape with sharp turns in front of the chest"),
+    ("a person bowls a ball with the right hand, swinging the arm back and then forward low near the floor",
+     "the right arm swings down and backward, then forward underhand while the body bends and steps forward",
+     "crouching forward and rolling a ball along the ground with one arm"),
+    ("a person punches forward with the fists, alternating left and right",
+     "the arms extend straight forward from the chest and pull back quickly, one after the other",
+     "boxing jabs thrown in front of the body with both hands"),
+    ("a person swings a baseball bat held with both hands, starting from over the right shoulder",
+     "both hands move together in a wide horizontal arc from the right side across the body to the left while the "
+     "torso twists",
+     "batting: a two handed swing across the front of the body at waist height"),
+    ("a person hits a tennis forehand, swinging the right arm from behind the body forward and across",
+     "the right arm sweeps horizontally from the right side, low to high, across the front of the body while the "
+     "torso turns",
+     "a one handed racket swing at the side of the body"),
+    ("a person does biceps curls with both arms, bending the elbows to lift the hands to the shoulders",
+     "both forearms rotate up and down at the elbows while the upper arms stay by the sides",
+     "lifting weights with both hands by bending and straightening the elbows repeatedly"),
+    ("a person serves a tennis ball, tossing it up and swinging the right arm over the head",
+     "the right arm rises high behind the head and swings forward and down overhead while the body stretches upward",
+     "an overhead racket swing after throwing a ball up with the other hand"),
+    ("a person pushes forward with both hands at chest height",
+     "both arms extend straight out in front of the chest together, palms forward, then return",
+     "shoving something away with both hands at once"),
+    ("a person knocks on a door with the right hand",
+     "the right fist taps forward repeatedly at head height with small movements of the forearm",
+     "rapping the knuckles on a surface in front of the face with one hand"),
+    ("a person catches a ball with the hands",
+     "the arms reach forward and up quickly and the hands close together to grab a thrown object",
+     "grabbing an object out of the air in front of the body"),
+    ("a person bends down to pick something up from the floor and then throws it",
+     "the body bends forward and the right hand reaches to the ground, then the person straightens and the arm "
+     "swings forward to throw",
+     "lowering to lift an object from the floor, standing up and tossing it away"),
+    ("a person jogs in place, running slowly with the knees lifting",
+     "the legs alternate quickly, the feet leaving the ground, while the bent arms swing back and forth",
+     "running at an easy pace"),
+    ("a person walks forward at a normal pace",
+     "the legs step alternately with one foot always on the ground while the arms swing gently",
+     "walking with steady steps"),
+    ("a person stands up from a chair, rising from sitting to standing",
+     "starting seated with bent knees, the person leans forward and the hips and head move upward as the legs "
+     "straighten",
+     "getting up: the body goes from a low seated position to upright"),
+    ("a person sits down on a chair, lowering from standing to sitting",
+     "starting upright, the knees bend and the hips and head move downward until the person is seated",
+     "sitting down: the body goes from upright to a low seated position"),
+    ("a person lunges forward, stepping the left foot ahead and bending both knees",
+     "the left leg steps forward and the body drops low with the back knee near the floor, then pushes back up",
+     "a long step forward with one leg into a deep bend, then back"),
+    ("a person squats down and stands back up, bending the knees and hips",
+     "both knees bend and the hips lower toward the floor while the feet stay in place, then the legs straighten",
+     "lowering the body into a crouch and rising again"),
+)
+
 BUILTIN = {"ntu60": NTU60, "ntu120": NTU120, "pku51": PKU51, "utd27": UTD27}
+# class-text lists with several descriptions per class, by name (`sadvae text --classes utd27-desc`)
+BUILTIN_DESCRIPTIONS = {"utd27-desc": UTD27_DESCRIPTIONS}

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from . import __version__
 from .errors import SadvaeError
+from .presets import METHODS
+from .stgcn import HEADS, STREAMS
 
 EPILOG = "Errors about your input end with one message and exit status 2; add --debug for a traceback."
 
@@ -42,10 +44,11 @@ def _model_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--gate-temperature", type=float, help="fix the gate temperature instead of searching 1..9")
     g.add_argument("--gate-threshold", type=float, help="fix the gate threshold instead of searching 0.25..0.74")
     g.add_argument("--mode", choices=["reference", "clean"], help="reference quirks kept, or fixed (default reference)")
-    g.add_argument("--method", choices=["sadvae", "no-tc", "naive", "projection"],
+    g.add_argument("--method", choices=list(METHODS),
                    help="sadvae (default), or an ablation: no-tc (no total-correlation penalty), "
-                        "naive (no style latent, no penalty), or the baseline projection (ridge map from "
-                        "skeleton features to class text embeddings, nearest class)")
+                        "naive (no style latent, no penalty); the baseline projection (ridge map from "
+                        "skeleton features to class text embeddings, nearest class); or anchor (the text head "
+                        "of an encoder trained by sadvae features: cosine to projected class texts)")
     g.add_argument("--selection", choices=["val", "test"],
                    help="pass selection: val (default, no test label used) or test (paper protocol)")
     s = g.add_mutually_exclusive_group()
@@ -61,6 +64,13 @@ def _int_list(text: str) -> tuple[int, ...]:
         raise argparse.ArgumentTypeError(f"expected integers separated by commas, found {text!r}") from None
     if not values:
         raise argparse.ArgumentTypeError("expected at least one integer")
+    return values
+
+
+def _name_list(text: str) -> tuple[str, ...]:
+    values = tuple(v for v in text.replace(",", " ").split())
+    if not values:
+        raise argparse.ArgumentTypeError("expected at least one name")
     return values
 
 
@@ -180,11 +190,20 @@ def build_parser() -> argparse.ArgumentParser:
                    help="channels of the ST-GCN blocks (default 16,32,32,64,64)")
     g.add_argument("--strides", type=_int_list, default=(1, 2, 1, 2, 1), help="temporal strides (default 1,2,1,2,1)")
     g.add_argument("--embed-dim", type=int, default=256, help="feature width (default 256)")
+    g.add_argument("--head", choices=list(HEADS), default="text",
+                   help="text (default): classes scored by cosine to their projected text embeddings, so the "
+                        "features are organised by the class texts; classifier: a plain linear classifier")
+    g.add_argument("--streams", type=_name_list, default=("joint", "bone", "motion"),
+                   help=f"input streams fused at the input, among {','.join(STREAMS)} (default all three)")
+    g.add_argument("--descriptions",
+                   help="class descriptions for the text head and the pack's `desc` text features: a built-in "
+                        "list (utd27-desc) or a CSV idx,description with several rows per class allowed")
     g.add_argument("--epochs", type=int, default=60, help="most encoder epochs (default 60; early stopping)")
     g.add_argument("--patience", type=int, default=15, help="epochs without a better held-out accuracy before stopping")
     g.add_argument("--encoder-lr", type=float, default=0.05, help="SGD learning rate, cosine schedule (default 0.05)")
     g.add_argument("--encoder-batch-size", type=int, default=32)
-    g.add_argument("--no-augment", action="store_true", help="no random turn and scale during training")
+    g.add_argument("--no-augment", action="store_true",
+                   help="no augmentation (random turn, tilt, shear, scale, temporal crop) during training")
     g.add_argument("--encoder-seed", type=int, default=0)
     g.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1, mps (default auto)")
     g.add_argument("--encoder-name", default="stgcn", help="encoder name in the pack's folder names (default stgcn)")
@@ -642,7 +661,8 @@ def cmd_features(args) -> int:
     if split["train_subjects"] is None and args.format == "ntu":
         split["train_subjects"] = list(NTU_TRAIN_PERFORMERS)
     settings = FeatureSettings(dataset=args.dataset, **split, encoder_name=args.encoder_name, channels=args.channels,
-                               strides=args.strides, embed_dim=args.embed_dim, frames=args.frames,
+                               strides=args.strides, embed_dim=args.embed_dim, head=args.head,
+                               streams=tuple(args.streams), descriptions=args.descriptions, frames=args.frames,
                                bodies=args.bodies, center=args.center, align_view=args.align_view,
                                training=training, text_model=args.text_model, write_text=not args.no_text,
                                force=args.force)

@@ -1,9 +1,11 @@
 """Training the skeleton encoder on the seen classes, and extracting features and seen-class logits.
 
 The loop is plain: SGD with Nesterov momentum and a cosine learning rate, cross-entropy over the
-classes the encoder may know, light augmentation (a random turn about the vertical axis and a random
-scale), early stopping on held-out samples of those same classes (the weights of the best held-out
-epoch are kept). Checkpoints are safetensors files with the encoder and preprocessing settings as
+classes the encoder may know, augmentation (a random turn, mostly about the vertical axis, shear,
+scale, and a random temporal crop), early stopping on held-out samples of those same classes (the
+weights of the best held-out epoch are kept). With the text head, each training batch scores the
+classes against one of their descriptions drawn at random (when there are several). Left-right
+mirroring is not used: it changes the label of most actions that name a side ("right arm throw"). Checkpoints are safetensors files with the encoder and preprocessing settings as
 JSON metadata.
 """
 from __future__ import annotations
@@ -31,7 +33,10 @@ class EncoderTraining:
     patience: int = 15  # stop after this many epochs without a better held-out accuracy
     augment: bool = True
     max_turn_degrees: float = 30.0  # augmentation: turn about the vertical axis
+    max_tilt_degrees: float = 0.0  # augmentation: turn about the two other axes
+    max_shear: float = 0.0  # augmentation: off-diagonal shear terms within +- this
     max_scale: float = 0.15  # augmentation: scale by 1 +- this
+    min_crop: float = 1.0  # augmentation: keep a random window of at least this fraction of the frames
     seed: int = 0
     device: str = "cpu"
 
@@ -77,16 +82,54 @@ class TrainedEncoder:
         return cls(model, prep, classes, json.loads(meta.get("history", "[]")), int(meta.get("best_epoch", -1)))
 
 
+def _rotation(angle: torch.Tensor, axis: int) -> torch.Tensor:
+    """(n,) angles -> (n, 3, 3) rotations about one coordinate axis."""
+    n = len(angle)
+    rot = torch.eye(3).repeat(n, 1, 1)
+    i, j = [a for a in range(3) if a != axis]
+    rot[:, i, i], rot[:, i, j] = torch.cos(angle), -torch.sin(angle)
+    rot[:, j, i], rot[:, j, j] = torch.sin(angle), torch.cos(angle)
+    return rot
+
+
+def _uniform(n, bound: float, gen: torch.Generator, *shape) -> torch.Tensor:
+    return (torch.rand(n, *shape, generator=gen) * 2 - 1) * bound
+
+
+def _temporal_crop(x: torch.Tensor, min_crop: float, gen: torch.Generator) -> torch.Tensor:
+    """Per sample, a random window of [min_crop, 1] of the frames, stretched back to all frames (linear
+    interpolation); a body absent from either neighbouring frame stays absent."""
+    n, m, t = x.shape[:3]
+    length = min_crop + (1 - min_crop) * torch.rand(n, generator=gen)
+    start = torch.rand(n, generator=gen) * (1 - length)
+    pos = (start[:, None] + length[:, None] * torch.linspace(0, 1, t)[None]) * (t - 1)
+    lo = pos.floor().long().clamp(0, t - 1)
+    hi = (lo + 1).clamp(max=t - 1)
+    w = (pos - lo).to(x.dtype)[:, None, :, None, None]
+    present = (x.abs().sum(dim=(-2, -1), keepdim=True) > 0).to(x.dtype)  # (n, m, t, 1, 1)
+
+    def frames(values, index):
+        return torch.gather(values, 2, index[:, None, :, None, None].expand(-1, m, -1, *values.shape[3:]))
+
+    both = frames(present, lo) * frames(present, hi)
+    return (frames(x, lo) * (1 - w) + frames(x, hi) * w) * both
+
+
 def _augment(x: torch.Tensor, cfg: EncoderTraining, gen: torch.Generator) -> torch.Tensor:
-    """Random turn about the y (vertical) axis and random scale, one per sample; zeros stay zeros."""
+    """Random turn about the y (vertical) axis and scale, then (when set) tilt about x and z and shear, one
+    per sample, then a random temporal crop; zeros stay zeros. Options that are off draw nothing, so the
+    turn-and-scale default draws exactly what it always has."""
     n = x.shape[0]
-    angle = (torch.rand(n, generator=gen) * 2 - 1) * math.radians(cfg.max_turn_degrees)
-    factor = 1 + (torch.rand(n, generator=gen) * 2 - 1) * cfg.max_scale
-    cos, sin = torch.cos(angle) * factor, torch.sin(angle) * factor
-    zero = torch.zeros(n)
-    rot = torch.stack([torch.stack([cos, zero, sin], -1), torch.stack([zero, factor, zero], -1),
-                       torch.stack([-sin, zero, cos], -1)], -2)  # (n, 3, 3)
-    return torch.einsum("nmtvc,ndc->nmtvd", x, rot.to(x.device))
+    turn = _uniform(n, math.radians(cfg.max_turn_degrees), gen)
+    factor = 1 + _uniform(n, cfg.max_scale, gen)
+    rot = _rotation(-turn, 1)
+    if cfg.max_tilt_degrees > 0:
+        tilt = _uniform(n, math.radians(cfg.max_tilt_degrees), gen, 2)
+        rot = _rotation(tilt[:, 1], 2) @ rot @ _rotation(tilt[:, 0], 0)
+    if cfg.max_shear > 0:
+        rot = rot @ (torch.eye(3) + _uniform(n, cfg.max_shear, gen, 3, 3) * (1 - torch.eye(3)))
+    x = torch.einsum("nmtvc,ndc->nmtvd", x, (rot * factor[:, None, None]).to(x.device))
+    return _temporal_crop(x, cfg.min_crop, gen) if cfg.min_crop < 1 else x
 
 
 def _batches(n: int, size: int, gen: torch.Generator | None):
@@ -108,9 +151,12 @@ def _predict(model: STGCN, x: np.ndarray, device: torch.device, batch_size: int 
 
 def train_encoder(x: np.ndarray, labels: np.ndarray, holdout_x: np.ndarray, holdout_labels: np.ndarray,
                   classes: np.ndarray, config: EncoderConfig, preprocessing: Preprocessing,
-                  training: EncoderTraining, progress: bool = False, desc: str = "encoder") -> TrainedEncoder:
+                  training: EncoderTraining, progress: bool = False, desc: str = "encoder",
+                  class_text: np.ndarray | None = None) -> TrainedEncoder:
     """Train on (x, labels) whose labels are dataset class ids inside `classes`; keep the epoch with the
-    best accuracy on the held-out samples (ties: lower held-out loss)."""
+    best accuracy on the held-out samples (ties: lower held-out loss). The text head needs `class_text`,
+    the text embeddings of every dataset class, (N, D) or (N, M, D) with M descriptions per class; only
+    the rows of `classes` are read."""
     from tqdm.auto import tqdm
 
     training.check()
@@ -133,6 +179,10 @@ def train_encoder(x: np.ndarray, labels: np.ndarray, holdout_x: np.ndarray, hold
     torch.manual_seed(training.seed)  # the same initial weights and batch order on every rank
     gen = torch.Generator().manual_seed(training.seed)
     model = STGCN(config).to(device)
+    text = None
+    if config.head == "text":
+        text = _training_text(class_text, classes, config).to(device)
+        model.class_text.copy_(text)
     net = model
     if world > 1:  # each rank trains on its share of every batch; gradients are averaged
         net = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
@@ -158,7 +208,11 @@ def train_encoder(x: np.ndarray, labels: np.ndarray, holdout_x: np.ndarray, hold
             if training.augment:  # the whole batch on every rank, so that the generators stay in step
                 xb = _augment(xb, training, gen)
             xb, yb = xb[rank::world].to(device), y[idx][rank::world].to(device)
-            _, logits = net(xb)
+            if text is not None and text.shape[1] > 1:  # one description per class, drawn for this batch
+                pick = torch.randint(text.shape[1], (text.shape[0],), generator=gen).to(device)
+                _, logits = net(xb, text[torch.arange(text.shape[0], device=device), pick])
+            else:
+                _, logits = net(xb)
             loss = loss_fn(logits, yb)
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -185,6 +239,21 @@ def train_encoder(x: np.ndarray, labels: np.ndarray, holdout_x: np.ndarray, hold
     model.load_state_dict(best[3])
     model.eval()
     return TrainedEncoder(model.cpu(), preprocessing, classes, history, best[2])
+
+
+def _training_text(class_text, classes: np.ndarray, config: EncoderConfig) -> torch.Tensor:
+    """The text rows of the encoder's classes as (C, M, D) float32, checked against its config."""
+    if class_text is None:
+        raise SadvaeError("encoder: the text head expects the class text embeddings, found none")
+    text = np.asarray(class_text, dtype=np.float32)
+    text = text[:, None] if text.ndim == 2 else text
+    if text.ndim != 3 or text.shape[2] != config.text_dim or text.shape[1] != config.text_members:
+        raise SadvaeError(f"encoder: expected class texts of shape (classes, {config.text_members}, {config.text_dim}),"
+                          f" found {text.shape}")
+    if not np.isfinite(text).all() or classes.max() >= len(text):
+        raise SadvaeError(f"encoder: expected finite text embeddings for all {classes.max() + 1}+ classes, found "
+                          f"{len(text)} rows" + ("" if np.isfinite(text).all() else " with NaN/Inf"))
+    return torch.from_numpy(text[classes])
 
 
 def extract(encoder: TrainedEncoder, x: np.ndarray, n_classes: int, device: str = "cpu",

@@ -6,7 +6,12 @@ classes of the training pool (the main split), one on the seen-minus-validation 
 validation split), so that neither ever sees a class it will be asked about zero-shot. Their
 embeddings and seen-class logits fill the pack; each feature folder also holds the encoder that
 made it (`encoder.safetensors`) and how it was trained (`encoder.json`). Text features of the class
-names are written too, unless asked not to.
+names (mode `lb`) and, when given, of the class descriptions (mode `desc`, an ensemble of several per
+class) are written too, unless asked not to.
+
+With the text head (the default), each encoder learns its classes against their text embeddings
+(the descriptions when given, else the names), so its embedding space is organised by the class
+texts; see `stgcn.py`.
 """
 from __future__ import annotations
 
@@ -23,7 +28,8 @@ from .prepare import (choose_classes, check_targets, pack_targets, partition_sam
                       write_split_pack)
 from .preprocess import Preprocessing, preprocess
 from .stgcn import EncoderConfig
-from .text import ClassTexts, load_model, text_features_path, write_text_features
+from .errors import SadvaeError
+from .text import ClassTexts, encode_classes, load_model, read_class_texts, text_features_path, write_text_features
 
 
 @dataclass
@@ -42,6 +48,9 @@ class FeatureSettings:
     strides: tuple[int, ...] = (1, 2, 1, 2, 1)
     embed_dim: int = 256
     dropout: float = 0.2
+    head: str = "text"  # "text" (text-anchored prototypes) or "classifier" (plain ST-GCN)
+    streams: tuple[str, ...] = ("joint", "bone", "motion")
+    descriptions: str | None = None  # class descriptions: a built-in list (utd27-desc) or a CSV idx,description
     frames: int = 32
     bodies: int | None = None  # default: the most bodies of any sequence, at most 2
     center: str = "first"
@@ -66,11 +75,22 @@ def build_feature_pack(skeletons, resources, settings: FeatureSettings, progress
                            settings.split_seed)
     check_targets(pack_targets(root, settings.dataset, settings.encoder_name, split, settings.split_type),
                   settings.force)
-    text_path = text_features_path(root, settings.dataset, settings.text_model, "lb", n_classes)
     main_process = distributed.is_main()  # under torchrun only rank 0 writes (and shows progress)
     progress = progress and main_process
-    write_text = settings.write_text and (settings.force or not text_path.exists()) and main_process
-    if write_text:  # fail before hours of training, not after
+    texts = {"lb": ClassTexts([[n] for n in skeletons.class_names], "the skeleton data's class names",
+                              f"{n_classes} class names")}
+    if settings.descriptions:
+        texts["desc"] = read_class_texts(settings.descriptions, several="ensemble")
+        if len(texts["desc"].texts) != n_classes:
+            raise SadvaeError(f"{settings.descriptions}: expected descriptions of all {n_classes} classes of the "
+                              f"skeleton data, found {len(texts['desc'].texts)} classes")
+    write_modes = [mode for mode in texts if settings.write_text and main_process and (
+        settings.force or not text_features_path(root, settings.dataset, settings.text_model, mode, n_classes).exists())]
+    encoder_text = None
+    if settings.head == "text":  # the encoder learns against the richest class texts there are
+        source = texts.get("desc", texts["lb"])
+        encoder_text = encode_classes(source.texts, settings.text_model, ensemble=True)  # (N, M, D)
+    elif write_modes:  # fail before hours of training, not after
         load_model(settings.text_model)
     part = partition_samples(skeletons.labels, split, skeletons.subjects, train_subjects=settings.train_subjects,
                              test_fraction=settings.test_fraction, holdout=settings.holdout,
@@ -89,7 +109,9 @@ def build_feature_pack(skeletons, resources, settings: FeatureSettings, progress
               "unseen_classes": split.unseen.tolist(), "val_classes": split.val.tolist(),
               "split_seed": settings.split_seed, "partition": part.how, "counts": part.counts(),
               "skipped_files": len(skeletons.skipped), "preprocessing": prep.as_dict(),
-              "processes": distributed.world_size() if distributed.active() else 1}
+              "processes": distributed.world_size() if distributed.active() else 1,
+              "head": settings.head, "streams": list(settings.streams),
+              "encoder_text": (texts.get("desc", texts["lb"]).source if encoder_text is not None else None)}
     encoders, outputs = {}, {}
     fit_main = np.setdiff1d(part.main_train, part.holdout)
     jobs = {"main": (fit_main, part.holdout, split.seen, np.union1d(part.main_train, part.gzsl_test)),
@@ -97,11 +119,13 @@ def build_feature_pack(skeletons, resources, settings: FeatureSettings, progress
                     np.concatenate([part.val_train, part.val_holdout, part.val_unseen]))}
     for key, (fit, held, classes, needed) in jobs.items():
         t = time.perf_counter()
+        text_shape = encoder_text.shape[1:] if encoder_text is not None else (1, 0)
         config = EncoderConfig(layout=skeletons.layout, n_classes=len(classes), channels=settings.channels,
                                strides=settings.strides, embed_dim=settings.embed_dim, dropout=settings.dropout,
-                               bodies=bodies)
+                               bodies=bodies, streams=settings.streams, head=settings.head,
+                               text_members=text_shape[0], text_dim=text_shape[1])
         enc = train_encoder(x[fit], labels[fit], x[held], labels[held], classes, config, prep, settings.training,
-                            progress=progress, desc=f"encoder ({key} split)")
+                            progress=progress, desc=f"encoder ({key} split)", class_text=encoder_text)
         feats = np.zeros((len(x), settings.embed_dim), dtype=np.float32)
         logits = np.zeros((len(x), n_classes), dtype=np.float32)
         if main_process:
@@ -121,10 +145,10 @@ def build_feature_pack(skeletons, resources, settings: FeatureSettings, progress
              for key in encoders}
     paths = write_split_pack(root, settings.dataset, settings.encoder_name, split, main, val,
                              split_type=settings.split_type, extra=extra, force=settings.force)
-    if write_text:
-        texts = ClassTexts([[n] for n in names], "the skeleton data's class names", f"{n_classes} class names")
-        paths.append(write_text_features(root, settings.dataset, texts, settings.text_model, "lb",
-                                         progress=progress, force=True))
+    for mode in write_modes:
+        paths.append(write_text_features(root, settings.dataset, texts[mode], settings.text_model, mode,
+                                         several="ensemble" if mode == "desc" else None, progress=progress,
+                                         force=True))
     report["paths"] = [str(p) for p in paths]
     report["seconds"] = time.perf_counter() - t0
     return report

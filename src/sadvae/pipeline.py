@@ -70,11 +70,15 @@ def train_stage(pack: FeaturePack, split: str, cfg: RunConfig, progress: bool = 
     if cfg.method == "projection":
         from .baselines import projection_split
         return projection_split(x, y, pack.text, unseen, sets, cfg.seeds)
+    if cfg.method == "anchor":
+        from .baselines import anchor_split
+        return anchor_split((pack.main if split == "main" else pack.val).path, pack.text, unseen, sets, cfg.seeds)
     device = resolve_device(cfg.device)
     return train_split(x, y, pack.text, unseen, sets, train_config(cfg), cfg.seeds, device,
                        keep_weights=keep_weights, progress=progress, desc=f"{split} split", checkpoint=checkpoint)
 
 
+SINGLE_PASS_METHODS = ("projection", "anchor")  # no training loop: nothing to run side by side
 # Below this many training batches (both splits, all passes) a worker process costs more to start
 # (importing torch) than it saves.
 PARALLEL_MIN_BATCHES = 4000
@@ -99,7 +103,7 @@ def train_splits(pack: FeaturePack, cfg: RunConfig, progress: bool = True, jobs:
     if jobs is None:
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
         jobs = 2 if (device.type == "cpu" and cores >= 2 and batches >= PARALLEL_MIN_BATCHES) else 1
-    if jobs < 2 or cfg.method == "projection":
+    if jobs < 2 or cfg.method in SINGLE_PASS_METHODS:
         return (train_stage(pack, "main", cfg, progress, checkpoint=checkpoint_path(checkpoints, "main")),
                 train_stage(pack, "val", cfg, progress, checkpoint=checkpoint_path(checkpoints, "val")))
     work = []

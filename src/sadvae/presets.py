@@ -18,6 +18,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 PROTOCOLS = ("synse", "random", "llm")
+METHODS = ("sadvae", "no-tc", "naive", "projection", "anchor")
 N_CLASSES = {"ntu60": 60, "ntu120": 120, "pku51": 51}
 PROTOCOL_NAMES = {
     "synse": dict(encoder="shift", text_model="stsb-bert-large", text_mode="lb"),
@@ -75,7 +76,7 @@ class RunConfig:
     gate_threshold: float | None = None
     selection: str = "val"
     mode: str = "reference"
-    method: str = "sadvae"  # or the ablations "no-tc", "naive" (see train.TrainConfig), or "projection" (baselines)
+    method: str = "sadvae"  # the ablations "no-tc", "naive" (see train.TrainConfig); "projection", "anchor" (baselines)
     seeds: list[int] = field(default_factory=lambda: [5])
     device: str = "auto"
     preset: str = "none"  # which preset row was applied (provenance)
@@ -166,7 +167,7 @@ def resolve_config(overrides: dict, config_file=None) -> RunConfig:
     if cfg.text_mode is None:
         cfg.text_mode = PROTOCOL_NAMES[protocol]["text_mode"] if protocol else "lb"
     for name, allowed in (("selection", ("val", "test")), ("mode", ("reference", "clean")),
-                          ("method", ("sadvae", "no-tc", "naive", "projection")),
+                          ("method", METHODS),
                           ("device", ("auto", "cpu", "cuda", "mps"))):
         if getattr(cfg, name) not in allowed:
             raise SadvaeError(f"--{name}: expected one of {', '.join(allowed)}, found {getattr(cfg, name)!r}")

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .classnames import BUILTIN
+from .classnames import BUILTIN, BUILTIN_DESCRIPTIONS
 from .errors import SadvaeError
 from .io import atomic_write_bytes, atomic_write_text
 
@@ -45,9 +45,15 @@ def read_class_texts(spec: str, several: str | None = None) -> ClassTexts:
     path = Path(spec)
     if spec in BUILTIN and not path.exists():
         return ClassTexts([[name] for name in BUILTIN[spec]], f"builtin:{spec}", f"built-in {spec} class names")
+    if spec in BUILTIN_DESCRIPTIONS and not path.exists():
+        if several is None:
+            raise SadvaeError(f"{spec}: expected --several mean or ensemble with a built-in list of several "
+                              "descriptions per class, found neither")
+        texts = [list(d) for d in BUILTIN_DESCRIPTIONS[spec]]
+        return ClassTexts(texts, f"builtin:{spec}", f"built-in {spec}: {len(texts[0])} descriptions per class")
     if not path.is_file():
         raise SadvaeError(f"{path}: expected a class list (CSV with idx,label; a text file with one class per line) "
-                          f"or a built-in name ({', '.join(BUILTIN)}), found no such file")
+                          f"or a built-in name ({', '.join([*BUILTIN, *BUILTIN_DESCRIPTIONS])}), found no such file")
     try:
         content = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -253,7 +259,7 @@ def write_text_features(resources, dataset: str, classes: "str | ClassTexts", mo
     emb = encode_classes(listing.texts, model, batch_size=batch_size, normalize=normalize, progress=progress,
                          cache=cache, device=device, ensemble=several == "ensemble")
     source_hash = (hashlib.sha256(Path(listing.source).read_bytes()).hexdigest() if Path(listing.source).is_file()
-                   else hashlib.sha256("\n".join(t[0] for t in listing.texts).encode()).hexdigest())
+                   else hashlib.sha256("\n".join("\t".join(t) for t in listing.texts).encode()).hexdigest())
     sidecar = {"model": model or OFFLINE_DEFAULT, "model_tag": tag, "mode": mode, "dataset": dataset,
                "source": listing.source, "source_sha256": source_hash, "detected": listing.note, "classes": n,
                "dim": int(emb.shape[-1]), "members": int(emb.shape[1]) if emb.ndim == 3 else 1,
