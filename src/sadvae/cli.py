@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import SadvaeError
-from .presets import METHODS
+from .presets import GZSL_RULES, METHODS
 from .stgcn import HEADS, STREAMS
 
 EPILOG = "Errors about your input end with one message and exit status 2; add --debug for a traceback."
@@ -49,6 +49,9 @@ def _model_args(p: argparse.ArgumentParser) -> None:
                         "naive (no style latent, no penalty); the baseline projection (ridge map from "
                         "skeleton features to class text embeddings, nearest class); or anchor (the text head "
                         "of an encoder trained by sadvae features: cosine to projected class texts)")
+    g.add_argument("--gzsl", choices=list(GZSL_RULES),
+                   help="GZSL decision: gate (default; the reference's logistic-regression gate) or stacking "
+                        "(calibrated stacking of both classifiers' confidences, calibrated on the validation split)")
     g.add_argument("--selection", choices=["val", "test"],
                    help="pass selection: val (default, no test label used) or test (paper protocol)")
     s = g.add_mutually_exclusive_group()
@@ -305,7 +308,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _overrides(args) -> dict:
     names = ["resources", "dataset", "unseen", "protocol", "split_name", "split_type", "encoder", "text_model",
              "text_mode", "semantic_dim", "style_dim", "lr", "batch_size", "dis_step", "passes", "gate_temperature",
-             "gate_threshold", "mode", "method", "selection", "device"]
+             "gate_threshold", "gzsl", "mode", "method", "selection", "device"]
     out = {n: getattr(args, n, None) for n in names}
     if getattr(args, "seeds", None) is not None:
         if args.seeds < 1:
@@ -648,15 +651,14 @@ def _split_settings(args) -> dict:
 
 def cmd_features(args) -> int:
     from . import distributed
-    from .encoder import EncoderTraining
-    from .features import FeatureSettings, build_feature_pack
+    from .features import FeatureSettings, build_feature_pack, default_training
     from .prepare import NTU_TRAIN_PERFORMERS
     from .train import resolve_device
 
     device = str(resolve_device(args.device)) if args.device in ("auto", "cpu", "cuda", "mps") else args.device
-    training = EncoderTraining(epochs=args.epochs, batch_size=args.encoder_batch_size, lr=args.encoder_lr,
-                               patience=args.patience, augment=not args.no_augment, seed=args.encoder_seed,
-                               device=device)
+    training = default_training(epochs=args.epochs, batch_size=args.encoder_batch_size, lr=args.encoder_lr,
+                                patience=args.patience, augment=not args.no_augment, seed=args.encoder_seed,
+                                device=device)
     split = _split_settings(args)
     if split["train_subjects"] is None and args.format == "ntu":
         split["train_subjects"] = list(NTU_TRAIN_PERFORMERS)

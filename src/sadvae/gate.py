@@ -6,6 +6,12 @@ logistic regression learns seen-vs-unseen on the validation split (pseudo-unseen
 against held-out seen `val` samples); T (1..9) and the decision threshold (0.25..0.74) are chosen
 by accuracy on a held-out part, or taken as fixed values from the preset.
 
+Calibrated stacking (`--gzsl stacking`, rule "stacking") is the other decision: it compares the two
+classifiers' own confidences, the margin m = log max P_zsl - log max softmax(seen logits / T), and
+sends a sample to the unseen classes when m > gamma. T and gamma are chosen on the validation split to
+maximise its harmonic mean of seen and (pseudo-)unseen accuracy, with the classifiers' predictions
+included (validation labels are training data).
+
 The fitted gate is saved as plain numbers (JSON), never as a pickle.
 """
 from __future__ import annotations
@@ -31,9 +37,11 @@ class Gate:
     intercept: float
     n_unseen: int
     holdout_accuracy: float
-    rule: str  # "reference" or "calibrated": see `route`
+    rule: str  # "reference", "calibrated" or "stacking": see `route`
 
     def p_unseen(self, zsl_probs: np.ndarray, seen_logits: np.ndarray) -> np.ndarray:
+        if self.rule == "stacking":  # a logistic function of the margin, 0.5 at the calibrated gamma
+            return 1.0 / (1.0 + np.exp(self.threshold - stacking_margin(zsl_probs, seen_logits, self.temperature)))
         feats = gate_features(zsl_probs, seen_logits[None], np.array([self.temperature]), self.n_unseen)[0]
         return 1.0 / (1.0 + np.exp(feats @ np.asarray(self.coef) + self.intercept))
 
@@ -51,6 +59,8 @@ class Gate:
         """`route` for given P(unseen) values."""
         if self.rule == "reference":
             return (1.0 - p_unseen) > self.threshold
+        if self.rule == "stacking":
+            return ~(p_unseen > 0.5)
         return ~(p_unseen > self.threshold)
 
     def save(self, path) -> None:
@@ -130,6 +140,43 @@ def fit_gate(unseen_zsl: np.ndarray, unseen_logits: np.ndarray, seen_zsl: np.nda
     acc, T, th, model = best
     return Gate(temperature=T, threshold=th, coef=model.coef_[0].tolist(), intercept=float(model.intercept_[0]),
                 n_unseen=n_unseen, holdout_accuracy=acc, rule=rule)
+
+
+def stacking_margin(zsl_probs: np.ndarray, seen_logits: np.ndarray, temperature: float) -> np.ndarray:
+    """log of the ZSL classifier's top probability minus log of the seen classifier's (at temperature T)."""
+    seen = softmax_t(np.asarray(seen_logits, dtype=np.float64), np.array([temperature]))[0]
+    return np.log(np.maximum(zsl_probs.max(-1), 1e-300)) - np.log(np.maximum(seen.max(-1), 1e-300))
+
+
+def fit_stacking(unseen_zsl: np.ndarray, unseen_logits: np.ndarray, unseen_labels: np.ndarray,
+                 seen_zsl: np.ndarray, seen_logits: np.ndarray, seen_labels: np.ndarray,
+                 seen_classes: np.ndarray, unseen_classes: np.ndarray, *, temperature: float | None = None) -> Gate:
+    """Calibrated stacking on validation-split samples: pseudo-unseen (`unseen_*`, labels among
+    `unseen_classes`) and held-out seen (`seen_*`, labels among `seen_classes`). Chooses T and gamma by the
+    harmonic mean of the two accuracies; ties go to the smaller |gamma|."""
+    n_unseen = unseen_zsl.shape[1]
+    if min(len(unseen_zsl), len(seen_zsl)) < MIN_GATE_SAMPLES:
+        raise SadvaeError(f"gate: expected at least {MIN_GATE_SAMPLES} validation samples of each kind "
+                          f"(pseudo-unseen and seen), found {len(unseen_zsl)} and {len(seen_zsl)}")
+    seen_classes, unseen_classes = np.asarray(seen_classes), np.sort(np.asarray(unseen_classes))
+    # right if routed there: the seen classifier on seen samples, the ZSL classifier on unseen ones
+    seen_right = seen_classes[np.argmax(seen_logits[:, seen_classes], 1)] == seen_labels
+    unseen_right = unseen_classes[np.argmax(unseen_zsl, 1)] == unseen_labels
+    best = None
+    for T in [temperature] if temperature is not None else TEMPERATURES:
+        m_seen = stacking_margin(seen_zsl, seen_logits, T)
+        m_unseen = stacking_margin(unseen_zsl, unseen_logits, T)
+        cuts = np.unique(np.r_[m_seen, m_unseen])
+        gammas = np.r_[cuts[0] - 1.0, (cuts[1:] + cuts[:-1]) / 2, cuts[-1] + 1.0]
+        s_acc = ((m_seen[None] <= gammas[:, None]) & seen_right).mean(1)
+        u_acc = ((m_unseen[None] > gammas[:, None]) & unseen_right).mean(1)
+        h = np.where(s_acc + u_acc > 0, 2 * s_acc * u_acc / np.maximum(s_acc + u_acc, 1e-12), 0.0)
+        j = max(range(len(gammas)), key=lambda i: (round(float(h[i]), 12), -abs(gammas[i])))
+        if best is None or h[j] > best[0]:
+            best = (float(h[j]), float(T), float(gammas[j]))
+    h, T, gamma = best
+    return Gate(temperature=T, threshold=gamma, coef=[], intercept=0.0, n_unseen=n_unseen, holdout_accuracy=h,
+                rule="stacking")
 
 
 @dataclass

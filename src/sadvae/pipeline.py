@@ -26,7 +26,7 @@ import torch
 
 from . import __version__
 from .errors import SadvaeError
-from .gate import Gate, evaluate_gzsl, fit_gate
+from .gate import Gate, evaluate_gzsl, fit_gate, fit_stacking
 from .io import load_tensors, save_tensors
 from .pack import FeaturePack, load_pack
 from .presets import N_CLASSES, RunConfig, default_names
@@ -140,6 +140,12 @@ def gate_stage(pack: FeaturePack, val_result: SplitResult, val_pass: np.ndarray,
     gates = []
     for k, seed in enumerate(val_result.seeds):
         p = val_pass[k]
+        if cfg.gzsl == "stacking":  # validation labels are training data
+            gates.append(fit_stacking(val_result.probs["ztest"][k, p], pack.val.logits["ztest"],
+                                      pack.val.labels["ztest"], val_result.probs["val"][k, p], pack.val.logits["val"],
+                                      pack.val.labels["val"], pack.seen_minus_val, pack.val_classes,
+                                      temperature=cfg.gate_temperature))
+            continue
         gates.append(fit_gate(val_result.probs["ztest"][k, p], pack.val.logits["ztest"],
                               val_result.probs["val"][k, p], pack.val.logits["val"], seed=seed,
                               temperature=cfg.gate_temperature, threshold=cfg.gate_threshold,

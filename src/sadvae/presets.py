@@ -19,6 +19,7 @@ else:  # pragma: no cover
 
 PROTOCOLS = ("synse", "random", "llm")
 METHODS = ("sadvae", "no-tc", "naive", "projection", "anchor")
+GZSL_RULES = ("gate", "stacking")
 N_CLASSES = {"ntu60": 60, "ntu120": 120, "pku51": 51}
 PROTOCOL_NAMES = {
     "synse": dict(encoder="shift", text_model="stsb-bert-large", text_mode="lb"),
@@ -75,6 +76,7 @@ class RunConfig:
     gate_temperature: float | None = None
     gate_threshold: float | None = None
     selection: str = "val"
+    gzsl: str = "gate"  # "gate" (the reference's logistic-regression gate) or "stacking" (calibrated stacking)
     mode: str = "reference"
     method: str = "sadvae"  # the ablations "no-tc", "naive" (see train.TrainConfig); "projection", "anchor" (baselines)
     seeds: list[int] = field(default_factory=lambda: [5])
@@ -116,7 +118,7 @@ def read_config_file(path) -> dict:
 _INT_KEYS = {"unseen", "semantic_dim", "style_dim", "batch_size", "dis_step", "passes"}
 _FLOAT_KEYS = {"lr", "gate_temperature", "gate_threshold"}
 _STR_KEYS = {"resources", "dataset", "protocol", "split_name", "split_type", "encoder", "text_model", "text_mode",
-             "selection", "mode", "method", "device"}
+             "selection", "gzsl", "mode", "method", "device"}
 
 
 def _is_int(v) -> bool:
@@ -166,7 +168,7 @@ def resolve_config(overrides: dict, config_file=None) -> RunConfig:
         setattr(cfg, k, v)
     if cfg.text_mode is None:
         cfg.text_mode = PROTOCOL_NAMES[protocol]["text_mode"] if protocol else "lb"
-    for name, allowed in (("selection", ("val", "test")), ("mode", ("reference", "clean")),
+    for name, allowed in (("selection", ("val", "test")), ("mode", ("reference", "clean")), ("gzsl", GZSL_RULES),
                           ("method", METHODS),
                           ("device", ("auto", "cpu", "cuda", "mps"))):
         if getattr(cfg, name) not in allowed:
