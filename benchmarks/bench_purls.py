@@ -112,6 +112,12 @@ def build_one(job) -> tuple[str, float, float]:
     return settings.dataset, time.perf_counter() - t, report["main_encoder"]["holdout_accuracy"]
 
 
+def mean_std(values) -> str:
+    """Mean +- sample standard deviation (0 for one value)."""
+    v = np.asarray(values, dtype=np.float64)
+    return f"{v.mean():.1f} ± {v.std(ddof=1) if len(v) > 1 else 0.0:.1f}"
+
+
 def log(msg: str) -> None:
     print(f"[bench] {msg}", file=sys.stderr, flush=True)
 
@@ -121,7 +127,8 @@ def main(argv=None) -> int:
     t0 = time.perf_counter()
     splits = [int(u) for u in args.splits.split(",")]
     rows = [ROWS[int(i)] for i in args.rows.split(",")] if args.rows else list(ROWS)
-    unseen_of = {u: sorted(np.load(DATA / "purls_splits" / f"ru{u}.npy").tolist()) for u in splits}
+    purls = Path(args.data).parent / "purls_splits"  # beside the Skeleton folder
+    unseen_of = {u: sorted(np.load(purls / f"ru{u}.npy").tolist()) for u in splits}
     recipes = sorted({r[1] for r in rows})
     jobs = []
     for recipe in recipes:
@@ -154,8 +161,7 @@ def main(argv=None) -> int:
                 run = run_all(cfg, progress=False)
                 per_seed.append({m: run.summary[m]["mean"] for m in METRICS} | {"config": cfg.as_dict()})
             results[(label, u)] = per_seed
-            zsl = [r["zsl_top1"] for r in per_seed]
-            log(f"{label.strip()} on {22 if u == 5 else 27 - u}/{u}: ZSL {np.mean(zsl):.1f} +- {np.std(zsl, ddof=1) if len(zsl) > 1 else 0:.1f}")
+            log(f"{label.strip()} on {27 - u}/{u}: ZSL {mean_std([r['zsl_top1'] for r in per_seed])}")
 
     total = time.perf_counter() - t0
     print(f"\nUTD-MHAD, PURLS splits (seen/unseen), odd performers train, even performers test; "
@@ -167,21 +173,14 @@ def main(argv=None) -> int:
     for name, figures in PUBLISHED.items():
         print(f"| {name} (published, test-set selection) | " + " | ".join(f"{figures[u]:.2f}" for u in splits) + " |")
     for label, _, _ in rows:
-        cells = []
-        for u in splits:
-            v = np.array([r["zsl_top1"] for r in results[(label, u)]])
-            cells.append(f"{v.mean():.1f} ± {v.std(ddof=1) if len(v) > 1 else 0:.1f}")
+        cells = [mean_std([r["zsl_top1"] for r in results[(label, u)]]) for u in splits]
         print(f"| {label.strip()} | " + " | ".join(cells) + " |")
     for u in splits:
         print(f"\nGZSL on {27 - u}/{u} (seen accuracy, unseen accuracy, harmonic mean H; all test performers' files)\n")
         print("| method | seen | unseen | H |")
         print("|---|---|---|---|")
         for label, _, _ in rows:
-            rs = results[(label, u)]
-            cells = []
-            for m in METRICS[1:]:
-                v = np.array([r[m] for r in rs])
-                cells.append(f"{v.mean():.1f} ± {v.std(ddof=1) if len(v) > 1 else 0:.1f}")
+            cells = [mean_std([r[m] for r in results[(label, u)]]) for m in METRICS[1:]]
             print(f"| {label.strip()} | " + " | ".join(cells) + " |")
     print(f"\ntotal {total:.0f} s on {os.cpu_count()} CPU cores (building packs {t_packs:.0f} s wall, "
           f"{pack_seconds:.0f} s of encoder work; {len(jobs)} packs built, the others reused)")

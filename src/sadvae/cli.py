@@ -41,6 +41,8 @@ def _model_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--batch-size", type=int)
     g.add_argument("--dis-step", type=int)
     g.add_argument("--passes", type=int, help="training passes (default 10)")
+    g.add_argument("--zsl-fits", type=int,
+                   help="ZSL classifier fits averaged per pass (default 1; 5 on small packs without a preset)")
     g.add_argument("--gate-temperature", type=float, help="fix the gate temperature instead of searching 1..9")
     g.add_argument("--gate-threshold", type=float, help="fix the gate threshold instead of searching 0.25..0.74")
     g.add_argument("--mode", choices=["reference", "clean"], help="reference quirks kept, or fixed (default reference)")
@@ -307,7 +309,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _overrides(args) -> dict:
     names = ["resources", "dataset", "unseen", "protocol", "split_name", "split_type", "encoder", "text_model",
-             "text_mode", "semantic_dim", "style_dim", "lr", "batch_size", "dis_step", "passes", "gate_temperature",
+             "text_mode", "semantic_dim", "style_dim", "lr", "batch_size", "dis_step", "passes", "zsl_fits",
+             "gate_temperature",
              "gate_threshold", "gzsl", "mode", "method", "selection", "device"]
     out = {n: getattr(args, n, None) for n in names}
     if getattr(args, "seeds", None) is not None:
@@ -339,6 +342,8 @@ def cmd_run(args) -> int:
         t0 = time.perf_counter()
         _say(args, f"[sadvae] {pack.split_name}: {len(pack.main.features['train'])} training samples, "
                    f"{len(cfg.seeds)} seed(s), preset {cfg.preset}, selection {cfg.selection}")
+        for key, why in cfg.derived.items():
+            _say(args, f"[sadvae]   {key} = {why}")
         checkpoints = tmp / "checkpoints"
         checkpoints.mkdir(exist_ok=True)
         if args.resume and any(checkpoints.iterdir()):

@@ -5,8 +5,8 @@ classes the encoder may know, augmentation (a random turn, mostly about the vert
 scale, and a random temporal crop), early stopping on held-out samples of those same classes (the
 weights of the best held-out epoch are kept). With the text head, each training batch scores the
 classes against one of their descriptions drawn at random (when there are several). Left-right
-mirroring is not used: it changes the label of most actions that name a side ("right arm throw"). Checkpoints are safetensors files with the encoder and preprocessing settings as
-JSON metadata.
+mirroring is not used: it changes the label of most actions that name a side ("right arm throw").
+Checkpoints are safetensors files with the encoder and preprocessing settings as JSON metadata.
 """
 from __future__ import annotations
 

@@ -90,8 +90,10 @@ def build_feature_pack(skeletons, resources, settings: FeatureSettings, progress
         if len(texts["desc"].texts) != n_classes:
             raise SadvaeError(f"{settings.descriptions}: expected descriptions of all {n_classes} classes of the "
                               f"skeleton data, found {len(texts['desc'].texts)} classes")
-    write_modes = [mode for mode in texts if settings.write_text and main_process and (
-        settings.force or not text_features_path(root, settings.dataset, settings.text_model, mode, n_classes).exists())]
+    def missing(mode: str) -> bool:
+        return not text_features_path(root, settings.dataset, settings.text_model, mode, n_classes).exists()
+
+    write_modes = [mode for mode in texts if settings.write_text and main_process and (settings.force or missing(mode))]
     encoder_text = None
     if settings.head == "text":  # the encoder learns against the richest class texts there are
         source = texts.get("desc", texts["lb"])

@@ -163,6 +163,17 @@ def _text_dir(root: Path, dataset: str, split_name: str) -> Path:
     raise PackError(root / "text_feats" / split_name, "a folder of text features", "no such folder")
 
 
+def text_modes(resources, dataset: str, split_name: str | None, text_model: str | None) -> list[str]:
+    """The text modes (lb, desc, chat, ...) of the pack's text features; [] when that is not unambiguous."""
+    try:
+        text_dir = _text_dir(Path(resources), dataset, split_name or dataset)
+        models = sorted(p.name for p in text_dir.iterdir() if p.is_dir())
+        text_dir = text_dir / _single_choice(models, text_model, "text model", text_dir, "--text-model")
+    except (PackError, OSError):
+        return []  # loading the pack says what is wrong
+    return sorted({m.group(1) for p in text_dir.glob("*.npy") if (m := re.fullmatch(r"([^_]+)_\d+\.npy", p.name))})
+
+
 def _infer_n_classes(text_dir: Path, mode: str) -> int:
     sizes = sorted({int(m.group(1)) for p in text_dir.glob(f"{mode}_*.npy")
                     if (m := re.fullmatch(re.escape(mode) + r"_(\d+)\.npy", p.name))})

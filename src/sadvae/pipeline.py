@@ -28,8 +28,8 @@ from . import __version__
 from .errors import SadvaeError
 from .gate import Gate, evaluate_gzsl, fit_gate, fit_stacking
 from .io import load_tensors, save_tensors
-from .pack import FeaturePack, load_pack
-from .presets import N_CLASSES, RunConfig, default_names
+from .pack import FeaturePack, load_pack, text_modes
+from .presets import N_CLASSES, RunConfig, default_names, derive_from_pack
 from .train import LOSS_TERMS, SplitResult, TrainConfig, resolve_device, train_split
 
 SELECTION_LABELS = {
@@ -40,7 +40,20 @@ METRICS = ("zsl_top1", "gzsl_seen", "gzsl_unseen", "gzsl_h")
 
 
 def open_pack(cfg: RunConfig) -> FeaturePack:
+    """Load and validate the run's pack; for a dataset without a preset, first derive the settings that
+    were not given from the pack (`presets.derive_from_pack`; recorded in the config)."""
     names = default_names(cfg)
+    if cfg.to_derive:
+        modes = text_modes(cfg.resources, cfg.dataset, cfg.split_name, cfg.text_model)
+        if "text_mode" in cfg.to_derive:
+            cfg.text_mode = "desc" if "desc" in modes else "lb"
+        pack = _load(cfg, names)
+        derive_from_pack(cfg, len(pack.main.features["train"]), pack.n_classes, modes)
+        return pack
+    return _load(cfg, names)
+
+
+def _load(cfg: RunConfig, names: dict) -> FeaturePack:
     return load_pack(cfg.resources, cfg.dataset, cfg.unseen, split_name=cfg.split_name, encoder=cfg.encoder,
                      text_model=cfg.text_model, text_mode=cfg.text_mode, split_type=cfg.split_type,
                      n_classes=N_CLASSES.get(cfg.dataset), default_encoder=names.get("encoder"),
@@ -50,7 +63,7 @@ def open_pack(cfg: RunConfig) -> FeaturePack:
 def train_config(cfg: RunConfig) -> TrainConfig:
     return TrainConfig(semantic_dim=cfg.semantic_dim, style_dim=cfg.style_dim, lr=cfg.lr,
                        batch_size=cfg.batch_size, dis_step=cfg.dis_step, passes=cfg.passes, mode=cfg.mode,
-                       method=cfg.method)
+                       method=cfg.method, zsl_fits=cfg.zsl_fits)
 
 
 def split_inputs(pack: FeaturePack, split: str):

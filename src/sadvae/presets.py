@@ -10,6 +10,8 @@ import sys
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+import numpy as np
+
 from .errors import SadvaeError
 
 if sys.version_info >= (3, 11):
@@ -51,9 +53,13 @@ PRESETS = {
     ("llm", "ntu120", 10): _p(304, 12, 2.133571484619993e-05, 24, 16),
 }
 
-# For datasets and unseen counts without a preset: the NTU-60 SynSE values. Note that the learning
-# rate was tuned for ~1,200 batches per pass; small packs usually want a larger one (--lr).
+# For datasets and unseen counts without a preset, the starting values (the NTU-60 SynSE ones); the
+# settings the user did not give are then derived from the pack (`derive_from_pack`).
 DEFAULTS = _p(160, 8, 3.389022400898623e-05, 32, 5)
+DERIVED = ("semantic_dim", "lr", "text_mode", "zsl_fits")  # what `derive_from_pack` may set
+SMALL_PACK_BATCHES = 200  # below this many batches per pass, one ZSL classifier fit is too noisy
+REFERENCE_BATCHES_PER_PASS = 1200  # NTU-60 SynSE: ~38,500 training samples / batch 32, where lr 3.4e-5 was tuned
+MAX_LR_FACTOR = 30.0  # the largest step-up of that lr (UTD-MHAD: 1e-3, measured better than 3.4e-5)
 
 
 @dataclass
@@ -73,6 +79,7 @@ class RunConfig:
     batch_size: int = DEFAULTS["batch_size"]
     dis_step: int = DEFAULTS["dis_step"]
     passes: int = 10
+    zsl_fits: int = 1  # ZSL classifier fits averaged per pass (the reference: 1)
     gate_temperature: float | None = None
     gate_threshold: float | None = None
     selection: str = "val"
@@ -81,13 +88,15 @@ class RunConfig:
     method: str = "sadvae"  # the ablations "no-tc", "naive" (see train.TrainConfig); "projection", "anchor" (baselines)
     seeds: list[int] = field(default_factory=lambda: [5])
     device: str = "auto"
-    preset: str = "none"  # which preset row was applied (provenance)
+    preset: str = "none"  # which preset row was applied, or "derived from the pack" (provenance)
+    derived: dict = field(default_factory=dict)  # setting -> why, for the settings derived from the pack
+    to_derive: list[str] = field(default_factory=list)  # settings no preset, file or flag gave (see DERIVED)
 
     def as_dict(self) -> dict:
         return dataclasses.asdict(self)
 
 
-CONFIG_KEYS = {f.name for f in fields(RunConfig)} - {"preset"}
+CONFIG_KEYS = {f.name for f in fields(RunConfig)} - {"preset", "derived", "to_derive"}
 
 
 def infer_protocol(dataset: str, unseen: int, split_name: str | None) -> str | None:
@@ -115,7 +124,7 @@ def read_config_file(path) -> dict:
     return data
 
 
-_INT_KEYS = {"unseen", "semantic_dim", "style_dim", "batch_size", "dis_step", "passes"}
+_INT_KEYS = {"unseen", "semantic_dim", "style_dim", "batch_size", "dis_step", "passes", "zsl_fits"}
 _FLOAT_KEYS = {"lr", "gate_temperature", "gate_threshold"}
 _STR_KEYS = {"resources", "dataset", "protocol", "split_name", "split_type", "encoder", "text_model", "text_mode",
              "selection", "gzsl", "mode", "method", "device"}
@@ -160,6 +169,8 @@ def resolve_config(overrides: dict, config_file=None) -> RunConfig:
         for k, v in row.items():
             setattr(cfg, k, v)
         cfg.preset = f"{protocol}/{dataset}/{unseen}"
+    else:
+        cfg.to_derive = [k for k in DERIVED if k not in given]
     if protocol is not None:
         cfg.protocol = protocol
         if protocol in ("random", "llm") and dataset in RANDOM_SPLITS:
@@ -173,7 +184,7 @@ def resolve_config(overrides: dict, config_file=None) -> RunConfig:
                           ("device", ("auto", "cpu", "cuda", "mps"))):
         if getattr(cfg, name) not in allowed:
             raise SadvaeError(f"--{name}: expected one of {', '.join(allowed)}, found {getattr(cfg, name)!r}")
-    for name in ("semantic_dim", "batch_size", "dis_step", "passes"):
+    for name in ("semantic_dim", "batch_size", "dis_step", "passes", "zsl_fits"):
         if int(getattr(cfg, name)) < 1:
             raise SadvaeError(f"{name}: expected a positive integer, found {getattr(cfg, name)}")
     if cfg.style_dim < 0 or cfg.lr <= 0:
@@ -186,6 +197,40 @@ def resolve_config(overrides: dict, config_file=None) -> RunConfig:
     if not cfg.seeds or len(set(cfg.seeds)) != len(cfg.seeds):
         raise SadvaeError(f"seeds: expected distinct seeds, found {cfg.seeds}")
     return cfg
+
+
+def derive_from_pack(cfg: RunConfig, n_train: int, n_classes: int, text_modes: list[str]) -> None:
+    """Fill the settings in `cfg.to_derive` from the pack's size (a dataset without a preset), in place.
+
+    - lr: the presets' ~3.4e-5 was tuned for ~1,200 batches per pass; with L batches per pass it is
+      raised by (1200 / L)^0.75, at most 30x (UTD-MHAD, ~11 batches per pass: 1e-3, the best value
+      measured there by hand);
+    - semantic_dim: the class count rounded up to a power of two, within 16..160 (27 classes: 32);
+    - zsl_fits: 5 classifier fits averaged per pass when a pass has fewer than 200 batches (measured on
+      UTD-MHAD: one fit's ZSL ranged over 25-55% between fitting seeds);
+    - text_mode: `desc` (class descriptions) when the pack has them, else `lb` (class names).
+    """
+    if not cfg.to_derive:
+        return
+    batches = max(1, -(-n_train // cfg.batch_size))
+    why = {}
+    if "lr" in cfg.to_derive:
+        factor = min(MAX_LR_FACTOR, max(1.0, (REFERENCE_BATCHES_PER_PASS / batches) ** 0.75))
+        cfg.lr = float(f"{DEFAULTS['lr'] * factor:.3g}")
+        why["lr"] = (f"{cfg.lr:g}: {batches} batches per pass against ~{REFERENCE_BATCHES_PER_PASS} where "
+                     f"{DEFAULTS['lr']:.3g} was tuned, so x{factor:.3g}")
+    if "semantic_dim" in cfg.to_derive:
+        cfg.semantic_dim = int(min(160, max(16, 2 ** int(np.ceil(np.log2(max(n_classes, 2)))))))
+        why["semantic_dim"] = f"{cfg.semantic_dim}: {n_classes} classes, rounded up to a power of two (16..160)"
+    if "zsl_fits" in cfg.to_derive and batches < SMALL_PACK_BATCHES:
+        cfg.zsl_fits = 5
+        why["zsl_fits"] = (f"5: {batches} batches per pass (< {SMALL_PACK_BATCHES}); on such packs one classifier "
+                           "fit's accuracy varies by tens of points, so five are averaged")
+    if "text_mode" in cfg.to_derive:
+        cfg.text_mode = "desc" if "desc" in text_modes else "lb"
+        why["text_mode"] = (f"{cfg.text_mode}: " + ("the pack has class descriptions" if cfg.text_mode == "desc"
+                                                    else "the class names (the pack has no descriptions)"))
+    cfg.derived, cfg.to_derive, cfg.preset = why, [], "derived from the pack"
 
 
 def default_names(cfg: RunConfig) -> dict:

@@ -141,7 +141,7 @@ def run_protocol(protocol: str, dataset: str, overrides: dict, out: Path, *, con
     for spec, cfg in zip(specs, configs):  # every pack is validated before any training
         pack = open_pack(cfg)
         say(f"{spec.label}: {len(pack.main.features['train'])} training samples, preset {cfg.preset}, "
-            f"{len(cfg.seeds)} seed(s)")
+            f"{len(cfg.seeds)} seed(s)" + "".join(f"; {k} = {why}" for k, why in cfg.derived.items()))
         del pack
     seeds = configs[0].seeds
     units = plan_units(len(specs), seeds, jobs)

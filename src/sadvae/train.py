@@ -51,6 +51,7 @@ class TrainConfig:
     method: str = "sadvae"
     zsl_samples: int = 500
     zsl_steps: int = 300
+    zsl_fits: int = 1  # ZSL classifier fits averaged per pass (one fit varies a lot on small packs)
     zsl_lr: float = 1e-3
     log_every: int = 25  # batches between loss readings (reading a loss value costs extra work)
 
@@ -344,12 +345,17 @@ class Trainer:
             if unseen_text.dim() == 3:
                 tmu = tmu.view(self.K, *unseen_text.shape[:2], -1)
                 tlogvar = tlogvar.view(self.K, *unseen_text.shape[:2], -1)
-        weight, bias = fit_classifier(tmu, tlogvar, self.generators, scalar_noise=cfg.scalar_noise,
-                                      logits_relu=cfg.classifier_relu, samples_per_class=self.cfg.zsl_samples,
-                                      steps=self.cfg.zsl_steps, lr=self.cfg.zsl_lr)
+        probs = {}
         with torch.no_grad():
-            probs = {name: predict_proba(weight, bias, encode_skeleton(self.vae.param, x, cfg), cfg.classifier_relu)
-                     for name, x in eval_sets.items()}
+            means = {name: encode_skeleton(self.vae.param, x, cfg) for name, x in eval_sets.items()}
+        for _ in range(self.cfg.zsl_fits):  # the probabilities of several fits are averaged
+            weight, bias = fit_classifier(tmu, tlogvar, self.generators, scalar_noise=cfg.scalar_noise,
+                                          logits_relu=cfg.classifier_relu, samples_per_class=self.cfg.zsl_samples,
+                                          steps=self.cfg.zsl_steps, lr=self.cfg.zsl_lr)
+            with torch.no_grad():
+                for name, z in means.items():
+                    p = predict_proba(weight, bias, z, cfg.classifier_relu) / self.cfg.zsl_fits
+                    probs[name] = probs[name] + p if name in probs else p
         return probs, weight, bias
 
 

@@ -1,0 +1,271 @@
+"""The recipe for real recordings: input streams, augmentation, the text-anchored encoder head, class
+descriptions, the anchor method, calibrated stacking, and settings derived from the pack."""
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from sadvae.cli import main
+from sadvae.classnames import BUILTIN_DESCRIPTIONS, UTD27
+from sadvae.encoder import EncoderTraining, TrainedEncoder, _augment, extract, train_encoder
+from sadvae.errors import SadvaeError
+from sadvae.gate import Gate, evaluate_gzsl, fit_stacking
+from sadvae.layouts import get_layout
+from sadvae.preprocess import Preprocessing, preprocess
+from sadvae.presets import derive_from_pack, resolve_config
+from sadvae.skeletons import write_npz
+from sadvae.stgcn import STGCN, EncoderConfig, input_streams, joint_parents
+from sadvae.synthetic import synthetic_skeletons
+from sadvae.text import read_class_texts
+
+TINY_ENCODER = ["--channels", "8,16", "--strides", "1,2", "--embed-dim", "16", "--frames", "16", "--epochs", "4",
+                "--patience", "4"]
+
+
+# --- streams and augmentation -------------------------------------------------------------------
+
+def test_streams_are_joints_bones_towards_the_centre_and_motion():
+    layout = get_layout("kinect-v1-20")
+    parents = joint_parents(layout)
+    centre = layout.index(layout.center)[0]
+    assert parents[centre] == centre
+    hand, wrist = layout.index(["HandRight", "WristRight"])
+    assert parents[hand] == wrist
+    x = torch.randn(2, 1, 5, 20, 3)
+    s = input_streams(x, ("joint", "bone", "motion"), parents)
+    assert s.shape == (2, 1, 5, 20, 9)
+    torch.testing.assert_close(s[..., :3], x)
+    torch.testing.assert_close(s[..., hand, 3:6], x[..., hand, :] - x[..., wrist, :])
+    assert (s[..., centre, 3:6] == 0).all()
+    torch.testing.assert_close(s[:, :, :-1, :, 6:], x[:, :, 1:] - x[:, :, :-1])
+    assert (s[:, :, -1, :, 6:] == 0).all()
+    with pytest.raises(SadvaeError, match="distinct streams"):
+        EncoderConfig("kinect-v1-20", 3, streams=("joint", "velocity"))
+
+
+def test_augmentation_keeps_absent_bodies_absent_and_is_seeded():
+    x = torch.randn(4, 2, 16, 20, 3)
+    x[:, 1] = 0  # a second body that is never there
+    x[0, 0, 10:] = 0  # a body that leaves
+    cfg = EncoderTraining(max_tilt_degrees=9, max_shear=0.2, min_crop=0.7)
+    a = _augment(x, cfg, torch.Generator().manual_seed(1))
+    b = _augment(x, cfg, torch.Generator().manual_seed(1))
+    torch.testing.assert_close(a, b)
+    assert (a[:, 1] == 0).all()
+    assert not torch.allclose(a[1:, 0], x[1:, 0])
+    # a window of at least 70% of the frames is stretched: the 6 frames without the body become at most 6 / 0.7 + 1
+    gone = int((a[0, 0].abs().sum((-1, -2)) == 0).sum())
+    assert gone <= 10 and (a[0, 0, :gone.__neg__() or None].abs().sum((-1, -2)) > 0).all()
+    # turn and scale only (the defaults of earlier versions): heights are only scaled, one factor per sample
+    plain = _augment(x[1:, :1], EncoderTraining(), torch.Generator().manual_seed(1))
+    heights = plain[..., 1] / x[1:, :1, ..., 1]
+    torch.testing.assert_close(heights, heights[:, :, :1, :1].expand_as(heights))
+    assert not torch.allclose(plain[..., 0], x[1:, :1, ..., 0])
+
+
+# --- the text-anchored head -----------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def motions():
+    data = synthetic_skeletons(n_classes=6, per_subject=4, subjects=4, frames=24, seed=2)
+    prep = Preprocessing(layout=data.layout, frames=16, bodies=1)
+    return data, prep, preprocess(data, prep)
+
+
+def _class_text(n_classes: int, members: int = 2, dim: int = 12, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    base = rng.standard_normal((n_classes, 1, dim))
+    text = base + 0.3 * rng.standard_normal((n_classes, members, dim))
+    return (text / np.linalg.norm(text, axis=-1, keepdims=True)).astype(np.float32)
+
+
+def test_text_head_learns_its_classes_and_round_trips(motions, tmp_path):
+    data, prep, x = motions
+    known = data.labels < 4  # classes 4 and 5 stay unknown to the encoder
+    train, held = known & (data.subjects <= 3), known & (data.subjects == 4)
+    classes = np.array([0, 1, 2, 3])
+    text = _class_text(6)
+    cfg = EncoderConfig(data.layout, 4, channels=(8, 16), strides=(1, 2), embed_dim=16, bodies=1, head="text",
+                        streams=("joint", "bone", "motion"), text_dim=12, text_members=2)
+    enc = train_encoder(x[train], data.labels[train], x[held], data.labels[held], classes, cfg, prep,
+                        EncoderTraining(epochs=40, batch_size=8, lr=0.05, patience=40, seed=1), class_text=text)
+    best = enc.history[enc.best_epoch]["holdout_accuracy"]
+    assert best >= 0.75, f"4 distinct motions should be learnt against their texts, held-out accuracy {best}"
+    torch.testing.assert_close(enc.model.class_text, torch.from_numpy(text[classes]))
+    feats, logits = extract(enc, x[held], n_classes=6)
+    np.testing.assert_allclose(np.linalg.norm(feats, axis=1), 1.0, rtol=1e-5)  # cosine space
+    with torch.no_grad():  # the logits are scaled cosines to the projected class texts
+        expected = enc.model.text_logits(torch.from_numpy(feats), torch.from_numpy(text[classes])).numpy()
+    np.testing.assert_allclose(logits[:, classes], expected, rtol=1e-4, atol=1e-4)
+    enc.save(tmp_path / "enc.safetensors")
+    again = TrainedEncoder.load(tmp_path / "enc.safetensors")
+    assert again.model.config.head == "text" and again.model.config.streams == ("joint", "bone", "motion")
+    np.testing.assert_array_equal(extract(again, x[held], 6)[1], logits)
+
+
+def test_text_head_refuses_missing_or_misshapen_texts(motions):
+    data, prep, x = motions
+    cfg = EncoderConfig(data.layout, 2, channels=(8,), strides=(1,), embed_dim=8, bodies=1, head="text",
+                        text_dim=12, text_members=2)
+    keep = data.labels < 2
+    for text, message in [(None, "found none"), (_class_text(6, members=3), "shape \\(classes, 2, 12\\)"),
+                          (_class_text(6) * np.nan, "NaN")]:
+        with pytest.raises(SadvaeError, match=message):
+            train_encoder(x[keep], data.labels[keep], x[keep][:2], data.labels[keep][:2], np.array([0, 1]), cfg,
+                          prep, EncoderTraining(epochs=1), class_text=text)
+    with pytest.raises(SadvaeError, match="text embeddings' width"):
+        EncoderConfig(data.layout, 2, head="text")
+    with pytest.raises(SadvaeError, match="head among"):
+        EncoderConfig(data.layout, 2, head="mlp")
+
+
+def test_older_encoder_configs_still_load():
+    old = {"layout": "kinect-v1-20", "n_classes": 3, "channels": [8], "strides": [1], "temporal_kernel": 9,
+           "embed_dim": 8, "dropout": 0.2, "in_channels": 3, "bodies": 1}
+    model = STGCN(EncoderConfig(**old))
+    assert model.config.head == "classifier" and model.config.streams == ("joint",)
+
+
+# --- class descriptions ---------------------------------------------------------------------------
+
+def test_builtin_descriptions_cover_every_utd_class_several_times():
+    texts = BUILTIN_DESCRIPTIONS["utd27-desc"]
+    assert len(texts) == len(UTD27) and all(len(t) == 3 for t in texts)
+    assert len({d for t in texts for d in t}) == 3 * len(UTD27), "no description is shared by two classes"
+    listing = read_class_texts("utd27-desc", several="ensemble")
+    assert listing.texts[0] == list(texts[0]) and listing.source == "builtin:utd27-desc"
+    with pytest.raises(SadvaeError, match="--several"):
+        read_class_texts("utd27-desc")
+    with pytest.raises(SadvaeError, match="utd27-desc"):
+        read_class_texts("utd28-desc")
+
+
+@pytest.fixture(scope="module")
+def motion_archive(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("motions")
+    data = synthetic_skeletons(n_classes=8, per_subject=4, subjects=4, frames=24, seed=5)
+    write_npz(data, tmp / "motions.npz")
+    rows = ["idx,description"] + [f"{c},motion number {c} {how}" for c in range(8) for how in ("fast", "slowly")]
+    (tmp / "desc.csv").write_text("\n".join(rows) + "\n")
+    return tmp
+
+
+def _features(archive, res, *extra):
+    return ["features", "--data", str(archive / "motions.npz"), "--format", "npz", "--dataset", "motions",
+            "--unseen", "2", "--split-seed", "1", "--holdout", "0.4", "--resources", str(res), "--quiet",
+            *TINY_ENCODER, *extra]
+
+
+def test_features_with_descriptions_then_anchor_and_stacking(motion_archive, tmp_path, capsys):
+    res = tmp_path / "res"
+    assert main(_features(motion_archive, res, "--descriptions", str(motion_archive / "desc.csv"))) == 0
+    text_dir = res / "text_feats" / "motions" / "all-minilm-l6-v2"
+    assert np.load(text_dir / "lb_8.npy").shape == (8, 384)
+    assert np.load(text_dir / "desc_8.npy").shape == (8, 2, 384)
+    folder = res / "sk_feats" / "stgcn_motions_2_r"
+    info = json.loads((folder / "encoder.json").read_text())
+    assert info["config"]["head"] == "text" and info["config"]["text_members"] == 2
+    assert info["pack"]["encoder_text"] == str(motion_archive / "desc.csv")
+    capsys.readouterr()
+    out = tmp_path / "run"
+    assert main(["run", "--resources", str(res), "--dataset", "motions", "--unseen", "2", "--method", "anchor",
+                 "--gzsl", "stacking", "--seeds", "2", "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "text_mode = desc: the pack has class descriptions" in err
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["config"]["text_mode"] == "desc" and metrics["config"]["preset"] == "derived from the pack"
+    gate = json.loads((out / "seed5" / "gate.json").read_text())
+    assert gate["rule"] == "stacking" and gate["temperature"] in range(1, 10)
+    rows = metrics["per_seed"]
+    assert rows[0]["zsl_top1"] == rows[1]["zsl_top1"], "anchor is deterministic"
+    # a method that needs the text head refuses a plain encoder's pack
+    plain = tmp_path / "plain"
+    assert main(_features(motion_archive, plain, "--head", "classifier", "--streams", "joint", "--no-text")) == 0
+    assert main(["text", "--classes", str(motion_archive / "desc.csv"), "--several", "mean", "--dataset", "motions",
+                 "--resources", str(plain)]) == 0
+    capsys.readouterr()
+    assert main(["run", "--resources", str(plain), "--dataset", "motions", "--unseen", "2", "--method", "anchor",
+                 "--out", str(tmp_path / "run2")]) == 2
+    assert "expects an encoder with the text head" in capsys.readouterr().err
+    assert not (tmp_path / "run2").exists()
+
+
+@pytest.mark.parametrize("content, message", [
+    ("idx,description\n" + "".join(f"{c},motion {c}\n" for c in range(7)), "descriptions of all 8 classes"),
+    ("idx,description\n0,a\n1,\n" + "".join(f"{c},motion {c}\n" for c in range(2, 8)), "empty field"),
+    ("idx,description\n" + "".join(f"{c},motion {c}\n" for c in range(8) if c != 3), "missing \\[3\\]"),
+])
+def test_features_refuses_bad_descriptions_and_writes_nothing(motion_archive, tmp_path, capsys, content, message):
+    bad = tmp_path / "bad.csv"
+    bad.write_text(content)
+    res = tmp_path / "res"
+    assert main(_features(motion_archive, res, "--descriptions", str(bad))) == 2
+    err = capsys.readouterr().err
+    assert "bad.csv" in err and re_search(message, err)
+    assert not res.exists() or not any(res.rglob("*.npy"))
+
+
+def re_search(pattern, text):
+    import re
+    return re.search(pattern, text) is not None
+
+
+# --- calibrated stacking ----------------------------------------------------------------------------
+
+def _scores(n, n_classes, right, confident, rng):
+    """Probabilities over n_classes with the top one on the true class for `right` of the rows."""
+    labels = rng.integers(n_classes, size=n)
+    top = np.where(rng.random(n) < right, labels, (labels + 1) % n_classes)
+    logits = rng.standard_normal((n, n_classes)) * 0.1
+    logits[np.arange(n), top] += confident
+    return labels, logits
+
+
+def test_stacking_routes_by_the_calibrated_margin_and_round_trips(tmp_path):
+    rng = np.random.default_rng(0)
+    seen_classes, unseen_classes = np.array([0, 1, 2, 3]), np.array([4, 5])
+    # seen samples: the seen classifier is confident; pseudo-unseen: it is not, the ZSL one is
+    ys, seen_logits_s = _scores(200, 4, 0.9, 4.0, rng)
+    _, zsl_s = _scores(200, 2, 0.5, 0.5, rng)
+    yu, seen_logits_u = _scores(200, 4, 0.0, 0.5, rng)
+    yu_idx, zsl_u = _scores(200, 2, 0.9, 4.0, rng)
+
+    def full(seen_logits):
+        out = np.full((len(seen_logits), 6), -1e4)
+        out[:, :4] = seen_logits
+        return out
+
+    soft = lambda z: np.exp(z) / np.exp(z).sum(1, keepdims=True)  # noqa: E731
+    gate = fit_stacking(soft(zsl_u), full(seen_logits_u), unseen_classes[yu_idx], soft(zsl_s), full(seen_logits_s),
+                        seen_classes[ys], seen_classes, unseen_classes)
+    assert gate.rule == "stacking" and gate.holdout_accuracy > 0.8
+    probs = np.r_[soft(zsl_s), soft(zsl_u)]
+    logits = np.r_[full(seen_logits_s), full(seen_logits_u)]
+    labels = np.r_[seen_classes[ys], unseen_classes[yu_idx]]
+    result = evaluate_gzsl(gate, probs, logits, labels, seen_classes, unseen_classes)
+    assert result.seen_accuracy > 0.8 and result.unseen_accuracy > 0.8
+    p = gate.p_unseen(probs, logits)
+    np.testing.assert_array_equal(gate.route_p(p), ~(p > 0.5))
+    gate.save(tmp_path / "gate.json")
+    again = Gate.load(tmp_path / "gate.json")
+    np.testing.assert_array_equal(again.route(probs, logits), gate.route(probs, logits))
+    with pytest.raises(SadvaeError, match="at least 12"):
+        fit_stacking(probs[:5], logits[:5], labels[:5], probs, logits, labels, seen_classes, unseen_classes)
+
+
+# --- settings derived from the pack ---------------------------------------------------------------
+
+def test_settings_without_a_preset_are_derived_from_the_pack_unless_given():
+    cfg = resolve_config(dict(dataset="mine", unseen=5))
+    assert cfg.to_derive == ["semantic_dim", "lr", "text_mode", "zsl_fits"]
+    derive_from_pack(cfg, n_train=350, n_classes=27, text_modes=["desc", "lb"])
+    assert cfg.lr == pytest.approx(1.02e-3) and cfg.semantic_dim == 32 and cfg.text_mode == "desc"
+    assert cfg.zsl_fits == 5 and "11 batches per pass" in cfg.derived["lr"]
+    assert set(cfg.derived) == {"lr", "semantic_dim", "text_mode", "zsl_fits"}
+    big = resolve_config(dict(dataset="mine", unseen=5, lr=2e-4))
+    derive_from_pack(big, n_train=40_000, n_classes=200, text_modes=["lb"])
+    assert big.lr == 2e-4 and big.semantic_dim == 160 and big.text_mode == "lb"  # a given setting stays
+    assert big.zsl_fits == 1  # 1,250 batches per pass: one fit
+    preset = resolve_config(dict(dataset="ntu60", unseen=5))
+    assert preset.to_derive == [] and preset.preset == "synse/ntu60/5"
