@@ -235,6 +235,37 @@ def c_features_unknown_layout(tmp, res):
             "--resources", str(tmp / "out"), "--no-text", "--quiet"], tmp / "in.npz", "kinect-v9"
 
 
+def _features_with_descriptions(tmp, content: str | None, spec: str | None = None):
+    """`sadvae features` on a small archive of 8 classes with a descriptions file of `content`."""
+    from sadvae.skeletons import write_npz
+    from sadvae.synthetic import synthetic_skeletons
+
+    write_npz(synthetic_skeletons(n_classes=8, per_subject=2, subjects=2, frames=12, seed=1), tmp / "in.npz")
+    if content is not None:
+        (tmp / "desc.csv").write_text(content)
+    return ["features", "--data", str(tmp / "in.npz"), "--format", "npz", "--dataset", "x", "--unseen", "2",
+            "--resources", str(tmp / "out"), "--descriptions", spec or str(tmp / "desc.csv"), "--epochs", "1",
+            "--channels", "4", "--strides", "1", "--quiet"]
+
+
+def c_descriptions_missing_class(tmp, res):
+    rows = "".join(f"{c},motion {c} done slowly\n" for c in range(7))
+    return _features_with_descriptions(tmp, "idx,description\n" + rows), tmp / "desc.csv", "all 8 classes"
+
+
+def c_descriptions_empty_row(tmp, res):
+    rows = "".join(f"{c},{'' if c == 4 else f'motion {c}'}\n" for c in range(8))
+    return _features_with_descriptions(tmp, "idx,description\n" + rows), tmp / "desc.csv", "empty field"
+
+
+def c_descriptions_unknown_builtin(tmp, res):
+    return _features_with_descriptions(tmp, None, "ntu60-desc"), None, "ntu60-desc"
+
+
+def c_anchor_without_text_head(tmp, res):
+    return run_args(res, tmp / "out", "--method", "anchor"), res / MAIN / "encoder.safetensors", "no such file"
+
+
 def _prepare_argv(tmp, x, y):
     """`sadvae prepare` on features x and labels y of 8 named classes."""
     np.save(tmp / "x.npy", x)
@@ -282,7 +313,8 @@ CASES = [c_missing_resources, c_missing_file, c_wrong_shape, c_nan_features, c_i
          c_protocol_unknown_dataset, c_text_empty_class_list, c_text_unknown_model, c_ntu_truncated,
          c_ntu_non_numeric, c_ntu_no_bodies, c_ntu_wrong_joint_count, c_npz_missing_array, c_utd_wrong_shape,
          c_features_unknown_layout, c_prepare_labels_out_of_range, c_prepare_nan_features, c_gate_without_run,
-         c_report_not_a_run, c_export_without_run, c_sweep_bad_storage]
+         c_report_not_a_run, c_export_without_run, c_sweep_bad_storage, c_descriptions_missing_class,
+         c_descriptions_empty_row, c_descriptions_unknown_builtin, c_anchor_without_text_head]
 
 
 def case_id(case) -> str:
