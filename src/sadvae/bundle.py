@@ -12,6 +12,12 @@ Prediction encodes the class names it is given with the bundle's text model, fit
 classifier on their text latents (as training does after each pass, a second or less), and scores
 every sequence: a softmax over the given classes; with `include_seen`, the gate first decides
 between the training classes (the encoder's own classifier) and the given ones.
+
+An anchor bundle (manifest `"kind": "anchor"`; `sadvae export` of a `--method anchor` run, or
+`sadvae fit`) holds only `encoder.safetensors` (an encoder with the text-anchored head) and
+`gate.json`: a new class's prototype is its text through the encoder's projection, and a sequence's
+scores are its scaled cosines to the prototypes. Sequences of another joint layout are mapped into
+the bundle's by joint name where every joint it needs has a counterpart (`layouts.map_layout`).
 """
 from __future__ import annotations
 
@@ -37,6 +43,7 @@ from .zsl import fit_classifier, predict_proba
 
 FORMAT = "sadvae-bundle/1"
 PAYLOAD = ("encoder.safetensors", "sadvae.safetensors", "gate.json")
+ANCHOR_PAYLOAD = ("encoder.safetensors", "gate.json")
 VAE_KEYS = ("skeleton_encoder.weight", "skeleton_encoder.bias", "text_encoder.weight", "text_encoder.bias")
 # Zero-shot classifiers averaged per prediction. Each is fitted on random samples of text latents,
 # and one fit varies a lot: measured on a UTD-MHAD split (80 test files, 5 classes), ZSL top-1 over
@@ -95,9 +102,9 @@ def export_bundle(run_dir, out, *, seed: int | None = None, text_model: str | No
         raise SadvaeError(f"{run / 'metrics.json'}: expected the metrics of a finished run, found no "
                           f"{', '.join(missing)}")
     cfg, pack = metrics["config"], metrics["pack"]
-    if metrics.get("method", "sadvae") in ("projection", "anchor"):
-        raise SadvaeError(f"{run}: expected a run of SA-DVAE (method sadvae, no-tc or naive), found the "
-                          f"{metrics['method']} baseline, which has no latent space to export")
+    if metrics.get("method", "sadvae") == "projection":
+        raise SadvaeError(f"{run}: expected a run of SA-DVAE (method sadvae, no-tc or naive) or of anchor, found "
+                          "the projection baseline, which has no model to export")
     seeds = [row["seed"] for row in metrics["per_seed"]]
     if seed is None:
         seed = choose_seed(run, metrics)
@@ -129,6 +136,11 @@ def export_bundle(run_dir, out, *, seed: int | None = None, text_model: str | No
     names = names_for(sidecar, pack["dataset"], pack["split_name"], n) or [f"class {c}" for c in range(n)]
     seen = [int(c) for c in encoder.classes]
 
+    if metrics.get("method") == "anchor":
+        return write_anchor_bundle(out, encoder, gate, names, model, bool(sidecar.get("normalized", True)),
+                                   force=force, extra={"source_run": str(run.resolve()), "seed": seed,
+                                                       "text_mode": pack["text_mode"],
+                                                       "unseen_in_training": pack["unseen_classes"]})
     files = {"encoder.safetensors": encoder.to_bytes(),
              "gate.json": json.dumps(gate.__dict__, indent=2).encode()}
     files["sadvae.safetensors"] = safetensors_bytes({k: np.ascontiguousarray(v) for k, v in vae.items()},
@@ -144,6 +156,28 @@ def export_bundle(run_dir, out, *, seed: int | None = None, text_model: str | No
                    "mode": cfg.get("mode", "reference"), "method": cfg.get("method", "sadvae")},
         "layout": encoder.preprocessing.layout, "preprocessing": encoder.preprocessing.as_dict(),
         "classes": {"names": names, "seen": seen, "unseen_in_training": pack["unseen_classes"]},
+        "files": {name: _sha256(data) for name, data in files.items()},
+    }
+    files = {"manifest.json": json.dumps(manifest, indent=2).encode(), **files}
+    _write_bundle(Path(out), files, force)
+    return Path(out)
+
+
+def write_anchor_bundle(out, encoder: TrainedEncoder, gate: Gate, names: list[str], text_model: str,
+                        normalized: bool = True, *, force: bool = False, extra: dict | None = None) -> Path:
+    """Write an anchor bundle: an encoder with the text head and its GZSL gate (see the module doc)."""
+    if encoder.model.config.head != "text":
+        raise SadvaeError("anchor bundle: expected an encoder with the text head, found the "
+                          f"{encoder.model.config.head} head")
+    files = {"encoder.safetensors": encoder.to_bytes(), "gate.json": json.dumps(gate.__dict__, indent=2).encode()}
+    extra = dict(extra or {})
+    manifest = {
+        "format": FORMAT, "kind": "anchor", "sadvae_version": __version__, "torch_version": torch.__version__,
+        "text": {"model": text_model, "normalized": normalized, "mode": extra.pop("text_mode", "desc")},
+        "layout": encoder.preprocessing.layout, "preprocessing": encoder.preprocessing.as_dict(),
+        "classes": {"names": list(names), "seen": [int(c) for c in encoder.classes],
+                    "unseen_in_training": extra.pop("unseen_in_training", [])},
+        **extra,
         "files": {name: _sha256(data) for name, data in files.items()},
     }
     files = {"manifest.json": json.dumps(manifest, indent=2).encode(), **files}
@@ -208,16 +242,11 @@ class Prediction:
         return out
 
 
-class ZeroShotModel:
-    """A loaded bundle: skeleton sequences + free-text class names -> predictions."""
+class _BundleModel:
+    """What both kinds of bundle share: the manifest, the encoder, the gate, input preparation."""
 
-    def __init__(self, manifest: dict, encoder: TrainedEncoder, vae: dict[str, torch.Tensor], gate: Gate,
-                 source: str = "bundle"):
+    def __init__(self, manifest: dict, encoder: TrainedEncoder, gate: Gate, source: str = "bundle"):
         self.manifest, self.encoder, self.gate, self.source = manifest, encoder, gate, source
-        s = manifest["sadvae"]
-        self.model_cfg = ModelConfig(feature_dim=s["feature_dim"], text_dim=s["text_dim"],
-                                     semantic_dim=s["semantic_dim"], style_dim=s["style_dim"], mode=s["mode"])
-        self.vae = {k: v.unsqueeze(0).float() for k, v in vae.items()}  # one replica
         self.text_model = manifest["text"]["model"]
         self.layout = manifest["layout"]
         self.class_names = list(manifest["classes"]["names"])
@@ -227,17 +256,35 @@ class ZeroShotModel:
     def seen_names(self) -> list[str]:
         return [self.class_names[c] for c in self.seen_classes]
 
-    # --- inputs
+    def encode_classes(self, classes: list[str]) -> np.ndarray:
+        from .text import encode_classes
 
-    def _prepare(self, sequences, names: list[str] | None) -> tuple[np.ndarray, list[str]]:
+        return encode_classes(list(classes), self.text_model, normalize=self.manifest["text"]["normalized"])
+
+    def _check_request(self, classes, include_seen: bool, top_k: int) -> list[str]:
+        classes = check_class_list(classes)
+        if include_seen:
+            clash = sorted(set(classes) & set(self.seen_names))
+            if clash:
+                raise SadvaeError(f"--classes: {', '.join(map(repr, clash))} is already a training class; with "
+                                  "--include-seen list only new classes")
+        if top_k < 1:
+            raise SadvaeError(f"--top-k: expected a positive number, found {top_k}")
+        return classes
+
+    def _prepare(self, sequences, names: list[str] | None, layout: str | None = None) -> tuple[np.ndarray, list[str]]:
+        """Sequences ((T, M, V, 3) or (T, V, 3) arrays of `layout`, default the bundle's, or a SkeletonSet) ->
+        the encoder's input; another layout is mapped into the bundle's by joint name."""
+        from .layouts import map_layout
         from .skeletons import SkeletonSet
 
         if isinstance(sequences, SkeletonSet):
-            if sequences.layout != self.layout:
-                raise SadvaeError(f"input: expected skeletons of layout {self.layout} (what this model was trained "
-                                  f"on), found {sequences.layout}")
+            layout = sequences.layout
             names = names or sequences.sample_ids or None
             sequences = sequences.sequences
+        layout = layout or self.layout
+        if layout != self.layout:
+            sequences = [map_layout(np.asarray(s, dtype=np.float32), layout, self.layout) for s in sequences]
         sequences = list(sequences)
         if not sequences:
             raise SadvaeError("input: expected at least one skeleton sequence, found none")
@@ -252,27 +299,26 @@ class ZeroShotModel:
             out.append(preprocess_sequence(seq, prep, steps, name=name))
         return np.stack(out), names
 
-    def encode_classes(self, classes: list[str]) -> np.ndarray:
-        from .text import encode_classes
 
-        return encode_classes(list(classes), self.text_model, normalize=self.manifest["text"]["normalized"])
+class ZeroShotModel(_BundleModel):
+    """A loaded SA-DVAE bundle: skeleton sequences + free-text class names -> predictions."""
 
-    # --- prediction
+    def __init__(self, manifest: dict, encoder: TrainedEncoder, vae: dict[str, torch.Tensor], gate: Gate,
+                 source: str = "bundle"):
+        super().__init__(manifest, encoder, gate, source)
+        s = manifest["sadvae"]
+        self.model_cfg = ModelConfig(feature_dim=s["feature_dim"], text_dim=s["text_dim"],
+                                     semantic_dim=s["semantic_dim"], style_dim=s["style_dim"], mode=s["mode"])
+        self.vae = {k: v.unsqueeze(0).float() for k, v in vae.items()}  # one replica
 
     def predict(self, sequences, classes: list[str], *, include_seen: bool = False, top_k: int = 5,
-                sample_names: list[str] | None = None, seed: int = 0, device: str = "cpu") -> list[Prediction]:
+                sample_names: list[str] | None = None, seed: int = 0, device: str = "cpu",
+                layout: str | None = None) -> list[Prediction]:
         """Top-k of `classes` (free text) for each sequence ((T, M, V, 3) or (T, V, 3) arrays, or a
         SkeletonSet); with include_seen, of the training classes and `classes` together."""
-        classes = check_class_list(classes)
+        classes = self._check_request(classes, include_seen, top_k)
         seen_names = self.seen_names
-        if include_seen:
-            clash = sorted(set(classes) & set(seen_names))
-            if clash:
-                raise SadvaeError(f"--classes: {', '.join(map(repr, clash))} is already a training class; with "
-                                  "--include-seen list only new classes")
-        if top_k < 1:
-            raise SadvaeError(f"--top-k: expected a positive number, found {top_k}")
-        x, names = self._prepare(sequences, sample_names)
+        x, names = self._prepare(sequences, sample_names, layout)
         dev = torch.device(device)
         model = self.encoder.model.to(dev)
         feats, seen_logits = _predict(model, x, dev)
@@ -321,6 +367,45 @@ class ZeroShotModel:
             return predict_proba(weight, bias, z, cfg.classifier_relu).numpy().astype(np.float64)
 
 
+class AnchorModel(_BundleModel):
+    """A loaded anchor bundle: zero-shot by the encoder's text-anchored head (no fitting, deterministic)."""
+
+    def predict(self, sequences, classes: list[str], *, include_seen: bool = False, top_k: int = 5,
+                sample_names: list[str] | None = None, seed: int = 0, device: str = "cpu",
+                layout: str | None = None) -> list[Prediction]:
+        """As ZeroShotModel.predict; `seed` is accepted for the same signature and changes nothing."""
+        classes = self._check_request(classes, include_seen, top_k)
+        x, names = self._prepare(sequences, sample_names, layout)
+        dev = torch.device(device)
+        model = self.encoder.model.to(dev)
+        feats, seen_logits = _predict(model, x, dev)
+        model.cpu()
+        zsl = _softmax(self.class_logits(feats, classes))
+        if not include_seen:
+            return _top(names, classes, zsl, top_k)
+        # the gate's features are the top-U scores of U calibration classes: fewer classes are padded with zeros
+        padded = np.pad(zsl, ((0, 0), (0, max(0, self.gate.n_unseen - zsl.shape[1]))))
+        to_seen = self.gate.route(padded, seen_logits.astype(np.float64))
+        seen_probs = _softmax(seen_logits.astype(np.float64))
+        preds = []
+        for i, routed in enumerate(to_seen):  # ranked within the classes the gate chose
+            pool, probs = (self.seen_names, seen_probs) if routed else (classes, zsl)
+            pred = _top([names[i]], pool, probs[i:i + 1], top_k)[0]
+            pred.routed_seen = bool(routed)
+            preds.append(pred)
+        return preds
+
+    def class_logits(self, feats: np.ndarray, classes: list[str]) -> np.ndarray:
+        """Scaled cosines (n, C) of embeddings to the prototypes of free-text classes."""
+        text = torch.as_tensor(self.encode_classes(classes), dtype=torch.float32)
+        cfg = self.encoder.model.config
+        if text.shape[-1] != cfg.text_dim:
+            raise SadvaeError(f"text model {self.text_model}: expected {cfg.text_dim}-d embeddings as in training, "
+                              f"found {text.shape[-1]}-d")
+        with torch.no_grad():
+            return self.encoder.model.text_logits(torch.as_tensor(feats), text).numpy().astype(np.float64)
+
+
 def _softmax(logits: np.ndarray) -> np.ndarray:
     e = np.exp(logits - logits.max(-1, keepdims=True))
     return e / e.sum(-1, keepdims=True)
@@ -345,9 +430,12 @@ def check_class_list(classes) -> list[str]:
     return classes
 
 
-def load(path) -> ZeroShotModel:
-    """Open a bundle written by `sadvae export`; every file is checked against the manifest's hashes."""
-    path = Path(path)
+def load(path) -> "ZeroShotModel | AnchorModel":
+    """Open a bundle written by `sadvae export` or `sadvae fit`, or a ready model by name (`sadvae models`);
+    every file is checked against the manifest's hashes."""
+    from .models import resolve_model
+
+    path = resolve_model(path)
     files = _bundle_files(path)
     if "manifest.json" not in files:
         raise SadvaeError(f"{path}: expected manifest.json in the model bundle, found "
@@ -360,19 +448,26 @@ def load(path) -> ZeroShotModel:
         raise SadvaeError(f"{path}/manifest.json: expected a bundle manifest, found {exc!r}") from None
     if fmt != FORMAT:
         raise SadvaeError(f"{path}/manifest.json: expected format {FORMAT}, found {fmt!r}")
-    for name in PAYLOAD:
+    kind = manifest.get("kind", "sadvae")
+    if kind not in ("sadvae", "anchor"):
+        raise SadvaeError(f"{path}/manifest.json: expected kind sadvae or anchor, found {kind!r}")
+    for name in ANCHOR_PAYLOAD if kind == "anchor" else PAYLOAD:
         if name not in files:
             raise SadvaeError(f"{path}: expected {name} in the model bundle, found it missing")
         if _sha256(files[name]) != listed.get(name):
             raise SadvaeError(f"{path}/{name}: expected SHA-256 {listed.get(name)} as in the manifest, found "
                               f"{_sha256(files[name])} (the file was altered or damaged)")
     with tempfile.TemporaryDirectory(prefix="sadvae-bundle-") as tmp:
-        for name in ("encoder.safetensors", "sadvae.safetensors"):
+        for name in ANCHOR_PAYLOAD if kind == "anchor" else PAYLOAD:
             (Path(tmp) / name).write_bytes(files[name])
         encoder = TrainedEncoder.load(Path(tmp) / "encoder.safetensors")
-        tensors, _ = load_tensors(Path(tmp) / "sadvae.safetensors")
-        (Path(tmp) / "gate.json").write_bytes(files["gate.json"])
         gate = Gate.load(Path(tmp) / "gate.json")
+        if kind == "anchor":
+            if encoder.model.config.head != "text":
+                raise SadvaeError(f"{path}/encoder.safetensors: expected an encoder with the text head in an anchor "
+                                  f"bundle, found the {encoder.model.config.head} head")
+            return AnchorModel(manifest, encoder, gate, str(path))
+        tensors, _ = load_tensors(Path(tmp) / "sadvae.safetensors")
     missing = [k for k in VAE_KEYS if k not in tensors]
     if missing:
         raise SadvaeError(f"{path}/sadvae.safetensors: expected {', '.join(VAE_KEYS)}, found no {missing[0]}")

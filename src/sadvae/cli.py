@@ -104,6 +104,39 @@ def _split_args(p: argparse.ArgumentParser) -> None:
                    help="share of training samples held out for early stopping and gate calibration (default 0.2)")
 
 
+def _encoder_args(p: argparse.ArgumentParser, pack: bool = True) -> argparse._ArgumentGroup:
+    """Preprocessing and encoder flags of `features` (pack=True) and `fit` (always the text head)."""
+    g = p.add_argument_group("preprocessing and encoder")
+    g.add_argument("--frames", type=int, default=32, help="frames per sequence after resampling (default 32)")
+    g.add_argument("--bodies", type=int, help="bodies per frame (default: most in the data, at most 2)")
+    g.add_argument("--center", choices=["first", "frame", "none"], default="first",
+                   help="subtract the body centre of the first frame (default) or of every frame")
+    if pack:
+        g.add_argument("--align-view", action="store_true", help="rotate each sequence to face the same way")
+    g.add_argument("--channels", type=_int_list, default=(16, 32, 32, 64, 64),
+                   help="channels of the ST-GCN blocks (default 16,32,32,64,64)")
+    g.add_argument("--strides", type=_int_list, default=(1, 2, 1, 2, 1), help="temporal strides (default 1,2,1,2,1)")
+    g.add_argument("--embed-dim", type=int, default=256, help="feature width (default 256)")
+    if pack:
+        g.add_argument("--head", choices=list(HEADS), default="text",
+                       help="text (default): classes scored by cosine to their projected text embeddings, so the "
+                            "features are organised by the class texts; classifier: a plain linear classifier")
+    g.add_argument("--streams", type=_name_list, default=("joint", "bone", "motion"),
+                   help=f"input streams fused at the input, among {','.join(STREAMS)} (default all three)")
+    g.add_argument("--descriptions",
+                   help="class descriptions for the text head (and the pack's `desc` text features): a built-in "
+                        "list (utd27-desc) or a CSV idx,description with several rows per class allowed")
+    g.add_argument("--epochs", type=int, default=60, help="most encoder epochs (default 60; early stopping)")
+    g.add_argument("--patience", type=int, default=15, help="epochs without a better held-out accuracy before stopping")
+    g.add_argument("--encoder-lr", type=float, default=0.05, help="SGD learning rate, cosine schedule (default 0.05)")
+    g.add_argument("--encoder-batch-size", type=int, default=32)
+    g.add_argument("--no-augment", action="store_true",
+                   help="no augmentation (random turn, tilt, shear, scale, temporal crop) during training")
+    g.add_argument("--encoder-seed", type=int, default=0)
+    g.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1, mps (default auto)")
+    return g
+
+
 def _text_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("text features of the class names")
     g.add_argument("--text-model", help="sentence-transformers name or path (default: all-minilm-l6-v2, offline)")
@@ -185,35 +218,32 @@ def build_parser() -> argparse.ArgumentParser:
                        epilog=EPILOG)
     _skeleton_input_args(p)
     _split_args(p)
-    g = p.add_argument_group("preprocessing and encoder")
-    g.add_argument("--frames", type=int, default=32, help="frames per sequence after resampling (default 32)")
-    g.add_argument("--bodies", type=int, help="bodies per frame (default: most in the data, at most 2)")
-    g.add_argument("--center", choices=["first", "frame", "none"], default="first",
-                   help="subtract the body centre of the first frame (default) or of every frame")
-    g.add_argument("--align-view", action="store_true", help="rotate each sequence to face the same way")
-    g.add_argument("--channels", type=_int_list, default=(16, 32, 32, 64, 64),
-                   help="channels of the ST-GCN blocks (default 16,32,32,64,64)")
-    g.add_argument("--strides", type=_int_list, default=(1, 2, 1, 2, 1), help="temporal strides (default 1,2,1,2,1)")
-    g.add_argument("--embed-dim", type=int, default=256, help="feature width (default 256)")
-    g.add_argument("--head", choices=list(HEADS), default="text",
-                   help="text (default): classes scored by cosine to their projected text embeddings, so the "
-                        "features are organised by the class texts; classifier: a plain linear classifier")
-    g.add_argument("--streams", type=_name_list, default=("joint", "bone", "motion"),
-                   help=f"input streams fused at the input, among {','.join(STREAMS)} (default all three)")
-    g.add_argument("--descriptions",
-                   help="class descriptions for the text head and the pack's `desc` text features: a built-in "
-                        "list (utd27-desc) or a CSV idx,description with several rows per class allowed")
-    g.add_argument("--epochs", type=int, default=60, help="most encoder epochs (default 60; early stopping)")
-    g.add_argument("--patience", type=int, default=15, help="epochs without a better held-out accuracy before stopping")
-    g.add_argument("--encoder-lr", type=float, default=0.05, help="SGD learning rate, cosine schedule (default 0.05)")
-    g.add_argument("--encoder-batch-size", type=int, default=32)
-    g.add_argument("--no-augment", action="store_true",
-                   help="no augmentation (random turn, tilt, shear, scale, temporal crop) during training")
-    g.add_argument("--encoder-seed", type=int, default=0)
-    g.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1, mps (default auto)")
+    g = _encoder_args(p)
     g.add_argument("--encoder-name", default="stgcn", help="encoder name in the pack's folder names (default stgcn)")
     _text_args(p)
     p.add_argument("--force", action="store_true", help="replace this split's earlier pack files")
+    _common(p)
+
+    p = sub.add_parser("fit", help="raw skeletons of every labelled class -> a model that names new actions "
+                                   "(an anchor bundle for sadvae predict)", epilog=EPILOG)
+    _skeleton_input_args(p)
+    p.add_argument("--out", required=True, help="the bundle to write: a folder, or a .zip")
+    g = _encoder_args(p, pack=False)
+    g.add_argument("--holdout-performers", type=float, default=0.25,
+                   help="share of performers held out for early stopping and gate calibration (default 0.25)")
+    g.add_argument("--holdout", type=float, default=0.2,
+                   help="share of each class held out when the data names no performers (default 0.2)")
+    g.add_argument("--calibration-draws", type=int, default=3,
+                   help="draws of validation classes (each trains one more encoder) pooled to calibrate the "
+                        "seen/new decision (default 3)")
+    g.add_argument("--split-seed", type=int, default=0, help="seed of the held-out performers and the draws")
+    p.add_argument("--text-model", help="sentence-transformers name or path (default: all-minilm-l6-v2, offline)")
+    p.add_argument("--force", action="store_true", help="replace an existing bundle")
+    _common(p)
+
+    p = sub.add_parser("models", help="the ready models installed with the package (sadvae predict --model NAME)",
+                       epilog=EPILOG)
+    p.add_argument("--json", action="store_true", help="print JSON")
     _common(p)
 
     p = sub.add_parser("prepare", help="features you already have (N x F) + labels + class names -> a feature pack",
@@ -575,10 +605,14 @@ def cmd_predict(args) -> int:
         classes = args.classes
     sequences, names, layout = read_inputs(args.input, args.format)
     if layout != model.layout:
-        raise SadvaeError(f"{args.input[0]}: expected skeletons of layout {model.layout} (what {args.model} was "
-                          f"trained on), found {layout}")
+        from .layouts import joint_map
+        try:
+            joint_map(layout, model.layout)
+        except SadvaeError as exc:
+            raise SadvaeError(f"{args.input[0]}: expected skeletons of layout {model.layout} (what {args.model} was "
+                              f"trained on) or one that maps onto it by joint name, found {layout}: {exc}") from None
     preds = model.predict(sequences, classes, include_seen=args.include_seen, top_k=args.top_k,
-                          sample_names=names, seed=args.seed, device=args.device)
+                          sample_names=names, seed=args.seed, device=args.device, layout=layout)
     if args.json:
         print(json.dumps([p.as_dict() for p in preds], indent=2))
         return 0
@@ -587,6 +621,44 @@ def cmd_predict(args) -> int:
         tops = "  ".join(f"{label} {100 * prob:.1f}%" for label, prob in zip(p.labels, p.probs))
         gate = "" if p.routed_seen is None else ("[seen] " if p.routed_seen else "[new]  ")
         print(f"{p.sample:<{width}}  {gate}{tops}")
+    return 0
+
+
+def cmd_fit(args) -> int:
+    from .features import default_training
+    from .fit import FitSettings, fit_all_classes
+    from .train import resolve_device
+
+    device = str(resolve_device(args.device)) if args.device in ("auto", "cpu", "cuda", "mps") else args.device
+    training = default_training(epochs=args.epochs, batch_size=args.encoder_batch_size, lr=args.encoder_lr,
+                                patience=args.patience, augment=not args.no_augment, seed=args.encoder_seed,
+                                device=device)
+    settings = FitSettings(descriptions=args.descriptions, text_model=args.text_model,
+                           holdout_performers=args.holdout_performers, holdout=args.holdout,
+                           calibration_draws=args.calibration_draws, seed=args.split_seed, channels=args.channels,
+                           strides=args.strides, embed_dim=args.embed_dim, streams=tuple(args.streams),
+                           frames=args.frames, bodies=args.bodies, center=args.center, training=training,
+                           force=args.force)
+    skeletons = _read_skeleton_input(args)
+    report = fit_all_classes(skeletons, args.out, settings, progress=not args.quiet, log=lambda m: _say(args, m))
+    print(f"wrote {args.out}: a model of all {report['classes']} classes in {report['seconds']:.0f} s; next:\n"
+          f"  sadvae predict --model {args.out} --input FILES --classes \"a new action\" \"another one\"")
+    return 0
+
+
+def cmd_models(args) -> int:
+    from .models import describe, ready_models
+
+    models = [describe(name, folder) for name, folder in ready_models().items()]
+    if args.json:
+        print(json.dumps(models, indent=2))
+        return 0
+    if not models:
+        print("no ready models installed")
+    for m in models:
+        print(f"{m['name']}: {len(m['classes'])} classes ({m['trained_on'] or 'training classes'}), layout "
+              f"{m['layout']}, text model {m['text_model']}, {m['bytes'] / 1e6:.1f} MB\n  "
+              + ", ".join(m["classes"]))
     return 0
 
 
@@ -721,6 +793,7 @@ def cmd_prepare(args) -> int:
 
 COMMANDS = {"run": cmd_run, "train": cmd_train, "gate": cmd_gate, "evaluate": cmd_evaluate, "demo": cmd_demo,
             "text": cmd_text, "convert": cmd_convert, "features": cmd_features, "prepare": cmd_prepare,
+            "fit": cmd_fit, "models": cmd_models,
             "protocol": cmd_protocol, "report": cmd_report, "export": cmd_export, "predict": cmd_predict,
             "sweep": cmd_sweep}
 

@@ -154,18 +154,41 @@ def fit_stacking(unseen_zsl: np.ndarray, unseen_logits: np.ndarray, unseen_label
     """Calibrated stacking on validation-split samples: pseudo-unseen (`unseen_*`, labels among
     `unseen_classes`) and held-out seen (`seen_*`, labels among `seen_classes`). Chooses T and gamma by the
     harmonic mean of the two accuracies; ties go to the smaller |gamma|."""
-    n_unseen = unseen_zsl.shape[1]
-    if min(len(unseen_zsl), len(seen_zsl)) < MIN_GATE_SAMPLES:
+    return fit_stacking_pooled([StackingDraw(unseen_zsl, unseen_logits, unseen_labels, seen_zsl, seen_logits,
+                                             seen_labels, seen_classes, unseen_classes)], temperature=temperature)
+
+
+@dataclass
+class StackingDraw:
+    """One validation draw's samples for calibrated stacking (see fit_stacking)."""
+
+    unseen_zsl: np.ndarray
+    unseen_logits: np.ndarray
+    unseen_labels: np.ndarray
+    seen_zsl: np.ndarray
+    seen_logits: np.ndarray
+    seen_labels: np.ndarray
+    seen_classes: np.ndarray
+    unseen_classes: np.ndarray
+
+
+def fit_stacking_pooled(draws: list[StackingDraw], *, temperature: float | None = None) -> Gate:
+    """Calibrated stacking on the samples of several validation draws at once (each draw with its own
+    classes and classifiers), so that one lucky or unlucky draw does not decide T and gamma."""
+    n_unseen = {d.unseen_zsl.shape[1] for d in draws}
+    n_u, n_s = sum(len(d.unseen_zsl) for d in draws), sum(len(d.seen_zsl) for d in draws)
+    if min(n_u, n_s) < MIN_GATE_SAMPLES:
         raise SadvaeError(f"gate: expected at least {MIN_GATE_SAMPLES} validation samples of each kind "
-                          f"(pseudo-unseen and seen), found {len(unseen_zsl)} and {len(seen_zsl)}")
-    seen_classes, unseen_classes = np.asarray(seen_classes), np.sort(np.asarray(unseen_classes))
+                          f"(pseudo-unseen and seen), found {n_u} and {n_s}")
     # right if routed there: the seen classifier on seen samples, the ZSL classifier on unseen ones
-    seen_right = seen_classes[np.argmax(seen_logits[:, seen_classes], 1)] == seen_labels
-    unseen_right = unseen_classes[np.argmax(unseen_zsl, 1)] == unseen_labels
+    seen_right = np.concatenate([
+        np.asarray(d.seen_classes)[np.argmax(d.seen_logits[:, d.seen_classes], 1)] == d.seen_labels for d in draws])
+    unseen_right = np.concatenate([
+        np.sort(d.unseen_classes)[np.argmax(d.unseen_zsl, 1)] == d.unseen_labels for d in draws])
     best = None
     for T in [temperature] if temperature is not None else TEMPERATURES:
-        m_seen = stacking_margin(seen_zsl, seen_logits, T)
-        m_unseen = stacking_margin(unseen_zsl, unseen_logits, T)
+        m_seen = np.concatenate([stacking_margin(d.seen_zsl, d.seen_logits, T) for d in draws])
+        m_unseen = np.concatenate([stacking_margin(d.unseen_zsl, d.unseen_logits, T) for d in draws])
         cuts = np.unique(np.r_[m_seen, m_unseen])
         gammas = np.r_[cuts[0] - 1.0, (cuts[1:] + cuts[:-1]) / 2, cuts[-1] + 1.0]
         s_acc = ((m_seen[None] <= gammas[:, None]) & seen_right).mean(1)
@@ -175,8 +198,8 @@ def fit_stacking(unseen_zsl: np.ndarray, unseen_logits: np.ndarray, unseen_label
         if best is None or h[j] > best[0]:
             best = (float(h[j]), float(T), float(gammas[j]))
     h, T, gamma = best
-    return Gate(temperature=T, threshold=gamma, coef=[], intercept=0.0, n_unseen=n_unseen, holdout_accuracy=h,
-                rule="stacking")
+    return Gate(temperature=T, threshold=gamma, coef=[], intercept=0.0, n_unseen=max(n_unseen),
+                holdout_accuracy=h, rule="stacking")
 
 
 @dataclass

@@ -138,8 +138,43 @@ LAYOUTS = {layout.name: layout for layout in (NTU25, KINECT_V1_20, COCO17)}
 UTD_TO_KINECT_V1 = (3, 2, 1, 0) + tuple(range(4, 20))
 
 
+# Joints that two layouts name differently but place alike (Kinect v2 of NTU RGB+D vs Kinect v1); every
+# other joint maps by its own name. (from layout, to layout) -> {joint of `to`: joint of `from`}
+JOINT_ALIASES = {
+    ("ntu-25", "kinect-v1-20"): {"HipCenter": "SpineBase", "Spine": "SpineMid", "ShoulderCenter": "SpineShoulder"},
+}
+
+
+def joint_map(source: str, target: str) -> list[int]:
+    """For each joint of layout `target`, the index of the same joint in layout `source`; a clear error
+    naming both layouts and the joints without a counterpart when some cannot be mapped."""
+    src, dst = get_layout(source), get_layout(target)
+    aliases = JOINT_ALIASES.get((source, target), {})
+    names = [aliases.get(j, j) for j in dst.joints]
+    missing = [j for j, n in zip(dst.joints, names) if n not in src.joints]
+    if missing:
+        raise SadvaeError(f"layout: expected joints of {source} that map onto every joint of {target}, found none "
+                          f"for {', '.join(missing[:6])}" + (" ..." if len(missing) > 6 else "")
+                          + f" (mappable: {', '.join(f'{a} -> {b}' for a, b in JOINT_MAPS) or 'none'})")
+    return src.index(names)
+
+
+def map_layout(seq: np.ndarray, source: str, target: str) -> np.ndarray:
+    """A (T, M, V, 3) or (T, V, 3) sequence of layout `source` -> the same motion in layout `target`."""
+    return np.ascontiguousarray(np.asarray(seq)[..., joint_map(source, target), :])
+
+
 def get_layout(name: str) -> Layout:
     try:
         return LAYOUTS[name]
     except KeyError:
         raise SadvaeError(f"layout: expected one of {', '.join(LAYOUTS)}, found {name!r}") from None
+
+
+def _maps_onto(source: Layout, target: Layout) -> bool:
+    aliases = JOINT_ALIASES.get((source.name, target.name), {})
+    return all(aliases.get(j, j) in source.joints for j in target.joints)
+
+
+# (from, to) layout pairs that joint_map can translate
+JOINT_MAPS = [(a, b) for a in LAYOUTS for b in LAYOUTS if a != b and _maps_onto(LAYOUTS[a], LAYOUTS[b])]
