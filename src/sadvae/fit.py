@@ -33,7 +33,7 @@ from .text import ClassTexts, encode_classes, read_class_texts
 
 @dataclass
 class FitSettings:
-    descriptions: str | None = None  # a built-in list (utd27-desc) or a CSV idx,description
+    descriptions: "str | ClassTexts | None" = None  # a built-in list (utd27-desc), a CSV idx,description, or texts
     text_model: str | None = None
     holdout_performers: float = 0.25  # share of performers held out for early stopping and calibration
     holdout: float = 0.2  # share of samples per class held out when the data names no performers
@@ -97,9 +97,11 @@ def fit_all_classes(skeletons, out, settings: FitSettings, progress: bool = True
                           f"learn), found {n_classes}")
     texts = ClassTexts([[n] for n in names], "the skeleton data's class names", f"{n_classes} class names")
     if settings.descriptions:
-        texts = read_class_texts(settings.descriptions, several="ensemble")
+        texts = settings.descriptions
+        if not isinstance(texts, ClassTexts):
+            texts = read_class_texts(settings.descriptions, several="ensemble")
         if len(texts.texts) != n_classes:
-            raise SadvaeError(f"{settings.descriptions}: expected descriptions of all {n_classes} classes of the "
+            raise SadvaeError(f"{texts.source}: expected descriptions of all {n_classes} classes of the "
                               f"skeleton data, found {len(texts.texts)} classes")
     class_text = encode_classes(texts.texts, settings.text_model, ensemble=True)  # (N, M, D)
     held, how = _held_out(labels, skeletons.subjects, settings)
