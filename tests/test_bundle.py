@@ -17,7 +17,8 @@ from .conftest import shared_or_skip
 
 ENCODER = ["--channels", "8,16", "--strides", "1,2", "--embed-dim", "16", "--frames", "16", "--epochs", "6",
            "--patience", "6"]
-RUN = ["--passes", "3", "--semantic-dim", "8", "--style-dim", "2", "--lr", "3e-3", "--seeds", "2", "--quiet"]
+RUN = ["--passes", "3", "--zsl-fits", "1", "--semantic-dim", "8", "--style-dim", "2", "--lr", "3e-3", "--seeds", "2",
+       "--quiet"]
 
 
 @pytest.fixture(scope="module")
@@ -166,9 +167,13 @@ def test_bad_bundles_and_requests_are_clear_errors(trained, bundle, tmp_path, ca
     fails(["predict", "--model", str(bundle), "--input", str(tmp_path / "nothing"), "--classes", "a"],
           "no such file")
     ntu = synthetic_skeletons(n_classes=2, per_subject=1, subjects=1, frames=10, layout="ntu-25", seed=1)
-    write_npz(ntu, tmp_path / "ntu.npz")
-    fails(["predict", "--model", str(bundle), "--input", str(tmp_path / "ntu.npz"), "--classes", "a"],
-          "expected skeletons of layout kinect-v1-20")
+    write_npz(ntu, tmp_path / "ntu.npz")  # NTU-25 maps onto Kinect v1 by joint name; COCO-17 does not
+    assert main(["predict", "--model", str(bundle), "--input", str(tmp_path / "ntu.npz"), "--classes", "a", "b"]) == 0
+    capsys.readouterr()
+    coco = synthetic_skeletons(n_classes=2, per_subject=1, subjects=1, frames=10, layout="coco-17", seed=1)
+    write_npz(coco, tmp_path / "coco.npz")
+    fails(["predict", "--model", str(bundle), "--input", str(tmp_path / "coco.npz"), "--classes", "a"],
+          "expected skeletons of layout kinect-v1-20 (what")
     fails(["predict", "--model", str(bundle), "--input", held, "--classes", "a", "--top-k", "0"], "--top-k")
     with pytest.raises(SadvaeError, match="at least one class name"):
         sadvae.load(bundle).predict(read_inputs([held], None)[0], [])

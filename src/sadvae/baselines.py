@@ -53,12 +53,15 @@ def anchor_split(folder, text: np.ndarray, unseen: np.ndarray, sets: dict, seeds
         unit_text = torch.nn.functional.normalize(torch.from_numpy(class_text[unseen]).float(), dim=-1)
         proto = model.prototypes(unit_text)  # (U, E)
         scale = float(model.log_scale.exp())
-    probs = {}
+    probs, logits = {}, {}
     for name, feats in sets.items():
         z = scale * (_unit(feats) @ proto.numpy().T)
         e = np.exp(z - z.max(1, keepdims=True))
         probs[name] = np.broadcast_to((e / e.sum(1, keepdims=True))[None, None], (len(seeds), 1, *z.shape)).copy()
-    return _single_pass(seeds, unseen, probs, proto.numpy())
+        logits[name] = np.broadcast_to(z[None, None], (len(seeds), 1, *z.shape)).copy()
+    result = _single_pass(seeds, unseen, probs, proto.numpy())
+    result.zsl_logits = logits
+    return result
 
 
 def _single_pass(seeds, unseen, probs, targets) -> SplitResult:

@@ -118,15 +118,7 @@ def export_bundle(run_dir, out, *, seed: int | None = None, text_model: str | No
         raise SadvaeError(f"{enc_path}: expected the skeleton encoder of the run's pack (packs built by sadvae "
                           "features hold one), found no such file")
     encoder = TrainedEncoder.load(enc_path)
-    split_file = run / f"seed{seed}" / "main.safetensors"
-    tensors, meta = load_tensors(split_file)
-    row = next(r for r in metrics["per_seed"] if r["seed"] == seed)
-    prefix = f"pass{row['chosen_pass']}."
-    vae = {k: tensors.get(prefix + k) for k in VAE_KEYS}
-    if any(v is None for v in vae.values()):
-        raise SadvaeError(f"{split_file}: expected the chosen pass's weights ({prefix}*), found none")
     gate = Gate.load(run / f"seed{seed}" / "gate.json")
-
     n = pack["n_classes"]
     sidecar = text_sidecar(resources, pack["dataset"], pack["split_name"], pack["text_model"], pack["text_mode"], n)
     model = text_model or sidecar.get("model")
@@ -134,13 +126,20 @@ def export_bundle(run_dir, out, *, seed: int | None = None, text_model: str | No
         raise SadvaeError(f"{resources}/text_feats: expected a record of the text model of the pack (written by "
                           "sadvae text or features), found none; name it with --text-model")
     names = names_for(sidecar, pack["dataset"], pack["split_name"], n) or [f"class {c}" for c in range(n)]
-    seen = [int(c) for c in encoder.classes]
-
     if metrics.get("method") == "anchor":
         return write_anchor_bundle(out, encoder, gate, names, model, bool(sidecar.get("normalized", True)),
                                    force=force, extra={"source_run": str(run.resolve()), "seed": seed,
                                                        "text_mode": pack["text_mode"],
                                                        "unseen_in_training": pack["unseen_classes"]})
+    split_file = run / f"seed{seed}" / "main.safetensors"
+    tensors, meta = load_tensors(split_file)
+    row = next(r for r in metrics["per_seed"] if r["seed"] == seed)
+    prefix = f"pass{row['chosen_pass']}."
+    vae = {k: tensors.get(prefix + k) for k in VAE_KEYS}
+    if any(v is None for v in vae.values()):
+        raise SadvaeError(f"{split_file}: expected the chosen pass's weights ({prefix}*), found none")
+    seen = [int(c) for c in encoder.classes]
+
     files = {"encoder.safetensors": encoder.to_bytes(),
              "gate.json": json.dumps(gate.__dict__, indent=2).encode()}
     files["sadvae.safetensors"] = safetensors_bytes({k: np.ascontiguousarray(v) for k, v in vae.items()},
@@ -380,12 +379,15 @@ class AnchorModel(_BundleModel):
         model = self.encoder.model.to(dev)
         feats, seen_logits = _predict(model, x, dev)
         model.cpu()
-        zsl = _softmax(self.class_logits(feats, classes))
+        new_logits = self.class_logits(feats, classes)
+        zsl = _softmax(new_logits)
         if not include_seen:
             return _top(names, classes, zsl, top_k)
-        # the gate's features are the top-U scores of U calibration classes: fewer classes are padded with zeros
-        padded = np.pad(zsl, ((0, 0), (0, max(0, self.gate.n_unseen - zsl.shape[1]))))
-        to_seen = self.gate.route(padded, seen_logits.astype(np.float64))
+        if self.gate.scores == "logits":  # stacking on the shared cosine scale
+            to_seen = self.gate.route(new_logits, seen_logits.astype(np.float64))
+        else:  # the gate's features are the top-U scores of U calibration classes: fewer are padded with zeros
+            padded = np.pad(zsl, ((0, 0), (0, max(0, self.gate.n_unseen - zsl.shape[1]))))
+            to_seen = self.gate.route(padded, seen_logits.astype(np.float64))
         seen_probs = _softmax(seen_logits.astype(np.float64))
         preds = []
         for i, routed in enumerate(to_seen):  # ranked within the classes the gate chose

@@ -589,7 +589,8 @@ def cmd_export(args) -> int:
     out = export_bundle(args.run, args.out, seed=args.seed, text_model=args.text_model, force=args.force)
     model = load(out)  # what was written can be read back
     m = model.manifest
-    print(f"wrote {out}: seed {m['seed']} pass {m['chosen_pass']}, layout {m['layout']}, text model "
+    print(f"wrote {out}: {m.get('kind', 'sadvae')} bundle, seed {m['seed']} pass {m.get('chosen_pass', 0)}, "
+          f"layout {m['layout']}, text model "
           f"{m['text']['model']}, {len(model.seen_classes)} training classes")
     return 0
 

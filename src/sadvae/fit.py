@@ -9,7 +9,7 @@ encoder on all labelled classes, for a user who wants to name new actions on the
 3. the GZSL gate (calibrated stacking) needs classes the encoder never saw: for each of several
    draws of validation classes from the labelled ones, a second encoder learns the remaining
    classes, and its scores on the held-out performers (and on every sample of the validation
-   classes) are pooled over the draws to choose the stacking temperature and margin;
+   classes) are pooled over the draws to choose the stacking margin (on the shared cosine scores);
 4. the encoder, the gate and a manifest (the classes, their names, the text model, the draws) are
    written as an anchor bundle, which `sadvae predict` and `sadvae.load` use.
 """
@@ -134,15 +134,15 @@ def fit_all_classes(skeletons, out, settings: FitSettings, progress: bool = True
         unseen_idx = np.flatnonzero(np.isin(labels, val))  # never seen by this encoder
         seen_idx = np.flatnonzero(held & np.isin(labels, rest))
         feats, logits = extract(enc, x[np.r_[unseen_idx, seen_idx]], n_classes, settings.training.device)
-        zsl = _zsl_probs(enc, feats, class_text[val])
+        zsl = _zsl_logits(enc, feats, class_text[val])
         u = len(unseen_idx)
         draws.append(StackingDraw(zsl[:u], logits[:u], labels[unseen_idx], zsl[u:], logits[u:], labels[seen_idx],
                                   rest, val))
         calibration.append({"validation_classes": val.tolist(), "pseudo_unseen_samples": int(u),
                             "seen_samples": int(len(seen_idx))})
-    gate = fit_stacking_pooled(draws)
-    log(f"[sadvae] gate: calibrated stacking over {len(draws)} draws, temperature {gate.temperature:g}, margin "
-        f"{gate.threshold:.3f} (validation H {100 * gate.holdout_accuracy:.1f}%)")
+    gate = fit_stacking_pooled(draws, scores="logits")
+    log(f"[sadvae] gate: calibrated stacking over {len(draws)} draws, margin "
+        f"{gate.threshold:.3f} on the cosine scores (validation H {100 * gate.holdout_accuracy:.1f}%)")
     write_anchor_bundle(out, encoder, gate, names, settings.text_model or OFFLINE_DEFAULT, True, force=settings.force,
                         extra={"text_mode": "desc" if settings.descriptions else "lb",
                                "trained_on": f"all {n_classes} labelled classes",
@@ -153,11 +153,9 @@ def fit_all_classes(skeletons, out, settings: FitSettings, progress: bool = True
             "seconds": time.perf_counter() - t0, "out": str(out)}
 
 
-def _zsl_probs(encoder, feats: np.ndarray, text: np.ndarray) -> np.ndarray:
-    """Softmax over the given classes' texts (C, M, D) of the encoder's text head, for its features."""
+def _zsl_logits(encoder, feats: np.ndarray, text: np.ndarray) -> np.ndarray:
+    """Scaled cosines to the given classes' texts (C, M, D) by the encoder's text head, for its features."""
     import torch
 
     with torch.no_grad():
-        logits = encoder.model.text_logits(torch.as_tensor(feats), torch.as_tensor(text)).numpy()
-    e = np.exp(logits - logits.max(1, keepdims=True))
-    return e / e.sum(1, keepdims=True)
+        return encoder.model.text_logits(torch.as_tensor(feats), torch.as_tensor(text)).numpy().astype(np.float64)

@@ -10,7 +10,10 @@ Calibrated stacking (`--gzsl stacking`, rule "stacking") is the other decision: 
 classifiers' own confidences, the margin m = log max P_zsl - log max softmax(seen logits / T), and
 sends a sample to the unseen classes when m > gamma. T and gamma are chosen on the validation split to
 maximise its harmonic mean of seen and (pseudo-)unseen accuracy, with the classifiers' predictions
-included (validation labels are training data).
+included (validation labels are training data). When both classifiers score in one space (the
+anchor method: scaled cosines to seen and to new class prototypes), the margin is taken on those
+scores, m = max ZSL logit - max seen logit (`scores = "logits"`, T = 1): it then does not depend on
+how many new classes are asked about, which a softmax's top probability does.
 
 The fitted gate is saved as plain numbers (JSON), never as a pickle.
 """
@@ -38,10 +41,13 @@ class Gate:
     n_unseen: int
     holdout_accuracy: float
     rule: str  # "reference", "calibrated" or "stacking": see `route`
+    scores: str = "probs"  # stacking on the ZSL "probs" or on "logits" (see the module doc)
 
     def p_unseen(self, zsl_probs: np.ndarray, seen_logits: np.ndarray) -> np.ndarray:
+        """P(unseen) per sample; for stacking with scores "logits", `zsl_probs` holds the ZSL logits."""
         if self.rule == "stacking":  # a logistic function of the margin, 0.5 at the calibrated gamma
-            return 1.0 / (1.0 + np.exp(self.threshold - stacking_margin(zsl_probs, seen_logits, self.temperature)))
+            margin = stacking_margin(zsl_probs, seen_logits, self.temperature, self.scores)
+            return 1.0 / (1.0 + np.exp(np.clip(self.threshold - margin, -500, 500)))
         feats = gate_features(zsl_probs, seen_logits[None], np.array([self.temperature]), self.n_unseen)[0]
         return 1.0 / (1.0 + np.exp(feats @ np.asarray(self.coef) + self.intercept))
 
@@ -142,20 +148,27 @@ def fit_gate(unseen_zsl: np.ndarray, unseen_logits: np.ndarray, seen_zsl: np.nda
                 n_unseen=n_unseen, holdout_accuracy=acc, rule=rule)
 
 
-def stacking_margin(zsl_probs: np.ndarray, seen_logits: np.ndarray, temperature: float) -> np.ndarray:
-    """log of the ZSL classifier's top probability minus log of the seen classifier's (at temperature T)."""
+def stacking_margin(zsl_probs: np.ndarray, seen_logits: np.ndarray, temperature: float,
+                    scores: str = "probs") -> np.ndarray:
+    """log of the ZSL classifier's top probability minus log of the seen classifier's (at temperature T);
+    with scores "logits", the top ZSL logit (passed as `zsl_probs`) minus the top seen logit."""
+    if scores == "logits":
+        return np.asarray(zsl_probs, dtype=np.float64).max(-1) - np.asarray(seen_logits, dtype=np.float64).max(-1)
     seen = softmax_t(np.asarray(seen_logits, dtype=np.float64), np.array([temperature]))[0]
     return np.log(np.maximum(zsl_probs.max(-1), 1e-300)) - np.log(np.maximum(seen.max(-1), 1e-300))
 
 
 def fit_stacking(unseen_zsl: np.ndarray, unseen_logits: np.ndarray, unseen_labels: np.ndarray,
                  seen_zsl: np.ndarray, seen_logits: np.ndarray, seen_labels: np.ndarray,
-                 seen_classes: np.ndarray, unseen_classes: np.ndarray, *, temperature: float | None = None) -> Gate:
+                 seen_classes: np.ndarray, unseen_classes: np.ndarray, *, temperature: float | None = None,
+                 scores: str = "probs") -> Gate:
     """Calibrated stacking on validation-split samples: pseudo-unseen (`unseen_*`, labels among
     `unseen_classes`) and held-out seen (`seen_*`, labels among `seen_classes`). Chooses T and gamma by the
-    harmonic mean of the two accuracies; ties go to the smaller |gamma|."""
+    harmonic mean of the two accuracies; ties go to the smaller |gamma|. With scores "logits", the `*_zsl`
+    arrays are ZSL logits and T is 1."""
     return fit_stacking_pooled([StackingDraw(unseen_zsl, unseen_logits, unseen_labels, seen_zsl, seen_logits,
-                                             seen_labels, seen_classes, unseen_classes)], temperature=temperature)
+                                             seen_labels, seen_classes, unseen_classes)], temperature=temperature,
+                               scores=scores)
 
 
 @dataclass
@@ -172,7 +185,8 @@ class StackingDraw:
     unseen_classes: np.ndarray
 
 
-def fit_stacking_pooled(draws: list[StackingDraw], *, temperature: float | None = None) -> Gate:
+def fit_stacking_pooled(draws: list[StackingDraw], *, temperature: float | None = None,
+                        scores: str = "probs") -> Gate:
     """Calibrated stacking on the samples of several validation draws at once (each draw with its own
     classes and classifiers), so that one lucky or unlucky draw does not decide T and gamma."""
     n_unseen = {d.unseen_zsl.shape[1] for d in draws}
@@ -186,9 +200,10 @@ def fit_stacking_pooled(draws: list[StackingDraw], *, temperature: float | None 
     unseen_right = np.concatenate([
         np.sort(d.unseen_classes)[np.argmax(d.unseen_zsl, 1)] == d.unseen_labels for d in draws])
     best = None
-    for T in [temperature] if temperature is not None else TEMPERATURES:
-        m_seen = np.concatenate([stacking_margin(d.seen_zsl, d.seen_logits, T) for d in draws])
-        m_unseen = np.concatenate([stacking_margin(d.unseen_zsl, d.unseen_logits, T) for d in draws])
+    temps = [1.0] if scores == "logits" else [temperature] if temperature is not None else TEMPERATURES
+    for T in temps:
+        m_seen = np.concatenate([stacking_margin(d.seen_zsl, d.seen_logits, T, scores) for d in draws])
+        m_unseen = np.concatenate([stacking_margin(d.unseen_zsl, d.unseen_logits, T, scores) for d in draws])
         cuts = np.unique(np.r_[m_seen, m_unseen])
         gammas = np.r_[cuts[0] - 1.0, (cuts[1:] + cuts[:-1]) / 2, cuts[-1] + 1.0]
         s_acc = ((m_seen[None] <= gammas[:, None]) & seen_right).mean(1)
@@ -199,7 +214,7 @@ def fit_stacking_pooled(draws: list[StackingDraw], *, temperature: float | None 
             best = (float(h[j]), float(T), float(gammas[j]))
     h, T, gamma = best
     return Gate(temperature=T, threshold=gamma, coef=[], intercept=0.0, n_unseen=max(n_unseen),
-                holdout_accuracy=h, rule="stacking")
+                holdout_accuracy=h, rule="stacking", scores=scores)
 
 
 @dataclass
@@ -216,10 +231,12 @@ def harmonic_mean(a: float, b: float) -> float:
 
 
 def evaluate_gzsl(gate: Gate, zsl_probs: np.ndarray, logits: np.ndarray, labels: np.ndarray,
-                  seen_classes: np.ndarray, unseen_classes: np.ndarray) -> GZSLResult:
-    """Route each sample, predict with the chosen classifier, score seen and unseen accuracy and H."""
+                  seen_classes: np.ndarray, unseen_classes: np.ndarray, zsl_logits: np.ndarray | None = None
+                  ) -> GZSLResult:
+    """Route each sample, predict with the chosen classifier, score seen and unseen accuracy and H.
+    A gate that stacks on logits routes by `zsl_logits`."""
     seen_classes, unseen_classes = np.asarray(seen_classes), np.sort(np.asarray(unseen_classes))
-    to_seen = gate.route(zsl_probs, logits)
+    to_seen = gate.route(zsl_logits if gate.scores == "logits" else zsl_probs, logits)
     seen_pred = seen_classes[np.argmax(logits[:, seen_classes], axis=1)]
     unseen_pred = unseen_classes[np.argmax(zsl_probs, axis=1)]
     pred = np.where(to_seen, seen_pred, unseen_pred)

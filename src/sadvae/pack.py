@@ -146,10 +146,14 @@ def _single_choice(candidates: list[str], preferred: str | None, what: str, wher
     raise PackError(where, f"one {what} folder or {flag} NAME", f"several: {', '.join(sorted(candidates))}")
 
 
-def split_file_names(split_type: str, n_classes: int, n_unseen: int) -> dict[str, str]:
+def split_file_names(split_type: str, n_classes: int, n_unseen: int, n_val: int | None = None) -> dict[str, str]:
+    """The label split files. There are as many validation classes as unseen ones (the authors' layout)
+    unless the seen classes are too few for that (e.g. 14 seen and 13 unseen): then `{st}v{U}_0.npy`
+    holds V < U classes and the seen-minus-validation file is named by its own size, N - U - V."""
     st, u, n = split_type, n_unseen, n_classes
+    v = u if n_val is None else n_val
     return {"unseen": f"{st}u{u}.npy", "seen": f"{st}s{n - u}.npy",
-            "val": f"{st}v{u}_0.npy", "seen_minus_val": f"{st}s{n - 2 * u}_0.npy"}
+            "val": f"{st}v{u}_0.npy", "seen_minus_val": f"{st}s{n - u - v}_0.npy"}
 
 
 def split_folder_names(encoder: str, split_name: str, n_unseen: int, split_type: str) -> tuple[str, str]:
@@ -272,8 +276,12 @@ def load_pack(resources, dataset: str, n_unseen: int, *, split_name: str | None 
 
     label_dir = root / "label_splits" / split_name
     names = split_file_names(split_type, n_classes, n_unseen)
-    sizes = {"unseen": n_unseen, "seen": n_classes - n_unseen, "val": n_unseen,
-             "seen_minus_val": n_classes - 2 * n_unseen}
+    n_val = n_unseen
+    if (label_dir / names["val"]).is_file():  # fewer validation classes than unseen ones (see split_file_names)
+        n_val = min(n_unseen, max(1, len(as_labels(load_array(label_dir / names["val"]), label_dir / names["val"]))))
+        names = split_file_names(split_type, n_classes, n_unseen, n_val)
+    sizes = {"unseen": n_unseen, "seen": n_classes - n_unseen, "val": n_val,
+             "seen_minus_val": n_classes - n_unseen - n_val}
     missing = [n for n in names.values() if not (label_dir / n).is_file()]
     if missing:
         raise PackError(label_dir / missing[0], f"the label split files {', '.join(names.values())}",

@@ -154,10 +154,12 @@ def gate_stage(pack: FeaturePack, val_result: SplitResult, val_pass: np.ndarray,
     for k, seed in enumerate(val_result.seeds):
         p = val_pass[k]
         if cfg.gzsl == "stacking":  # validation labels are training data
-            gates.append(fit_stacking(val_result.probs["ztest"][k, p], pack.val.logits["ztest"],
-                                      pack.val.labels["ztest"], val_result.probs["val"][k, p], pack.val.logits["val"],
+            scores = "logits" if val_result.zsl_logits else "probs"
+            zsl = val_result.zsl_logits if val_result.zsl_logits else val_result.probs
+            gates.append(fit_stacking(zsl["ztest"][k, p], pack.val.logits["ztest"],
+                                      pack.val.labels["ztest"], zsl["val"][k, p], pack.val.logits["val"],
                                       pack.val.labels["val"], pack.seen_minus_val, pack.val_classes,
-                                      temperature=cfg.gate_temperature))
+                                      temperature=cfg.gate_temperature, scores=scores))
             continue
         gates.append(fit_gate(val_result.probs["ztest"][k, p], pack.val.logits["ztest"],
                               val_result.probs["val"][k, p], pack.val.logits["val"], seed=seed,
@@ -173,8 +175,9 @@ def evaluate_stage(pack: FeaturePack, main_result: SplitResult, main_pass: np.nd
         p = main_pass[k]
         zsl = accuracy_per_pass(main_result.probs["ztest"][k:k + 1, p:p + 1], pack.main.labels["ztest"],
                                 pack.unseen_classes)[0, 0]
+        zsl_logits = main_result.zsl_logits["gtest"][k, p] if main_result.zsl_logits else None
         g = evaluate_gzsl(gates[k], main_result.probs["gtest"][k, p], pack.main.logits["gtest"],
-                          pack.main.labels["gtest"], pack.seen_classes, pack.unseen_classes)
+                          pack.main.labels["gtest"], pack.seen_classes, pack.unseen_classes, zsl_logits)
         rows.append({"seed": seed, "zsl_top1": float(zsl), "gzsl_seen": 100 * g.seen_accuracy,
                      "gzsl_unseen": 100 * g.unseen_accuracy, "gzsl_h": 100 * g.harmonic_mean})
     return rows
@@ -248,6 +251,7 @@ def save_split_result(path, result: SplitResult, k: int, split: str, cfg: RunCon
                       passes_to_keep: list[int] | None = None) -> None:
     """Per-pass ZSL probabilities, classifiers and losses of replica k; weights of the kept passes."""
     tensors = {f"probs.{name}": v[k] for name, v in result.probs.items()}
+    tensors.update({f"logits.{name}": v[k] for name, v in result.zsl_logits.items()})
     tensors["classifier.weight"] = result.classifier_weight[k]
     tensors["classifier.bias"] = result.classifier_bias[k]
     tensors["losses"] = result.losses
@@ -264,7 +268,7 @@ def save_split_result(path, result: SplitResult, k: int, split: str, cfg: RunCon
 
 def load_split_results(paths: list[Path]) -> SplitResult:
     """Stack per-seed split files (as written by save_split_result) back into one SplitResult."""
-    seeds, probs, cw, cb, weights = [], {}, [], [], []
+    seeds, probs, cw, cb, weights, zsl_logits = [], {}, [], [], [], {}
     unseen, losses = None, None
     for path in paths:
         tensors, meta = load_tensors(path)
@@ -274,6 +278,8 @@ def load_split_results(paths: list[Path]) -> SplitResult:
             for key, v in tensors.items():
                 if key.startswith("probs."):
                     probs.setdefault(key[6:], []).append(v)
+                elif key.startswith("logits."):
+                    zsl_logits.setdefault(key[7:], []).append(v)
             cw.append(tensors["classifier.weight"])
             cb.append(tensors["classifier.bias"])
             losses = tensors["losses"]
@@ -287,4 +293,5 @@ def load_split_results(paths: list[Path]) -> SplitResult:
         weights.append([per_pass[p] for p in sorted(per_pass)])
     return SplitResult(seeds=seeds, unseen_classes=unseen, probs={k: np.stack(v) for k, v in probs.items()},
                        classifier_weight=np.stack(cw), classifier_bias=np.stack(cb), losses=losses,
-                       weights=weights if all(weights) else [])
+                       weights=weights if all(weights) else [],
+                       zsl_logits={k: np.stack(v) for k, v in zsl_logits.items()})

@@ -62,6 +62,12 @@ def _checked_ids(ids, n_classes: int, flag: str) -> np.ndarray:
     return np.sort(arr)
 
 
+def validation_count(n_classes: int, n_unseen: int) -> int:
+    """Validation classes of a split: as many as unseen (the authors' layout), but at most half of the
+    seen classes, so that the validation split keeps classes to learn (PURLS 14/13: 7, not 13)."""
+    return max(1, min(n_unseen, (n_classes - n_unseen) // 2))
+
+
 def choose_classes(n_classes: int, n_unseen: int | None = None, unseen_classes=None, val_classes=None,
                    seed: int = 0) -> ClassSplit:
     """Unseen and validation classes: given, or drawn with `seed` (a split is reproducible from it)."""
@@ -81,12 +87,15 @@ def choose_classes(n_classes: int, n_unseen: int | None = None, unseen_classes=N
     if 2 * u >= n_classes:
         raise SadvaeError(f"--unseen-classes: expected fewer than half of the {n_classes} classes, found {u}")
     seen = np.setdiff1d(np.arange(n_classes), unseen)
+    n_val = validation_count(n_classes, u)
     if val_classes is not None:
         val = _checked_ids(val_classes, n_classes, "--val-classes")
-        if len(val) != u or np.intersect1d(val, unseen).size:
-            raise SadvaeError(f"--val-classes: expected {u} seen classes (as many as unseen), found {val.tolist()}")
+        if len(val) != n_val or np.intersect1d(val, unseen).size:
+            raise SadvaeError(f"--val-classes: expected {n_val} seen classes ("
+                              + ("as many as unseen" if n_val == u else f"half of the {len(seen)} seen ones")
+                              + f"), found {val.tolist()}")
     else:
-        val = np.sort(rng.choice(seen, u, replace=False))
+        val = np.sort(rng.choice(seen, n_val, replace=False))
     return ClassSplit(n_classes, unseen, val)
 
 
@@ -195,7 +204,7 @@ def split_arrays(labels: np.ndarray, part: SamplePartition, main_features: np.nd
 def pack_targets(resources, dataset: str, encoder: str, split: ClassSplit, split_type: str = "r") -> list[Path]:
     """The paths a pack write creates (label split files and the two feature folders)."""
     root = Path(resources)
-    names = split_file_names(split_type, split.n_classes, len(split.unseen))
+    names = split_file_names(split_type, split.n_classes, len(split.unseen), len(split.val))
     main_name, val_name = split_folder_names(encoder, dataset, len(split.unseen), split_type)
     return [root / "label_splits" / dataset / n for n in names.values()] + \
         [root / "sk_feats" / main_name, root / "sk_feats" / val_name]
@@ -224,7 +233,7 @@ def write_split_pack(resources, dataset: str, encoder: str, split: ClassSplit, m
         raise SadvaeError(f"{root}: expected a writable resources folder, found {exc.strerror}") from None
     try:
         ids = {"unseen": split.unseen, "seen": split.seen, "val": split.val, "seen_minus_val": split.seen_minus_val}
-        names = split_file_names(split_type, split.n_classes, len(split.unseen))
+        names = split_file_names(split_type, split.n_classes, len(split.unseen), len(split.val))
         staged = [stage / f"label_{role}.npy" for role in names]
         for path, role in zip(staged, names):
             np.save(path, np.asarray(ids[role], dtype=np.int64))

@@ -186,7 +186,9 @@ def merge_records(records: list[dict]) -> dict:
 def format_table(metrics: dict) -> str:
     summary, per_seed = metrics["summary"], metrics["per_seed"]
     pack = metrics["pack"]
-    lines = [f"SA-DVAE on {pack['split_name']} ({pack['n_classes']} classes, {len(pack['unseen_classes'])} unseen), "
+    what = {"projection": "Projection baseline", "anchor": "Anchor (the encoder's text head)"}.get(
+        metrics.get("method"), "SA-DVAE")
+    lines = [f"{what} on {pack['split_name']} ({pack['n_classes']} classes, {len(pack['unseen_classes'])} unseen), "
              f"encoder {pack['encoder']}, text {pack['text_model']}/{pack['text_mode']}, mode {metrics['mode']}, "
              f"method {metrics.get('method', 'sadvae')}",
              f"selection {metrics['selection_rule']}", ""]

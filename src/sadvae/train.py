@@ -63,10 +63,12 @@ class SplitResult:
     seeds: list[int]
     unseen_classes: np.ndarray
     probs: dict[str, np.ndarray]  # set name -> (K, passes, n, U) ZSL softmax
-    classifier_weight: np.ndarray  # (K, passes, U, S)
+    classifier_weight: np.ndarray  # (K, passes, U, S); with zsl_fits > 1, the last fit's (probs average all)
     classifier_bias: np.ndarray  # (K, passes, U)
     losses: np.ndarray  # (passes, len(LOSS_TERMS)): mean of each pass's readings, averaged over replicas
     weights: list[list[dict[str, torch.Tensor]]] = field(default_factory=list)  # [k][pass] -> named tensors
+    zsl_logits: dict[str, np.ndarray] = field(default_factory=dict)  # like probs: the scores before the softmax,
+    # for methods whose ZSL and seen-class scores share one space (anchor; stacking on logits)
 
 
 def _column_means(readings: list[list[float]]) -> np.ndarray:

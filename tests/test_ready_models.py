@@ -1,0 +1,145 @@
+"""sadvae fit (a model of every labelled class), anchor bundles, ready models in the package, layout mapping."""
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from sadvae.bundle import AnchorModel, load
+from sadvae.cli import main
+from sadvae.errors import SadvaeError
+from sadvae.layouts import get_layout, joint_map, map_layout
+from sadvae.models import ready_models
+from sadvae.skeletons import write_npz
+from sadvae.synthetic import synthetic_skeletons
+
+from .conftest import shared_or_skip
+
+TINY = ["--channels", "8,16", "--strides", "1,2", "--embed-dim", "16", "--frames", "16", "--epochs", "6",
+        "--patience", "6", "--quiet"]
+
+
+@pytest.fixture(scope="module")
+def fitted(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("fit")
+    data = synthetic_skeletons(n_classes=8, per_subject=4, subjects=4, frames=24, seed=5)
+    write_npz(data, tmp / "motions.npz")
+    assert main(["fit", "--data", str(tmp / "motions.npz"), "--format", "npz", "--out", str(tmp / "model"),
+                 "--calibration-draws", "2", *TINY]) == 0
+    return tmp, data
+
+
+def test_fit_learns_every_class_and_writes_an_anchor_bundle(fitted):
+    tmp, data = fitted
+    manifest = json.loads((tmp / "model" / "manifest.json").read_text())
+    assert manifest["kind"] == "anchor" and manifest["classes"]["seen"] == list(range(8))
+    assert manifest["classes"]["names"] == data.class_names and manifest["trained_on"] == "all 8 labelled classes"
+    assert len(manifest["calibration"]) == 2 and manifest["holdout"].startswith("performers [")
+    for draw in manifest["calibration"]:
+        assert len(draw["validation_classes"]) == 2 and draw["pseudo_unseen_samples"] > 0
+    model = load(tmp / "model")
+    assert isinstance(model, AnchorModel) and model.gate.rule == "stacking"
+    preds = model.predict(data.sequences[:5], ["raise both arms", "kick a ball", "spin around"], top_k=2)
+    assert len(preds) == 5 and all(len(p.labels) == 2 for p in preds)
+    assert all(abs(sum(p.probs) - 1) > 1e-9 or len(p.labels) == 3 for p in preds)  # top-2 of 3: not all the mass
+    again = load(tmp / "model").predict(data.sequences[:5], ["raise both arms", "kick a ball", "spin around"],
+                                        top_k=2)
+    assert [p.probs for p in again] == [p.probs for p in preds], "an anchor bundle predicts deterministically"
+    gz = model.predict(data.sequences, ["raise both arms"], include_seen=True, top_k=1)
+    seen = [p for p in gz if p.routed_seen]
+    assert seen and all(p.labels[0] in data.class_names for p in seen)
+    assert all(p.labels == ["raise both arms"] for p in gz if not p.routed_seen)
+    with pytest.raises(SadvaeError, match="already a training class"):
+        model.predict(data.sequences[:2], [data.class_names[0]], include_seen=True)
+
+
+def test_a_damaged_anchor_bundle_is_refused(fitted, tmp_path):
+    tmp, _ = fitted
+    copy = tmp_path / "model"
+    shutil.copytree(tmp / "model", copy)
+    gate = json.loads((copy / "gate.json").read_text())
+    gate["threshold"] += 1.0
+    (copy / "gate.json").write_text(json.dumps(gate))
+    with pytest.raises(SadvaeError, match="gate.json: expected SHA-256"):
+        load(copy)
+    (copy / "encoder.safetensors").unlink()
+    with pytest.raises(SadvaeError, match="expected encoder.safetensors"):
+        load(copy)
+
+
+def test_fit_refuses_an_existing_model_and_bad_settings(fitted, capsys):
+    tmp, _ = fitted
+    args = ["fit", "--data", str(tmp / "motions.npz"), "--format", "npz", "--out", str(tmp / "model"), *TINY]
+    assert main(args) == 2
+    assert "expected no earlier model here" in capsys.readouterr().err
+    assert main([*args[:-len(TINY)], "--out", str(tmp / "other"), "--calibration-draws", "0", *TINY]) == 2
+    assert "--calibration-draws" in capsys.readouterr().err
+    assert not (tmp / "other").exists()
+
+
+def test_ntu_input_maps_onto_a_kinect_v1_model_by_joint_name(fitted):
+    tmp, data = fitted
+    model = load(tmp / "model")
+    assert model.layout == "kinect-v1-20"
+    ntu, kinect = get_layout("ntu-25"), get_layout("kinect-v1-20")
+    index = joint_map("ntu-25", "kinect-v1-20")
+    assert [ntu.joints[i] for i in index][:4] == ["SpineBase", "SpineMid", "SpineShoulder", "Head"]
+    assert [ntu.joints[i] for i in index][4:] == list(kinect.joints[4:])  # limbs share their names
+    # a Kinect v1 sequence written in the NTU layout (extra joints anywhere) predicts as the original
+    seq = data.sequences[0]
+    as_ntu = np.zeros((seq.shape[0], 1, 25, 3), dtype=np.float32)
+    as_ntu[..., index, :] = seq
+    as_ntu[..., ntu.index(["Neck", "HandTipLeft", "ThumbLeft", "HandTipRight", "ThumbRight"]), :] = 9.0
+    np.testing.assert_array_equal(map_layout(as_ntu, "ntu-25", "kinect-v1-20"), seq)
+    names = ["wave", "jump"]
+    mapped = model.predict([as_ntu], names, layout="ntu-25")[0]
+    direct = model.predict([seq], names)[0]
+    assert mapped.labels == direct.labels and mapped.probs == pytest.approx(direct.probs)
+    with pytest.raises(SadvaeError, match="coco-17 that map onto every joint of kinect-v1-20"):
+        model.predict([np.zeros((10, 1, 17, 3), dtype=np.float32)], names, layout="coco-17")
+
+
+def test_unknown_model_names_list_the_ready_ones(capsys):
+    with pytest.raises(SadvaeError, match="expected a model bundle .* or a ready model"):
+        load("no-such-model")
+    assert main(["models", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [m["name"] for m in listed] == sorted(ready_models())
+
+
+def test_the_ready_utd_model_names_actions_after_install(capsys):
+    if "utd-mhad" not in ready_models():
+        pytest.skip("the utd-mhad ready model is not in this checkout (benchmarks/build_ready_model.py)")
+    folder = ready_models()["utd-mhad"]
+    size = sum(p.stat().st_size for p in folder.iterdir())
+    assert size < 5_000_000, f"a ready model should stay small, found {size} bytes"
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["kind"] == "anchor" and len(manifest["classes"]["seen"]) == 27
+    assert main(["models"]) == 0
+    assert "utd-mhad: 27 classes" in capsys.readouterr().out
+    skeleton = shared_or_skip("utd_mhad", "Skeleton")
+    assert main(["predict", "--model", "utd-mhad", "--input", str(skeleton / "a1_s1_t1_skeleton.mat"),
+                 "--classes", "drink water", "kick something", "--top-k", "2", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out[0]["sample"] == "a1_s1_t1_skeleton.mat" and len(out[0]["top"]) == 2
+
+
+def test_export_of_an_anchor_run_is_an_anchor_bundle(tmp_path, capsys):
+    data = synthetic_skeletons(n_classes=8, per_subject=4, subjects=4, frames=24, seed=5)
+    write_npz(data, tmp_path / "m.npz")
+    res = tmp_path / "res"
+    assert main(["features", "--data", str(tmp_path / "m.npz"), "--format", "npz", "--dataset", "m", "--unseen", "2",
+                 "--split-seed", "1", "--holdout", "0.4", "--resources", str(res), *TINY]) == 0
+    assert main(["run", "--resources", str(res), "--dataset", "m", "--unseen", "2", "--method", "anchor", "--gzsl",
+                 "stacking", "--out", str(tmp_path / "run"), "--quiet"]) == 0
+    assert main(["export", str(tmp_path / "run"), "--out", str(tmp_path / "b.zip")]) == 0
+    model = load(tmp_path / "b.zip")
+    assert isinstance(model, AnchorModel) and len(model.seen_names) == 6
+    assert model.manifest["classes"]["unseen_in_training"] == json.loads(
+        (tmp_path / "run" / "metrics.json").read_text())["pack"]["unseen_classes"]
+    capsys.readouterr()
+    assert main(["predict", "--model", str(tmp_path / "b.zip"), "--input", str(tmp_path / "m.npz"), "--classes",
+                 *[data.class_names[c] for c in model.manifest["classes"]["unseen_in_training"]],
+                 "--include-seen", "--json"]) == 0
+    preds = json.loads(capsys.readouterr().out)
+    assert len(preds) == len(data.labels) and {p["gate"] for p in preds} <= {"seen", "new"}
