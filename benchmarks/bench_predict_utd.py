@@ -76,7 +76,7 @@ def main(argv=None) -> int:
     cfg = resolve_config(dict(resources=str(work), dataset=split, unseen=args.unseen,
                               seeds=list(range(5, 5 + args.seeds)), lr=s.lr, batch_size=s.batch_size,
                               semantic_dim=s.semantic_dim, style_dim=s.style_dim, passes=s.passes, mode=s.mode,
-                              selection="val", device="cpu"))
+                              selection="val", device="cpu", zsl_fits=1))
     run_dir, bundle = work / "runs" / split, work / "bundles" / f"{split}.zip"
     if args.retrain or not bundle.exists():
         t = time.perf_counter()

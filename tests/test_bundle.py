@@ -17,8 +17,8 @@ from .conftest import shared_or_skip
 
 ENCODER = ["--channels", "8,16", "--strides", "1,2", "--embed-dim", "16", "--frames", "16", "--epochs", "6",
            "--patience", "6"]
-RUN = ["--passes", "3", "--zsl-fits", "1", "--semantic-dim", "8", "--style-dim", "2", "--lr", "3e-3", "--seeds", "2",
-       "--quiet"]
+RUN = ["--method", "sadvae", "--passes", "3", "--zsl-fits", "1", "--semantic-dim", "8", "--style-dim", "2", "--lr",
+       "3e-3", "--seeds", "2", "--quiet"]
 
 
 @pytest.fixture(scope="module")

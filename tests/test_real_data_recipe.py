@@ -94,7 +94,8 @@ def test_text_head_learns_its_classes_and_round_trips(motions, tmp_path):
     assert best >= 0.75, f"4 distinct motions should be learnt against their texts, held-out accuracy {best}"
     torch.testing.assert_close(enc.model.class_text, torch.from_numpy(text[classes]))
     feats, logits = extract(enc, x[held], n_classes=6)
-    np.testing.assert_allclose(np.linalg.norm(feats, axis=1), 1.0, rtol=1e-5)  # cosine space
+    # the cosine space, scaled to unit variance per dimension on average (16 dimensions: length 4)
+    np.testing.assert_allclose(np.linalg.norm(feats, axis=1), 4.0, rtol=1e-5)
     with torch.no_grad():  # the logits are scaled cosines to the projected class texts
         expected = enc.model.text_logits(torch.from_numpy(feats), torch.from_numpy(text[classes])).numpy()
     np.testing.assert_allclose(logits[:, classes], expected, rtol=1e-4, atol=1e-4)
@@ -169,12 +170,13 @@ def test_features_with_descriptions_then_anchor_and_stacking(motion_archive, tmp
     assert info["pack"]["encoder_text"] == str(motion_archive / "desc.csv")
     capsys.readouterr()
     out = tmp_path / "run"
-    assert main(["run", "--resources", str(res), "--dataset", "motions", "--unseen", "2", "--method", "anchor",
-                 "--gzsl", "stacking", "--seeds", "2", "--out", str(out)]) == 0
+    assert main(["run", "--resources", str(res), "--dataset", "motions", "--unseen", "2", "--seeds", "2", "--out",
+                 str(out)]) == 0
     err = capsys.readouterr().err
-    assert "text_mode = desc: the pack has class descriptions" in err
+    assert "text_mode = desc: the pack has class descriptions" in err and "method = anchor" in err
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["config"]["text_mode"] == "desc" and metrics["config"]["preset"] == "derived from the pack"
+    assert metrics["method"] == "anchor" and metrics["config"]["gzsl"] == "stacking"
     gate = json.loads((out / "seed5" / "gate.json").read_text())
     assert gate["rule"] == "stacking" and gate["temperature"] in range(1, 10)
     rows = metrics["per_seed"]
@@ -258,11 +260,16 @@ def test_stacking_routes_by_the_calibrated_margin_and_round_trips(tmp_path):
 
 def test_settings_without_a_preset_are_derived_from_the_pack_unless_given():
     cfg = resolve_config(dict(dataset="mine", unseen=5))
-    assert cfg.to_derive == ["semantic_dim", "lr", "text_mode", "zsl_fits"]
+    assert cfg.to_derive == ["semantic_dim", "lr", "text_mode", "zsl_fits", "method", "gzsl"]
     derive_from_pack(cfg, n_train=350, n_classes=27, text_modes=["desc", "lb"])
     assert cfg.lr == pytest.approx(1.02e-3) and cfg.semantic_dim == 32 and cfg.text_mode == "desc"
     assert cfg.zsl_fits == 5 and "11 batches per pass" in cfg.derived["lr"]
     assert set(cfg.derived) == {"lr", "semantic_dim", "text_mode", "zsl_fits"}
+    assert cfg.method == "sadvae" and cfg.gzsl == "gate"  # a pack without a text-head encoder
+    anchored = resolve_config(dict(dataset="mine", unseen=5, gzsl="gate"))
+    derive_from_pack(anchored, n_train=350, n_classes=27, text_modes=["lb"], text_head=True)
+    assert anchored.method == "anchor" and anchored.gzsl == "gate"  # given, so kept
+    assert "text-anchored head" in anchored.derived["method"] and "gzsl" not in anchored.derived
     big = resolve_config(dict(dataset="mine", unseen=5, lr=2e-4))
     derive_from_pack(big, n_train=40_000, n_classes=200, text_modes=["lb"])
     assert big.lr == 2e-4 and big.semantic_dim == 160 and big.text_mode == "lb"  # a given setting stays

@@ -140,11 +140,12 @@ def _batches(n: int, size: int, gen: torch.Generator | None):
 
 @torch.no_grad()
 def _predict(model: STGCN, x: np.ndarray, device: torch.device, batch_size: int = 128):
+    """Features (the embedding times the model's `feature_scale`) and logits over the encoder's classes."""
     model.eval()
     embs, logits = [], []
     for idx in _batches(len(x), batch_size, None):
         e, out = model(torch.from_numpy(x[idx.numpy()]).to(device))
-        embs.append(e.float().cpu())
+        embs.append(e.float().cpu() * model.feature_scale)
         logits.append(out.float().cpu())
     return torch.cat(embs).numpy(), torch.cat(logits).numpy()
 

@@ -48,9 +48,18 @@ def open_pack(cfg: RunConfig) -> FeaturePack:
         if "text_mode" in cfg.to_derive:
             cfg.text_mode = "desc" if "desc" in modes else "lb"
         pack = _load(cfg, names)
-        derive_from_pack(cfg, len(pack.main.features["train"]), pack.n_classes, modes)
+        derive_from_pack(cfg, len(pack.main.features["train"]), pack.n_classes, modes, text_head(pack))
         return pack
     return _load(cfg, names)
+
+
+def text_head(pack: FeaturePack) -> bool:
+    """Whether the pack's main encoder (a pack built by sadvae features) has the text-anchored head."""
+    try:
+        info = json.loads((pack.main.path / "encoder.json").read_text())
+        return info.get("config", {}).get("head") == "text"
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def _load(cfg: RunConfig, names: dict) -> FeaturePack:

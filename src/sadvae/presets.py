@@ -56,7 +56,7 @@ PRESETS = {
 # For datasets and unseen counts without a preset, the starting values (the NTU-60 SynSE ones); the
 # settings the user did not give are then derived from the pack (`derive_from_pack`).
 DEFAULTS = _p(160, 8, 3.389022400898623e-05, 32, 5)
-DERIVED = ("semantic_dim", "lr", "text_mode", "zsl_fits")  # what `derive_from_pack` may set
+DERIVED = ("semantic_dim", "lr", "text_mode", "zsl_fits", "method", "gzsl")  # what `derive_from_pack` may set
 SMALL_PACK_BATCHES = 200  # below this many batches per pass, one ZSL classifier fit is too noisy
 REFERENCE_BATCHES_PER_PASS = 1200  # NTU-60 SynSE: ~38,500 training samples / batch 32, where lr 3.4e-5 was tuned
 MAX_LR_FACTOR = 30.0  # the largest step-up of that lr (UTD-MHAD: 1e-3, measured better than 3.4e-5)
@@ -199,7 +199,8 @@ def resolve_config(overrides: dict, config_file=None) -> RunConfig:
     return cfg
 
 
-def derive_from_pack(cfg: RunConfig, n_train: int, n_classes: int, text_modes: list[str]) -> None:
+def derive_from_pack(cfg: RunConfig, n_train: int, n_classes: int, text_modes: list[str],
+                     text_head: bool = False) -> None:
     """Fill the settings in `cfg.to_derive` from the pack's size (a dataset without a preset), in place.
 
     - lr: the presets' ~3.4e-5 was tuned for ~1,200 batches per pass; with L batches per pass it is
@@ -208,7 +209,11 @@ def derive_from_pack(cfg: RunConfig, n_train: int, n_classes: int, text_modes: l
     - semantic_dim: the class count rounded up to a power of two, within 16..160 (27 classes: 32);
     - zsl_fits: 5 classifier fits averaged per pass when a pass has fewer than 200 batches (measured on
       UTD-MHAD: one fit's ZSL ranged over 25-55% between fitting seeds);
-    - text_mode: `desc` (class descriptions) when the pack has them, else `lb` (class names).
+    - text_mode: `desc` (class descriptions) when the pack has them, else `lb` (class names);
+    - method: `anchor` when the pack's encoder has the text head (built by `sadvae features`): on
+      UTD-MHAD's PURLS splits it beat SA-DVAE and the projection baseline on the same features
+      (benchmarks/bench_purls.py); else `sadvae`;
+    - gzsl: `stacking` for anchor (its seen and new scores share one scale), else the reference's gate.
     """
     if not cfg.to_derive:
         return
@@ -230,6 +235,13 @@ def derive_from_pack(cfg: RunConfig, n_train: int, n_classes: int, text_modes: l
         cfg.text_mode = "desc" if "desc" in text_modes else "lb"
         why["text_mode"] = (f"{cfg.text_mode}: " + ("the pack has class descriptions" if cfg.text_mode == "desc"
                                                     else "the class names (the pack has no descriptions)"))
+    if "method" in cfg.to_derive and text_head:
+        cfg.method = "anchor"
+        why["method"] = ("anchor: the pack's encoder has the text-anchored head, whose own zero-shot scores beat "
+                         "SA-DVAE and the projection baseline on UTD-MHAD (--method sadvae for SA-DVAE)")
+    if "gzsl" in cfg.to_derive and cfg.method == "anchor":
+        cfg.gzsl = "stacking"
+        why["gzsl"] = "stacking: the anchor method's seen and new-class scores are cosines on one scale"
     cfg.derived, cfg.to_derive, cfg.preset = why, [], "derived from the pack"
 
 

@@ -156,7 +156,8 @@ class STGCN(nn.Module):
 
     def embedding(self, x: torch.Tensor) -> torch.Tensor:
         """(N, M, T, V, 3) joints -> (N, embed_dim): non-negative (after ReLU), like pooled ST-GCN features,
-        with the classifier head; unit length with the text head (the space its cosines live in)."""
+        with the classifier head; unit length with the text head (the space its cosines live in; as a
+        feature it is scaled, see `feature_scale`)."""
         n, m, t, v, _ = x.shape
         present = (x.abs().sum(dim=(2, 3, 4)) > 0).to(x.dtype)  # (N, M)
         present[:, 0] = 1.0  # the first body always counts, so an all-zero input still has a mean
@@ -179,8 +180,16 @@ class STGCN(nn.Module):
         return proto
 
     def text_logits(self, emb: torch.Tensor, text: torch.Tensor) -> torch.Tensor:
-        """Scaled cosine logits of embeddings against the prototypes of any class texts (head "text")."""
-        return self.log_scale.exp() * emb @ self.prototypes(text).T
+        """Scaled cosine logits of embeddings (of any length) against the prototypes of any class texts
+        (head "text")."""
+        return self.log_scale.exp() * nn.functional.normalize(emb, dim=-1) @ self.prototypes(text).T
+
+    @property
+    def feature_scale(self) -> float:
+        """What the embedding is multiplied by as a feature (a pack's, a bundle's): 1 for the classifier
+        head; sqrt(embed_dim) for the text head's unit embeddings, so that a dimension varies on the scale
+        of 1, as SA-DVAE's reconstruction loss expects (measured on UTD-MHAD 22/5: SA-DVAE ZSL 22 -> 48)."""
+        return math.sqrt(self.config.embed_dim) if self.config.head == "text" else 1.0
 
     def forward(self, x: torch.Tensor, class_text: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """Embedding and logits over the training classes (with the text head, `class_text` may give
