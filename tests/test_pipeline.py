@@ -140,7 +140,15 @@ def test_python_api(tiny_pack_master):
     import sadvae
     pack = sadvae.load_pack(tiny_pack_master, "tiny", 3)
     res = sadvae.run(cfg_for(tiny_pack_master, passes=2), pack=pack, progress=False)
-    assert set(res.metrics()["summary"]) == {"zsl_top1", "gzsl_seen", "gzsl_unseen", "gzsl_h"}
+    metrics = res.metrics()
+    assert set(metrics["summary"]) == {"zsl_top1", "gzsl_seen", "gzsl_unseen", "gzsl_h"}
+    # the API gives the pipeline's numbers, and its summary is their mean
+    direct = run_all(cfg_for(tiny_pack_master, passes=2), progress=False)
+    assert res.per_seed == direct.per_seed
+    for m, stat in metrics["summary"].items():
+        values = [row[m] for row in metrics["per_seed"]]
+        assert stat["mean"] == pytest.approx(np.mean(values)) and 0 <= min(values) <= max(values) <= 100
+    assert metrics["config"]["derived"], "a pack given to the API gets the same derived settings as one opened by it"
     assert open_pack(cfg_for(tiny_pack_master)).n_classes == 12
 
 

@@ -43,14 +43,19 @@ def open_pack(cfg: RunConfig) -> FeaturePack:
     """Load and validate the run's pack; for a dataset without a preset, first derive the settings that
     were not given from the pack (`presets.derive_from_pack`; recorded in the config)."""
     names = default_names(cfg)
-    if cfg.to_derive:
+    if cfg.to_derive and "text_mode" in cfg.to_derive:  # which text features to load is one of them
         modes = text_modes(cfg.resources, cfg.dataset, cfg.split_name, cfg.text_model)
-        if "text_mode" in cfg.to_derive:
-            cfg.text_mode = "desc" if "desc" in modes else "lb"
-        pack = _load(cfg, names)
+        cfg.text_mode = "desc" if "desc" in modes else "lb"
+    pack = _load(cfg, names)
+    apply_pack_defaults(cfg, pack)
+    return pack
+
+
+def apply_pack_defaults(cfg: RunConfig, pack: FeaturePack) -> None:
+    """Derive the settings in `cfg.to_derive` from a loaded pack (in place; nothing when none are left)."""
+    if cfg.to_derive:
+        modes = text_modes(pack.root, pack.dataset, pack.split_name, pack.text_model)
         derive_from_pack(cfg, len(pack.main.features["train"]), pack.n_classes, modes, text_head(pack))
-        return pack
-    return _load(cfg, names)
 
 
 def text_head(pack: FeaturePack) -> bool:
@@ -239,7 +244,10 @@ def run_all(cfg: RunConfig, pack: FeaturePack | None = None, progress: bool = Tr
             jobs: int | None = None, checkpoints=None) -> RunResult:
     """All four stages for every seed of `cfg` (the seeds train together as one batched model).
     `checkpoints`: a folder for per-pass training checkpoints (see train_splits)."""
-    pack = pack or open_pack(cfg)
+    if pack is None:
+        pack = open_pack(cfg)
+    else:
+        apply_pack_defaults(cfg, pack)
     say = (lambda msg: print(f"[sadvae] {msg}", file=sys.stderr, flush=True)) if progress else (lambda msg: None)
     say("stages 1-2/4: training on the main split and on the validation split")
     main, val = train_splits(pack, cfg, progress, jobs, checkpoints)
