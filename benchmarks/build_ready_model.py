@@ -26,6 +26,9 @@ def main(argv=None) -> int:
     p.add_argument("--epochs", type=int, default=60)
     args = p.parse_args(argv)
 
+    import torch
+
+    torch.set_num_threads(1)  # one thread: the same weights from the same data and library versions
     from sadvae.features import default_training
     from sadvae.fit import FitSettings, fit_all_classes
     from sadvae.skeletons import read_utd
