@@ -7,10 +7,10 @@ scaled cosine similarities to the unseen prototypes. Its seen-class logits (`*_o
 head's scores over the seen classes, so the two classifiers share one space. One "pass", no
 randomness.
 
-Projection (`--method projection`): a ridge regression maps standardised skeleton features to the L2-normalised text
-embedding of their class; a sample's ZSL probabilities are a softmax over the cosine similarities
-of its projection to the unseen classes' embeddings. One "pass", no randomness: every seed gives
-the same numbers (the spread over seeds is zero by construction).
+Projection (`--method projection`): a ridge regression maps standardised skeleton features to
+the L2-normalised text embedding of their class; a sample's ZSL probabilities are a softmax over
+the cosine similarities of its projection to the unseen classes' embeddings. One "pass", no
+randomness: every seed gives the same numbers (the spread over seeds is zero by construction).
 """
 from __future__ import annotations
 

@@ -23,12 +23,12 @@ from pathlib import Path
 import numpy as np
 
 from . import distributed
+from .errors import SadvaeError
 from .encoder import EncoderTraining, extract, train_encoder, training_summary
 from .prepare import (choose_classes, check_targets, pack_targets, partition_samples, split_arrays,
                       write_split_pack)
 from .preprocess import Preprocessing, preprocess
 from .stgcn import EncoderConfig
-from .errors import SadvaeError
 from .text import ClassTexts, encode_classes, load_model, read_class_texts, text_features_path, write_text_features
 
 
@@ -90,6 +90,7 @@ def build_feature_pack(skeletons, resources, settings: FeatureSettings, progress
         if len(texts["desc"].texts) != n_classes:
             raise SadvaeError(f"{settings.descriptions}: expected descriptions of all {n_classes} classes of the "
                               f"skeleton data, found {len(texts['desc'].texts)} classes")
+
     def missing(mode: str) -> bool:
         return not text_features_path(root, settings.dataset, settings.text_model, mode, n_classes).exists()
 

@@ -206,8 +206,10 @@ def fit_stacking_pooled(draws: list[StackingDraw], *, temperature: float | None 
         m_unseen = np.concatenate([stacking_margin(d.unseen_zsl, d.unseen_logits, T, scores) for d in draws])
         cuts = np.unique(np.r_[m_seen, m_unseen])
         gammas = np.r_[cuts[0] - 1.0, (cuts[1:] + cuts[:-1]) / 2, cuts[-1] + 1.0]
-        s_acc = ((m_seen[None] <= gammas[:, None]) & seen_right).mean(1)
-        u_acc = ((m_unseen[None] > gammas[:, None]) & unseen_right).mean(1)
+        # right and routed there, for every gamma at once (sorted counts, not a gamma x sample table)
+        s_acc = np.searchsorted(np.sort(m_seen[seen_right]), gammas, side="right") / len(m_seen)
+        right_u = np.sort(m_unseen[unseen_right])
+        u_acc = (len(right_u) - np.searchsorted(right_u, gammas, side="right")) / len(m_unseen)
         h = np.where(s_acc + u_acc > 0, 2 * s_acc * u_acc / np.maximum(s_acc + u_acc, 1e-12), 0.0)
         j = max(range(len(gammas)), key=lambda i: (round(float(h[i]), 12), -abs(gammas[i])))
         if best is None or h[j] > best[0]:

@@ -53,9 +53,8 @@ def open_pack(cfg: RunConfig) -> FeaturePack:
 
 def apply_pack_defaults(cfg: RunConfig, pack: FeaturePack) -> None:
     """Derive the settings in `cfg.to_derive` from a loaded pack (in place; nothing when none are left)."""
-    if cfg.to_derive:
-        modes = text_modes(pack.root, pack.dataset, pack.split_name, pack.text_model)
-        derive_from_pack(cfg, len(pack.main.features["train"]), pack.n_classes, modes, text_head(pack))
+    if cfg.to_derive:  # the text mode is the loaded pack's (open_pack chose it before loading)
+        derive_from_pack(cfg, len(pack.main.features["train"]), pack.n_classes, [pack.text_mode], text_head(pack))
 
 
 def text_head(pack: FeaturePack) -> bool:
