@@ -276,3 +276,16 @@ def test_settings_without_a_preset_are_derived_from_the_pack_unless_given():
     assert big.zsl_fits == 1  # 1,250 batches per pass: one fit
     preset = resolve_config(dict(dataset="ntu60", unseen=5))
     assert preset.to_derive == [] and preset.preset == "synse/ntu60/5"
+
+
+def test_a_sweep_on_a_text_head_pack_searches_sadvae(motion_archive, tmp_path, capsys):
+    pytest.importorskip("optuna")
+    res = tmp_path / "res"
+    assert main(_features(motion_archive, res)) == 0
+    out = tmp_path / "sweep"
+    assert main(["sweep", "--resources", str(res), "--dataset", "motions", "--unseen", "2", "--trials", "1",
+                 "--passes", "1", "--out", str(out), "--quiet"]) == 0
+    assert 'method = "sadvae"' in (out / "best.toml").read_text()
+    assert main(["sweep", "--resources", str(res), "--dataset", "motions", "--unseen", "2", "--trials", "1",
+                 "--method", "anchor", "--out", str(tmp_path / "none"), "--quiet"]) == 2
+    assert "without any" in capsys.readouterr().err and not (tmp_path / "none").exists()

@@ -108,6 +108,11 @@ def run_sweep(base: RunConfig, out, trials: int, *, storage: str | None = None, 
     optuna = _optuna()
     if trials < 1:
         raise SadvaeError(f"--trials: expected a positive number, found {trials}")
+    # the search space is SA-DVAE's: a pack whose defaults would pick a single-pass method is swept as SA-DVAE
+    base.to_derive = [k for k in base.to_derive if k not in ("method", "gzsl")]
+    if base.method in ("projection", "anchor"):
+        raise SadvaeError(f"--method {base.method}: expected a method with settings to search (sadvae, no-tc or "
+                          "naive), found one without any")
     pack = open_pack(base)  # validated before anything is written
     out = Path(out)
     created = not out.exists()
