@@ -72,9 +72,10 @@ def test_fit_refuses_an_existing_model_and_bad_settings(fitted, capsys):
     args = ["fit", "--data", str(tmp / "motions.npz"), "--format", "npz", "--out", str(tmp / "model"), *TINY]
     assert main(args) == 2
     assert "expected no earlier model here" in capsys.readouterr().err
-    assert main([*args[:-len(TINY)], "--out", str(tmp / "other"), "--calibration-draws", "0", *TINY]) == 2
-    assert "--calibration-draws" in capsys.readouterr().err
-    assert not (tmp / "other").exists()
+    for flag, value in (("--calibration-draws", "0"), ("--holdout-performers", "1.5")):
+        assert main([*args[:-len(TINY)], "--out", str(tmp / "other"), flag, value, *TINY]) == 2
+        assert flag in capsys.readouterr().err
+        assert not (tmp / "other").exists()
 
 
 def test_ntu_input_maps_onto_a_kinect_v1_model_by_joint_name(fitted):

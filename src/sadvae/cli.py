@@ -340,8 +340,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _overrides(args) -> dict:
     names = ["resources", "dataset", "unseen", "protocol", "split_name", "split_type", "encoder", "text_model",
              "text_mode", "semantic_dim", "style_dim", "lr", "batch_size", "dis_step", "passes", "zsl_fits",
-             "gate_temperature",
-             "gate_threshold", "gzsl", "mode", "method", "selection", "device"]
+             "gate_temperature", "gate_threshold", "gzsl", "mode", "method", "selection", "device"]
     out = {n: getattr(args, n, None) for n in names}
     if getattr(args, "seeds", None) is not None:
         if args.seeds < 1:

@@ -54,6 +54,9 @@ class FitSettings:
 def _held_out(labels: np.ndarray, subjects: np.ndarray | None, settings: FitSettings) -> tuple[np.ndarray, str]:
     """Boolean mask of the held-out samples, and how they were chosen."""
     rng = np.random.default_rng(settings.seed)
+    for flag, share in (("--holdout-performers", settings.holdout_performers), ("--holdout", settings.holdout)):
+        if not 0 < share < 1:
+            raise SadvaeError(f"{flag}: expected a share between 0 and 1, found {share}")
     if subjects is not None and len(np.unique(subjects)) >= 2:
         performers = np.unique(subjects)
         k = min(len(performers) - 1, max(1, round(settings.holdout_performers * len(performers))))
