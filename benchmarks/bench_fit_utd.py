@@ -31,6 +31,9 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_predict_utd import distractors, topk_accuracy  # noqa: E402  the same scoring and distractor names
+
 ROOT = Path(__file__).resolve().parents[1]
 UTD_NAME = re.compile(r"a(\d+)_s(\d+)_t(\d+)_skeleton\.mat")
 
@@ -79,14 +82,10 @@ def fit_one(job) -> tuple[int, float]:
     return seed, time.perf_counter() - t
 
 
-def topk(preds, truth, k):
-    return 100.0 * float(np.mean([t in p.labels[:k] for p, t in zip(preds, truth)]))
-
-
 def main(argv=None) -> int:
     args = parse_args(argv)
     from sadvae.bundle import load
-    from sadvae.classnames import BUILTIN, BUILTIN_DESCRIPTIONS, UTD27
+    from sadvae.classnames import BUILTIN_DESCRIPTIONS, UTD27
     from sadvae.skeletons import read_utd_skeleton
 
     def log(msg):
@@ -112,19 +111,17 @@ def main(argv=None) -> int:
     runs = []
     for seed in range(args.seeds):
         model = load(Path(args.work) / f"fit_seed{seed}")
-        utd = model.encode_classes(list(UTD27))
-        ntu = BUILTIN["ntu60"]
-        far = [n for n, e in zip(ntu, model.encode_classes(ntu)) if float((utd @ e).max()) < 0.5][:20]
+        far = distractors(model)
         r = {}
         t = time.perf_counter()
-        r["zsl_top1"] = topk(model.predict(held_seqs, new_names, top_k=5), held_truth, 1)
+        r["zsl_top1"] = topk_accuracy(model.predict(held_seqs, new_names, top_k=5), held_truth, 1)
         r["zsl_seconds"] = time.perf_counter() - t
         described = [BUILTIN_DESCRIPTIONS["utd27-desc"][c][0] for c in unseen]
         preds = model.predict(held_seqs, described, top_k=1)
         r["desc_top1"] = 100.0 * float(np.mean([p.labels[0] == described[new_names.index(t)]
                                                 for p, t in zip(preds, held_truth)]))
         preds = model.predict(held_seqs, new_names + far, top_k=5)
-        r["open_top1"], r["open_top5"] = topk(preds, held_truth, 1), topk(preds, held_truth, 5)
+        r["open_top1"], r["open_top5"] = topk_accuracy(preds, held_truth, 1), topk_accuracy(preds, held_truth, 5)
         preds = model.predict(seqs, new_names, include_seen=True, top_k=1)
         hit = np.array([p.labels[0] == tr for p, tr in zip(preds, truth)])
         s_acc, u_acc = 100 * hit[~is_new].mean(), 100 * hit[is_new].mean()

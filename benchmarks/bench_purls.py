@@ -80,20 +80,14 @@ def parse_args(argv=None):
 
 def recipe_settings(recipe: str, unseen: list[int], seed: int, epochs: int):
     from sadvae.encoder import EncoderTraining
-    from sadvae.features import FeatureSettings
+    from sadvae.features import FeatureSettings, default_training
 
     name = pack_name(recipe, len(unseen), seed)
     if recipe == "paper":
         return FeatureSettings(dataset=name, unseen_classes=unseen, split_seed=seed, force=True, head="classifier",
                                streams=("joint",), training=EncoderTraining(epochs=epochs, seed=seed))
     return FeatureSettings(dataset=name, unseen_classes=unseen, split_seed=seed, force=True,
-                           descriptions="utd27-desc", training=strong_training(epochs, seed))
-
-
-def strong_training(epochs: int, seed: int):
-    from sadvae.features import default_training
-
-    return default_training(epochs=epochs, seed=seed)
+                           descriptions="utd27-desc", training=default_training(epochs=epochs, seed=seed))
 
 
 def pack_name(recipe: str, n_unseen: int, seed: int) -> str:

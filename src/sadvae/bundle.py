@@ -298,6 +298,18 @@ class _BundleModel:
             out.append(preprocess_sequence(seq, prep, steps, name=name))
         return np.stack(out), names
 
+    def _ranked_by_route(self, names, to_seen, seen_logits, classes, zsl, top_k: int) -> list[Prediction]:
+        """Top-k of each sequence within the classes the gate chose: the training classes (the encoder's
+        own scores) or the given ones (`zsl`)."""
+        seen_probs = _softmax(seen_logits.astype(np.float64))
+        preds = []
+        for i, routed in enumerate(to_seen):
+            pool, probs = (self.seen_names, seen_probs) if routed else (classes, zsl)
+            pred = _top([names[i]], pool, probs[i:i + 1], top_k)[0]
+            pred.routed_seen = bool(routed)
+            preds.append(pred)
+        return preds
+
 
 class ZeroShotModel(_BundleModel):
     """A loaded SA-DVAE bundle: skeleton sequences + free-text class names -> predictions."""
@@ -316,7 +328,6 @@ class ZeroShotModel(_BundleModel):
         """Top-k of `classes` (free text) for each sequence ((T, M, V, 3) or (T, V, 3) arrays, or a
         SkeletonSet); with include_seen, of the training classes and `classes` together."""
         classes = self._check_request(classes, include_seen, top_k)
-        seen_names = self.seen_names
         x, names = self._prepare(sequences, sample_names, layout)
         dev = torch.device(device)
         model = self.encoder.model.to(dev)
@@ -333,14 +344,7 @@ class ZeroShotModel(_BundleModel):
             per_fit = np.pad(per_fit, ((0, 0), (0, 0), (0, u - per_fit.shape[2])))
         logits = seen_logits.astype(np.float64)
         to_seen = self.gate.route_p(np.mean([self.gate.p_unseen(f, logits) for f in per_fit], axis=0))
-        seen_probs = _softmax(seen_logits.astype(np.float64))
-        preds = []
-        for i, routed in enumerate(to_seen):  # ranked within the classes the gate chose
-            pool, probs = (seen_names, seen_probs) if routed else (classes, zsl)
-            pred = _top([names[i]], pool, probs[i:i + 1], top_k)[0]
-            pred.routed_seen = bool(routed)
-            preds.append(pred)
-        return preds
+        return self._ranked_by_route(names, to_seen, seen_logits, classes, zsl, top_k)
 
     def zsl_probabilities(self, feats: np.ndarray, classes: list[str], seed: int = 0, fits: int = FITS) -> np.ndarray:
         """Softmax over `classes` for skeleton features (n, F): the mean of `fits` zero-shot classifiers,
@@ -388,14 +392,7 @@ class AnchorModel(_BundleModel):
         else:  # the gate's features are the top-U scores of U calibration classes: fewer are padded with zeros
             padded = np.pad(zsl, ((0, 0), (0, max(0, self.gate.n_unseen - zsl.shape[1]))))
             to_seen = self.gate.route(padded, seen_logits.astype(np.float64))
-        seen_probs = _softmax(seen_logits.astype(np.float64))
-        preds = []
-        for i, routed in enumerate(to_seen):  # ranked within the classes the gate chose
-            pool, probs = (self.seen_names, seen_probs) if routed else (classes, zsl)
-            pred = _top([names[i]], pool, probs[i:i + 1], top_k)[0]
-            pred.routed_seen = bool(routed)
-            preds.append(pred)
-        return preds
+        return self._ranked_by_route(names, to_seen, seen_logits, classes, zsl, top_k)
 
     def class_logits(self, feats: np.ndarray, classes: list[str]) -> np.ndarray:
         """Scaled cosines (n, C) of embeddings to the prototypes of free-text classes."""

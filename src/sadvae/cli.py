@@ -624,15 +624,21 @@ def cmd_predict(args) -> int:
     return 0
 
 
-def cmd_fit(args) -> int:
+def _encoder_training(args):
+    """The encoder training of `features` and `fit` from their flags."""
     from .features import default_training
-    from .fit import FitSettings, fit_all_classes
     from .train import resolve_device
 
     device = str(resolve_device(args.device)) if args.device in ("auto", "cpu", "cuda", "mps") else args.device
-    training = default_training(epochs=args.epochs, batch_size=args.encoder_batch_size, lr=args.encoder_lr,
-                                patience=args.patience, augment=not args.no_augment, seed=args.encoder_seed,
-                                device=device)
+    return default_training(epochs=args.epochs, batch_size=args.encoder_batch_size, lr=args.encoder_lr,
+                            patience=args.patience, augment=not args.no_augment, seed=args.encoder_seed,
+                            device=device)
+
+
+def cmd_fit(args) -> int:
+    from .fit import FitSettings, fit_all_classes
+
+    training = _encoder_training(args)
     settings = FitSettings(descriptions=args.descriptions, text_model=args.text_model,
                            holdout_performers=args.holdout_performers, holdout=args.holdout,
                            calibration_draws=args.calibration_draws, seed=args.split_seed, channels=args.channels,
@@ -728,14 +734,11 @@ def _split_settings(args) -> dict:
 
 def cmd_features(args) -> int:
     from . import distributed
-    from .features import FeatureSettings, build_feature_pack, default_training
+    from .features import FeatureSettings, build_feature_pack
     from .prepare import NTU_TRAIN_PERFORMERS
-    from .train import resolve_device
 
-    device = str(resolve_device(args.device)) if args.device in ("auto", "cpu", "cuda", "mps") else args.device
-    training = default_training(epochs=args.epochs, batch_size=args.encoder_batch_size, lr=args.encoder_lr,
-                                patience=args.patience, augment=not args.no_augment, seed=args.encoder_seed,
-                                device=device)
+    training = _encoder_training(args)
+    device = training.device
     split = _split_settings(args)
     if split["train_subjects"] is None and args.format == "ntu":
         split["train_subjects"] = list(NTU_TRAIN_PERFORMERS)

@@ -23,13 +23,12 @@ from pathlib import Path
 import numpy as np
 
 from . import distributed
-from .errors import SadvaeError
 from .encoder import EncoderTraining, extract, train_encoder, training_summary
 from .prepare import (choose_classes, check_targets, pack_targets, partition_samples, split_arrays,
                       write_split_pack)
 from .preprocess import Preprocessing, preprocess
 from .stgcn import EncoderConfig
-from .text import ClassTexts, encode_classes, load_model, read_class_texts, text_features_path, write_text_features
+from .text import ClassTexts, encode_classes, load_model, read_descriptions, text_features_path, write_text_features
 
 
 def default_training(**changes) -> EncoderTraining:
@@ -86,19 +85,17 @@ def build_feature_pack(skeletons, resources, settings: FeatureSettings, progress
     texts = {"lb": ClassTexts([[n] for n in skeletons.class_names], "the skeleton data's class names",
                               f"{n_classes} class names")}
     if settings.descriptions:
-        texts["desc"] = read_class_texts(settings.descriptions, several="ensemble")
-        if len(texts["desc"].texts) != n_classes:
-            raise SadvaeError(f"{settings.descriptions}: expected descriptions of all {n_classes} classes of the "
-                              f"skeleton data, found {len(texts['desc'].texts)} classes")
+        texts["desc"] = read_descriptions(settings.descriptions, n_classes)
 
     def missing(mode: str) -> bool:
         return not text_features_path(root, settings.dataset, settings.text_model, mode, n_classes).exists()
 
     write_modes = [mode for mode in texts if settings.write_text and main_process and (settings.force or missing(mode))]
-    encoder_text = None
+    encoder_text, encoder_source = None, None
     if settings.head == "text":  # the encoder learns against the richest class texts there are
-        source = texts.get("desc", texts["lb"])
-        encoder_text = encode_classes(source.texts, settings.text_model, ensemble=True)  # (N, M, D)
+        encoder_source = texts.get("desc", texts["lb"]).source
+        encoder_text = encode_classes(texts.get("desc", texts["lb"]).texts, settings.text_model,
+                                      ensemble=True)  # (N, M, D)
     elif write_modes:  # fail before hours of training, not after
         load_model(settings.text_model)
     part = partition_samples(skeletons.labels, split, skeletons.subjects, train_subjects=settings.train_subjects,
@@ -120,7 +117,7 @@ def build_feature_pack(skeletons, resources, settings: FeatureSettings, progress
               "skipped_files": len(skeletons.skipped), "preprocessing": prep.as_dict(),
               "processes": distributed.world_size() if distributed.active() else 1,
               "head": settings.head, "streams": list(settings.streams),
-              "encoder_text": (texts.get("desc", texts["lb"]).source if encoder_text is not None else None)}
+              "encoder_text": encoder_source}
     encoders, outputs = {}, {}
     fit_main = np.setdiff1d(part.main_train, part.holdout)
     jobs = {"main": (fit_main, part.holdout, split.seen, np.union1d(part.main_train, part.gzsl_test)),

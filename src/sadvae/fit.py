@@ -28,7 +28,7 @@ from .features import default_training
 from .gate import StackingDraw, fit_stacking_pooled
 from .preprocess import Preprocessing, preprocess
 from .stgcn import EncoderConfig
-from .text import ClassTexts, encode_classes, read_class_texts
+from .text import ClassTexts, encode_classes, read_descriptions
 
 
 @dataclass
@@ -102,8 +102,8 @@ def fit_all_classes(skeletons, out, settings: FitSettings, progress: bool = True
     if settings.descriptions:
         texts = settings.descriptions
         if not isinstance(texts, ClassTexts):
-            texts = read_class_texts(settings.descriptions, several="ensemble")
-        if len(texts.texts) != n_classes:
+            texts = read_descriptions(texts, n_classes)
+        elif len(texts.texts) != n_classes:
             raise SadvaeError(f"{texts.source}: expected descriptions of all {n_classes} classes of the "
                               f"skeleton data, found {len(texts.texts)} classes")
     class_text = encode_classes(texts.texts, settings.text_model, ensemble=True)  # (N, M, D)

@@ -149,8 +149,7 @@ def joint_map(source: str, target: str) -> list[int]:
     """For each joint of layout `target`, the index of the same joint in layout `source`; a clear error
     naming both layouts and the joints without a counterpart when some cannot be mapped."""
     src, dst = get_layout(source), get_layout(target)
-    aliases = JOINT_ALIASES.get((source, target), {})
-    names = [aliases.get(j, j) for j in dst.joints]
+    names = _counterparts(src, dst)
     missing = [j for j, n in zip(dst.joints, names) if n not in src.joints]
     if missing:
         raise SadvaeError(f"layout: expected joints of {source} that map onto every joint of {target}, found none "
@@ -171,10 +170,12 @@ def get_layout(name: str) -> Layout:
         raise SadvaeError(f"layout: expected one of {', '.join(LAYOUTS)}, found {name!r}") from None
 
 
-def _maps_onto(source: Layout, target: Layout) -> bool:
+def _counterparts(source: Layout, target: Layout) -> list[str]:
+    """The name in `source` of each joint of `target` (by alias, else its own name; it may be absent)."""
     aliases = JOINT_ALIASES.get((source.name, target.name), {})
-    return all(aliases.get(j, j) in source.joints for j in target.joints)
+    return [aliases.get(j, j) for j in target.joints]
 
 
 # (from, to) layout pairs that joint_map can translate
-JOINT_MAPS = [(a, b) for a in LAYOUTS for b in LAYOUTS if a != b and _maps_onto(LAYOUTS[a], LAYOUTS[b])]
+JOINT_MAPS = [(a, b) for a in LAYOUTS for b in LAYOUTS
+              if a != b and set(_counterparts(LAYOUTS[a], LAYOUTS[b])) <= set(LAYOUTS[a].joints)]

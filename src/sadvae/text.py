@@ -72,6 +72,16 @@ def read_class_texts(spec: str, several: str | None = None) -> ClassTexts:
     return ClassTexts([[line.strip()] for line in lines], str(path), f"{len(lines)} lines, one class each")
 
 
+def read_descriptions(spec: str, n_classes: int) -> ClassTexts:
+    """Several descriptions per class (a built-in list or a CSV idx,description), checked to cover all
+    `n_classes` classes."""
+    texts = read_class_texts(spec, several="ensemble")
+    if len(texts.texts) != n_classes:
+        raise SadvaeError(f"{spec}: expected descriptions of all {n_classes} classes of the skeleton data, found "
+                          f"{len(texts.texts)} classes")
+    return texts
+
+
 def _read_csv(path: Path, content: str, several: str | None) -> ClassTexts:
     try:
         rows = [r for r in csv.reader(io.StringIO(content)) if any(c.strip() for c in r)]
