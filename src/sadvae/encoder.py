@@ -1,8 +1,8 @@
 """Training the skeleton encoder on the seen classes, and extracting features and seen-class logits.
 
 The loop is plain: SGD with Nesterov momentum and a cosine learning rate, cross-entropy over the
-classes the encoder may know, augmentation (a random turn, mostly about the vertical axis, shear,
-scale, and a random temporal crop), early stopping on held-out samples of those same classes (the
+classes the encoder may know, augmentation (a random turn about the vertical axis and a random
+scale; `sadvae features` and `fit` add tilt, shear and a temporal crop), early stopping on held-out samples of those same classes (the
 weights of the best held-out epoch are kept). With the text head, each training batch scores the
 classes against one of their descriptions drawn at random (when there are several). Left-right
 mirroring is not used: it changes the label of most actions that name a side ("right arm throw").
