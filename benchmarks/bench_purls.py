@@ -15,7 +15,7 @@ the seeds also vary the validation draw. Then the four stages run for each row o
 encoder seeds (a pack's SA-DVAE seeds averaged first). Selection is on the validation split only,
 except the row labelled as the paper's rule (best pass on the unseen test set).
 
-    python benchmarks/bench_purls.py                    # 3 splits x 3 encoder seeds, ~25 min on 2 CPU cores
+    python benchmarks/bench_purls.py                    # 3 splits x 3 encoder seeds, ~22 min on 2 CPU cores
     python benchmarks/bench_purls.py --seeds 1 --epochs 10 --splits 5    # a quick look
 """
 from __future__ import annotations
