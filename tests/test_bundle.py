@@ -79,7 +79,7 @@ def test_bundle_holds_the_runs_model_and_text_model(trained, bundle):
 
     from sadvae.io import load_tensors
     from sadvae.model import encode_skeleton
-    from sadvae.zsl import predict_proba
+    from sadvae.methods.classifier import predict_proba
 
     root, data = trained
     model = sadvae.load(bundle)

@@ -4,90 +4,72 @@ import math
 import pytest
 import torch
 
-from sadvae.model import ModelConfig, expand_scalar_noise, kl_to_standard_normal, reference_loss
+from sadvae.methods import TRAINED, Batch, TrainConfig
+from sadvae.methods.sadvae_fast import HandStep
+from sadvae.methods.training import AutogradStep
+from sadvae.model import expand_scalar_noise, kl_to_standard_normal
 from sadvae.schedule import LossWeights
-from sadvae.train import TrainConfig, Trainer
 
 
-def make_trainer(mode, K=2, F=12, D=20, S=6, R=2):
-    cfg = ModelConfig(feature_dim=F, text_dim=D, semantic_dim=S, style_dim=R, mode=mode)
-    trainer = Trainer(cfg, TrainConfig(semantic_dim=S, style_dim=R, lr=1e-3), seeds=list(range(K)),
-                      device=torch.device("cpu"))
+def make_method(mode, method="sadvae", K=2, F=12, D=20, S=6, R=2, lr=1e-3):
+    cfg = TrainConfig(semantic_dim=S, style_dim=R, lr=lr, mode=mode, method=method)
+    module = TRAINED[method](F, D, cfg, seeds=list(range(K)), device=torch.device("cpu"))
     # random (non-zero) biases so every branch of the backward pass matters
     g = torch.Generator().manual_seed(123)
     with torch.no_grad():
-        for flat in (trainer.vae, trainer.dis):
-            for name, view in flat.param.items():
-                if name.endswith("bias"):
-                    view.copy_(torch.randn(view.shape, generator=g) * 0.3)
-    return cfg, trainer
+        for name, p in module.named_parameters():
+            if name.endswith("bias"):
+                p.copy_(torch.randn(p.shape, generator=g) * 0.3)
+    return module
+
+
+def random_batch(module, B=7, seed=7):
+    g = torch.Generator().manual_seed(seed)
+    cfg = module.config
+    x = torch.rand(module.K, B, cfg.feature_dim, generator=g) * 2
+    t = torch.randn(module.K, B, cfg.text_dim, generator=g)
+    return Batch(x, t / t.norm(dim=-1, keepdim=True), torch.zeros(module.K, B, dtype=torch.long))
+
+
+WEIGHTS = [LossWeights(0.0, 0.0, 0.0, 0.0), LossWeights(0.02, 0.01, 1.0, 0.01), LossWeights(0.05, 0.03, 0.5, 0.2)]
 
 
 @pytest.mark.parametrize("mode", ["reference", "clean"])
-@pytest.mark.parametrize("weights", [LossWeights(0.0, 0.0, 0.0, 0.0), LossWeights(0.02, 0.01, 1.0, 0.01),
-                                     LossWeights(0.05, 0.03, 0.5, 0.2)])
-def test_handwritten_step_matches_autograd(mode, weights):
-    cfg, trainer = make_trainer(mode)
-    K, B = trainer.K, 7
-    g = torch.Generator().manual_seed(7)
-    x = torch.rand(K, B, cfg.feature_dim, generator=g) * 2
-    t = torch.randn(K, B, cfg.text_dim, generator=g)
-    t = t / t.norm(dim=-1, keepdim=True)
-    shape_x = (K, B, 2) if cfg.scalar_noise else (K, B, cfg.latent_dim)
-    shape_t = (K, B, 1) if cfg.scalar_noise else (K, B, cfg.semantic_dim)
-    nx, nt = torch.randn(shape_x, generator=g), torch.randn(shape_t, generator=g)
-    if cfg.scalar_noise:
-        nx_full = expand_scalar_noise(nx, [cfg.semantic_dim, cfg.style_dim])
-        nt_full = expand_scalar_noise(nt, [cfg.semantic_dim])
-    else:
-        nx_full, nt_full = nx, nt
-    trainer._latent_noise = lambda B_, blocks: [nx_full, nt_full]
-
-    vae = {n: v.clone().requires_grad_(True) for n, v in trainer.vae.param.items()}
-    dis = {n: v.clone() for n, v in trainer.dis.param.items()}
-    terms = reference_loss(vae, dis, x, t, nx_full, nt_full, weights, cfg)
-    terms["total"].backward()
-    readings = trainer.step(x, t, weights, update_discriminator=False, want_losses=True)
-    for name, p in vae.items():
-        torch.testing.assert_close(trainer.vae.grad[name], p.grad, rtol=1e-4, atol=1e-6, msg=name)
-    # the logged readings are the same terms (averaged over replicas)
-    assert readings["skeleton_recon"] == pytest.approx(float(terms["skeleton_recon"].detach()) / K, rel=1e-4)
-    assert readings["text_kl"] == pytest.approx(float(terms["text_kl"].detach()) / K, rel=1e-4)
+@pytest.mark.parametrize("weights", WEIGHTS)
+@pytest.mark.parametrize("method,update_discriminator", [("sadvae", False), ("sadvae", True), ("no-tc", True),
+                                                         ("naive", False)])
+def test_fast_path_equals_autograd_on_the_module(mode, weights, method, update_discriminator):
+    """The hand-written step computes the module's autograd gradients (discriminator first where it is
+    updated, the VAE loss then reading the updated discriminator) and makes the same Adam update."""
+    fast_module, plain_module = make_method(mode, method), make_method(mode, method)
+    fast, plain = HandStep(fast_module), AutogradStep(plain_module, lr=1e-3)
+    got = fast.step(random_batch(fast_module), weights, update_discriminator, want_losses=True)
+    want = plain.step(random_batch(plain_module), weights, update_discriminator, want_losses=True)
+    for name, p in plain_module.named_parameters():
+        group = fast.dis if name.startswith("discriminator.") else fast.vae
+        if p.grad is None:  # not trained this step (the discriminator without an update)
+            assert not name.startswith("discriminator.") or not (update_discriminator and method == "sadvae")
+            continue
+        torch.testing.assert_close(group.grad[name], p.grad, rtol=1e-4, atol=1e-6, msg=name)
+    for (name, a), (_, b) in zip(fast_module.named_parameters(), plain_module.named_parameters()):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6, msg=name)  # after the step
+    for term in set(got) | set(want):  # a term not computed is missing or NaN
+        a, b = got.get(term, math.nan), want.get(term, math.nan)
+        assert a == pytest.approx(b, rel=1e-4, abs=1e-7, nan_ok=True), term
 
 
-def test_discriminator_step_matches_autograd():
-    cfg, trainer = make_trainer("clean")
-    K, B, S, H = trainer.K, 9, cfg.semantic_dim, cfg.latent_dim
-    g = torch.Generator().manual_seed(3)
-    mu, std = torch.randn(K, B, H, generator=g), torch.rand(K, B, H, generator=g) + 0.1
-    tmu, tstd = torch.randn(K, B, S, generator=g), torch.rand(K, B, S, generator=g) + 0.1
-    noise = [torch.randn(K, B, H, generator=g), torch.randn(K, B, H, generator=g)]
-    trainer._latent_noise = lambda B_, blocks: noise
-    before = {n: v.clone().requires_grad_(True) for n, v in trainer.dis.param.items()}
-    # replay the permutations the step will draw
-    states = [gen.get_state() for gen in trainer.generators]
-    order = torch.stack([torch.rand((4, B), generator=gen) for gen in trainer.generators]).argsort(-1)
-    for gen, st in zip(trainer.generators, states):
-        gen.set_state(st)
-    trainer._discriminator_step(mu, std, tmu, tstd, weight=0.3)
+def test_fast_path_is_offered_only_for_the_exact_objective():
+    assert make_method("reference", "sadvae").fast_path() is not None
+    assert make_method("reference", "fs-vae").fast_path() is None  # its own loss: autograd
+    assert make_method("reference", "msf").fast_path() is not None  # the naive objective on fused text
 
-    from sadvae.model import discriminator
-    real_s = mu + noise[0] * std
-    real_t = torch.cat([tmu + noise[1][..., :S] * tstd, mu[..., S:] + noise[1][..., S:] * std[..., S:]], -1)
-    loss = 0
-    for k in range(K):
-        shuf_s = torch.cat([real_s[k, order[k, 0], :S], real_s[k, order[k, 1], S:]], -1)
-        shuf_t = torch.cat([real_t[k, order[k, 2], :S], real_t[k, order[k, 3], S:]], -1)
-        params_k = {n: v[k:k + 1] for n, v in before.items()}
-        bce = torch.nn.functional.binary_cross_entropy
-        def d(a):
-            return discriminator(params_k, a.unsqueeze(0))[0]
-        ls = (bce(d(real_s[k]), torch.ones(B, 1)) + bce(d(shuf_s), torch.zeros(B, 1))) / 2
-        lt = (bce(d(real_t[k]), torch.ones(B, 1)) + bce(d(shuf_t), torch.zeros(B, 1))) / 2
-        loss = loss + 0.3 * (ls + lt) / 2
-    loss.backward()
-    for name, p in before.items():
-        torch.testing.assert_close(trainer.dis.grad[name], p.grad, rtol=1e-4, atol=1e-7, msg=name)
+
+def test_dis_updates_and_tc_are_skipped_by_the_ablations():
+    for method in ("no-tc", "naive"):
+        module = make_method("clean", method)
+        assert module.discriminator_loss(random_batch(module), WEIGHTS[2]) is None
+        module.sample_noise(batch := random_batch(module))
+        assert "tc" not in module.loss(batch, WEIGHTS[2])
 
 
 def test_kl_against_hand_computed_value():
@@ -106,18 +88,19 @@ def test_scalar_noise_repeats_one_number_per_block():
 
 
 def test_shapes_and_independent_replicas():
-    cfg, trainer = make_trainer("reference", K=3)
-    assert trainer.vae.param["skeleton_encoder.weight"].shape == (3, 2 * cfg.latent_dim, cfg.feature_dim)
-    assert trainer.vae.param["text_decoder.weight"].shape == (3, cfg.text_dim, cfg.semantic_dim)
-    assert trainer.dis.param["discriminator.hidden.weight"].shape == (3, cfg.latent_dim // 4, cfg.latent_dim)
-    w = trainer.vae.param["skeleton_encoder.weight"]
+    module = make_method("reference", K=3)
+    cfg, params = module.config, dict(module.named_parameters())
+    assert params["skeleton_encoder.weight"].shape == (3, 2 * cfg.latent_dim, cfg.feature_dim)
+    assert params["text_decoder.weight"].shape == (3, cfg.text_dim, cfg.semantic_dim)
+    assert params["discriminator.hidden.weight"].shape == (3, cfg.latent_dim // 4, cfg.latent_dim)
+    w = params["skeleton_encoder.weight"].detach()
     assert not torch.equal(w[0], w[1])  # one seed per replica
     bound = 0.5 * math.sqrt(6.0 / (cfg.feature_dim + cfg.latent_dim))
     assert float(w.abs().max()) <= bound
 
 
 def test_flat_adam_matches_torch_adam():
-    from sadvae.train import FlatAdam
+    from sadvae.methods.optim import FlatAdam
     g = torch.Generator().manual_seed(0)
     a = torch.nn.Parameter(torch.randn(50, generator=g))
     b = torch.nn.Parameter(a.detach().clone())
@@ -135,7 +118,7 @@ def test_flat_adam_matches_torch_adam():
 @pytest.mark.parametrize("scalar", [True, False])
 @pytest.mark.parametrize("members", [1, 3])
 def test_handwritten_classifier_training_matches_autograd(relu, scalar, members):
-    from sadvae.zsl import classifier_logits, train_softmax_classifier
+    from sadvae.methods.classifier import classifier_logits, train_softmax_classifier
     g = torch.Generator().manual_seed(1)
     K, U, S, per = 2, 4, 6, 30
     G = U * members  # sample groups: class c, description j is group c*members + j
@@ -158,3 +141,14 @@ def test_handwritten_classifier_training_matches_autograd(relu, scalar, members)
         opt.step()
     torch.testing.assert_close(w_ours, w.detach(), rtol=1e-4, atol=1e-5)
     torch.testing.assert_close(b_ours, b.detach(), rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("scalar", [True, False])
+def test_classifier_fit_by_autograd_equals_the_fast_fit(scalar):
+    from sadvae.methods.classifier import fit_classifier
+    g = torch.Generator().manual_seed(4)
+    mu, logvar = torch.randn(2, 5, 3, 6, generator=g), torch.randn(2, 5, 3, 6, generator=g) * 0.2
+    fits = [fit_classifier(mu, logvar, [torch.Generator().manual_seed(s) for s in (1, 2)], scalar_noise=scalar,
+                           logits_relu=scalar, samples_per_class=40, steps=30, fast=fast) for fast in (True, False)]
+    for a, b in zip(*fits):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)

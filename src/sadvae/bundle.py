@@ -39,7 +39,7 @@ from .gate import Gate
 from .io import atomic_write_bytes, load_tensors
 from .model import ModelConfig, encode_skeleton, encode_text
 from .preprocess import preprocess_sequence
-from .zsl import fit_classifier, predict_proba
+from .methods.classifier import fit_classifier, predict_proba
 
 FORMAT = "sadvae-bundle/1"
 PAYLOAD = ("encoder.safetensors", "sadvae.safetensors", "gate.json")

@@ -48,9 +48,14 @@ def _model_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--mode", choices=["reference", "clean"], help="reference quirks kept, or fixed (default reference)")
     g.add_argument("--method", choices=list(METHODS),
                    help="sadvae (default), or an ablation: no-tc (no total-correlation penalty), "
-                        "naive (no style latent, no penalty); the baseline projection (ridge map from "
-                        "skeleton features to class text embeddings, nearest class); or anchor (the text head "
-                        "of an encoder trained by sadvae features: cosine to projected class texts)")
+                        "naive (no style latent, no penalty); fs-vae (frequency-reweighted inputs, calibrated "
+                        "alignment loss); msf (several description types per class fused); the baseline "
+                        "projection (ridge map from skeleton features to class text embeddings, nearest class); "
+                        "or anchor (the text head of an encoder trained by sadvae features: cosine to projected "
+                        "class texts)")
+    g.add_argument("--no-fast-path", dest="fast_path", action="store_false", default=None,
+                   help="train with the generic autograd step even where the method has a hand-written one "
+                        "(same gradients; about 2-3x slower)")
     g.add_argument("--gzsl", choices=list(GZSL_RULES),
                    help="GZSL decision: gate (default; the reference's logistic-regression gate) or stacking "
                         "(calibrated stacking of both classifiers' confidences, calibrated on the validation split)")
@@ -340,7 +345,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _overrides(args) -> dict:
     names = ["resources", "dataset", "unseen", "protocol", "split_name", "split_type", "encoder", "text_model",
              "text_mode", "semantic_dim", "style_dim", "lr", "batch_size", "dis_step", "passes", "zsl_fits",
-             "gate_temperature", "gate_threshold", "gzsl", "mode", "method", "selection", "device"]
+             "gate_temperature", "gate_threshold", "gzsl", "mode", "method", "selection", "device", "fast_path"]
     out = {n: getattr(args, n, None) for n in names}
     if getattr(args, "seeds", None) is not None:
         if args.seeds < 1:
@@ -627,7 +632,7 @@ def cmd_predict(args) -> int:
 def _encoder_training(args):
     """The encoder training of `features` and `fit` from their flags."""
     from .features import default_training
-    from .train import resolve_device
+    from .methods import resolve_device
 
     device = str(resolve_device(args.device)) if args.device in ("auto", "cpu", "cuda", "mps") else args.device
     return default_training(epochs=args.epochs, batch_size=args.encoder_batch_size, lr=args.encoder_lr,

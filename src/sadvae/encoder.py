@@ -2,9 +2,10 @@
 
 The loop is plain: SGD with Nesterov momentum and a cosine learning rate, cross-entropy over the
 classes the encoder may know, augmentation (a random turn about the vertical axis and a random
-scale; `sadvae features` and `fit` add tilt, shear and a temporal crop), early stopping on held-out samples of those same classes (the
-weights of the best held-out epoch are kept). With the text head, each training batch scores the
-classes against one of their descriptions drawn at random (when there are several). Left-right
+scale; `sadvae features` and `fit` add tilt, shear and a temporal crop), early stopping on
+held-out samples of those same classes (the weights of the best held-out epoch are kept). With
+the text head, each training batch scores the classes against one of their descriptions drawn at
+random (when there are several). Left-right
 mirroring is not used: it changes the label of most actions that name a side ("right arm throw").
 Checkpoints are safetensors files with the encoder and preprocessing settings as JSON metadata.
 """

@@ -189,7 +189,8 @@ def _infer_n_classes(text_dir: Path, mode: str) -> int:
 
 def load_text(text_dir: Path, mode: str, n_classes: int) -> np.ndarray:
     """Text features of all classes, (N, D); or (N, M, D) for an ensemble of M descriptions per class.
-    `_`-joined modes are concatenated along the feature axis."""
+    `_`-joined modes are concatenated along the feature axis (a one-row mode joined with an ensemble
+    is repeated beside each of its descriptions)."""
     parts = []
     for m in mode.split("_"):
         path = text_dir / f"{m}_{n_classes}.npy"
@@ -203,10 +204,14 @@ def load_text(text_dir: Path, mode: str, n_classes: int) -> np.ndarray:
         zero = np.flatnonzero((np.linalg.norm(arr, axis=-1) == 0).reshape(n_classes, -1).any(1))
         if len(zero):
             raise PackError(path, "a non-zero text feature for every class", f"all-zero rows {zero[:8].tolist()}")
-        if parts and arr.shape[1:-1] != parts[0].shape[1:-1]:
-            raise PackError(path, f"the layout of {mode.split('_')[0]}_{n_classes}.npy to concatenate with "
-                            f"(shape {parts[0].shape})", f"shape {arr.shape}")
         parts.append(arr)
+    members = {p.shape[1] for p in parts if p.ndim == 3}
+    if len(members) > 1:
+        raise PackError(text_dir / f"{mode.split('_')[-1]}_{n_classes}.npy", "the same number of descriptions per "
+                        f"class in every ensemble mode of {mode}", f"{sorted(members)}")
+    if members:  # a one-row mode is repeated beside each description of an ensemble mode
+        m = members.pop()
+        parts = [p if p.ndim == 3 else np.repeat(p[:, None], m, axis=1) for p in parts]
     return np.concatenate(parts, axis=-1)
 
 

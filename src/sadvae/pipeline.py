@@ -29,8 +29,8 @@ from .errors import SadvaeError
 from .gate import Gate, evaluate_gzsl, fit_gate, fit_stacking
 from .io import load_tensors, save_tensors
 from .pack import FeaturePack, load_pack, text_modes
-from .presets import N_CLASSES, RunConfig, default_names, derive_from_pack
-from .train import LOSS_TERMS, SplitResult, TrainConfig, resolve_device, train_split
+from .presets import N_CLASSES, RunConfig, choose_text_mode, default_names, derive_from_pack
+from .methods import LOSS_TERMS, SINGLE_PASS, SplitResult, TrainConfig, resolve_device, train_split
 
 SELECTION_LABELS = {
     "val": "val: pass chosen on the validation split's pseudo-unseen classes (no test label used)",
@@ -45,7 +45,7 @@ def open_pack(cfg: RunConfig) -> FeaturePack:
     names = default_names(cfg)
     if cfg.to_derive and "text_mode" in cfg.to_derive:  # which text features to load is one of them
         modes = text_modes(cfg.resources, cfg.dataset, cfg.split_name, cfg.text_model)
-        cfg.text_mode = "desc" if "desc" in modes else "lb"
+        cfg.text_mode = choose_text_mode(cfg.method, modes)[0]
     pack = _load(cfg, names)
     apply_pack_defaults(cfg, pack)
     return pack
@@ -76,7 +76,7 @@ def _load(cfg: RunConfig, names: dict) -> FeaturePack:
 def train_config(cfg: RunConfig) -> TrainConfig:
     return TrainConfig(semantic_dim=cfg.semantic_dim, style_dim=cfg.style_dim, lr=cfg.lr,
                        batch_size=cfg.batch_size, dis_step=cfg.dis_step, passes=cfg.passes, mode=cfg.mode,
-                       method=cfg.method, zsl_fits=cfg.zsl_fits)
+                       method=cfg.method, zsl_fits=cfg.zsl_fits, fast_path=cfg.fast_path)
 
 
 def split_inputs(pack: FeaturePack, split: str):
@@ -93,18 +93,14 @@ def split_inputs(pack: FeaturePack, split: str):
 def train_stage(pack: FeaturePack, split: str, cfg: RunConfig, progress: bool = True,
                 keep_weights: bool = True, checkpoint: str | None = None) -> SplitResult:
     x, y, unseen, sets = split_inputs(pack, split)
-    if cfg.method == "projection":
-        from .baselines import projection_split
-        return projection_split(x, y, pack.text, unseen, sets, cfg.seeds)
-    if cfg.method == "anchor":
-        from .baselines import anchor_split
-        return anchor_split((pack.main if split == "main" else pack.val).path, pack.text, unseen, sets, cfg.seeds)
+    if cfg.method in SINGLE_PASS:
+        folder = (pack.main if split == "main" else pack.val).path
+        return SINGLE_PASS[cfg.method](folder, x, y, pack.text, unseen, sets, cfg.seeds)
     device = resolve_device(cfg.device)
     return train_split(x, y, pack.text, unseen, sets, train_config(cfg), cfg.seeds, device,
                        keep_weights=keep_weights, progress=progress, desc=f"{split} split", checkpoint=checkpoint)
 
 
-SINGLE_PASS_METHODS = ("projection", "anchor")  # no training loop: nothing to run side by side
 # Below this many training batches (both splits, all passes) a worker process costs more to start
 # (importing torch) than it saves.
 PARALLEL_MIN_BATCHES = 4000
@@ -129,7 +125,7 @@ def train_splits(pack: FeaturePack, cfg: RunConfig, progress: bool = True, jobs:
     if jobs is None:
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
         jobs = 2 if (device.type == "cpu" and cores >= 2 and batches >= PARALLEL_MIN_BATCHES) else 1
-    if jobs < 2 or cfg.method in SINGLE_PASS_METHODS:
+    if jobs < 2 or cfg.method in SINGLE_PASS:  # no training loop: nothing to run side by side
         return (train_stage(pack, "main", cfg, progress, checkpoint=checkpoint_path(checkpoints, "main")),
                 train_stage(pack, "val", cfg, progress, checkpoint=checkpoint_path(checkpoints, "val")))
     work = []
@@ -277,7 +273,8 @@ def save_split_result(path, result: SplitResult, k: int, split: str, cfg: RunCon
             for name, t in result.weights[k][p].items():
                 tensors[f"pass{p}.{name}"] = t
     meta = {"split": split, "seed": str(result.seeds[k]), "version": __version__,
-            "unseen_classes": json.dumps(result.unseen_classes.tolist()), "loss_terms": json.dumps(LOSS_TERMS),
+            "unseen_classes": json.dumps(result.unseen_classes.tolist()),
+            "loss_terms": json.dumps(list(result.loss_terms)),
             "config": json.dumps(cfg.as_dict())}
     save_tensors(path, tensors, meta)
 
@@ -285,7 +282,7 @@ def save_split_result(path, result: SplitResult, k: int, split: str, cfg: RunCon
 def load_split_results(paths: list[Path]) -> SplitResult:
     """Stack per-seed split files (as written by save_split_result) back into one SplitResult."""
     seeds, probs, cw, cb, weights, zsl_logits = [], {}, [], [], [], {}
-    unseen, losses = None, None
+    unseen, losses, terms = None, None, LOSS_TERMS
     for path in paths:
         tensors, meta = load_tensors(path)
         try:
@@ -299,6 +296,7 @@ def load_split_results(paths: list[Path]) -> SplitResult:
             cw.append(tensors["classifier.weight"])
             cb.append(tensors["classifier.bias"])
             losses = tensors["losses"]
+            terms = tuple(json.loads(meta.get("loss_terms", "null")) or LOSS_TERMS)
         except (KeyError, ValueError) as exc:
             raise SadvaeError(f"{path}: expected a split file written by `sadvae train`, found missing {exc}") from None
         per_pass = {}
@@ -310,4 +308,4 @@ def load_split_results(paths: list[Path]) -> SplitResult:
     return SplitResult(seeds=seeds, unseen_classes=unseen, probs={k: np.stack(v) for k, v in probs.items()},
                        classifier_weight=np.stack(cw), classifier_bias=np.stack(cb), losses=losses,
                        weights=weights if all(weights) else [],
-                       zsl_logits={k: np.stack(v) for k, v in zsl_logits.items()})
+                       zsl_logits={k: np.stack(v) for k, v in zsl_logits.items()}, loss_terms=terms)

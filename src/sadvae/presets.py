@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 
 from .errors import SadvaeError
+from .methods import METHODS
+from .methods.msf import fused_text_mode
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -20,7 +22,6 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 PROTOCOLS = ("synse", "random", "llm")
-METHODS = ("sadvae", "no-tc", "naive", "projection", "anchor")
 GZSL_RULES = ("gate", "stacking")
 N_CLASSES = {"ntu60": 60, "ntu120": 120, "pku51": 51}
 PROTOCOL_NAMES = {
@@ -85,7 +86,8 @@ class RunConfig:
     selection: str = "val"
     gzsl: str = "gate"  # "gate" (the reference's logistic-regression gate) or "stacking" (calibrated stacking)
     mode: str = "reference"
-    method: str = "sadvae"  # the ablations "no-tc", "naive" (see train.TrainConfig); "projection", "anchor" (baselines)
+    method: str = "sadvae"  # any of methods.METHODS (see the registry in methods/__init__.py)
+    fast_path: bool = True  # a method's hand-written step where it implements the settings (same gradients)
     seeds: list[int] = field(default_factory=lambda: [5])
     device: str = "auto"
     preset: str = "none"  # which preset row was applied, or "derived from the pack" (provenance)
@@ -142,6 +144,8 @@ def _typed(key: str, value, where: str):
         ok, kind = _is_int(value) or isinstance(value, float), "a number"
     elif key in _STR_KEYS:
         ok, kind = isinstance(value, str), "a string"
+    elif key == "fast_path":
+        ok, kind = isinstance(value, bool), "true or false"
     elif key == "seeds":
         ok, kind = _is_int(value) or (isinstance(value, list) and all(map(_is_int, value))), "a list of integers"
     else:
@@ -209,7 +213,8 @@ def derive_from_pack(cfg: RunConfig, n_train: int, n_classes: int, text_modes: l
     - semantic_dim: the class count rounded up to a power of two, within 16..160 (27 classes: 32);
     - zsl_fits: 5 classifier fits averaged per pass when a pass has fewer than 200 batches (measured on
       UTD-MHAD: one fit's ZSL ranged over 25-55% between fitting seeds);
-    - text_mode: `desc` (class descriptions) when the pack has them, else `lb` (class names);
+    - text_mode: `desc` (class descriptions) when the pack has them, else `lb` (class names); for
+      `--method msf`, every mode the pack has, fused;
     - method: `anchor` when the pack's encoder has the text head (built by `sadvae features`): on
       UTD-MHAD's PURLS splits it beat SA-DVAE on all three and the projection baseline on the same
       features on two, the third within the spread over encoder seeds (benchmarks/bench_purls.py);
@@ -233,9 +238,7 @@ def derive_from_pack(cfg: RunConfig, n_train: int, n_classes: int, text_modes: l
         why["zsl_fits"] = (f"5: {batches} batches per pass (< {SMALL_PACK_BATCHES}); on such packs one classifier "
                            "fit's accuracy varies by tens of points, so five are averaged")
     if "text_mode" in cfg.to_derive:
-        cfg.text_mode = "desc" if "desc" in text_modes else "lb"
-        why["text_mode"] = (f"{cfg.text_mode}: " + ("the pack has class descriptions" if cfg.text_mode == "desc"
-                                                    else "the class names (the pack has no descriptions)"))
+        cfg.text_mode, why["text_mode"] = choose_text_mode(cfg.method, text_modes)
     if "method" in cfg.to_derive and text_head:
         cfg.method = "anchor"
         why["method"] = ("anchor: the pack's encoder has the text-anchored head, whose own zero-shot scores were the "
@@ -244,6 +247,16 @@ def derive_from_pack(cfg: RunConfig, n_train: int, n_classes: int, text_modes: l
         cfg.gzsl = "stacking"
         why["gzsl"] = "stacking: the anchor method's seen and new-class scores are cosines on one scale"
     cfg.derived, cfg.to_derive, cfg.preset = why, [], "derived from the pack"
+
+
+def choose_text_mode(method: str, modes: list[str]) -> tuple[str, str]:
+    """The text mode a run without one uses, and why."""
+    if method == "msf" and modes:
+        mode = fused_text_mode(modes)
+        return mode, f"{mode}: method msf fuses every description type the pack has"
+    if "desc" in modes:
+        return "desc", "desc: the pack has class descriptions"
+    return "lb", "lb: the class names (the pack has no descriptions)"
 
 
 def default_names(cfg: RunConfig) -> dict:

@@ -20,7 +20,6 @@ from .errors import SadvaeError
 from .io import atomic_write_text
 from .model import ModelConfig, encode_skeleton, encode_text
 from .pipeline import METRICS, RunResult, accuracy_per_pass, save_split_result, summarise
-from .train import LOSS_TERMS
 
 MAX_PROJECTED = 2000  # test samples drawn for the latent-space picture
 
@@ -135,7 +134,7 @@ def seed_details(result: RunResult, k: int) -> dict:
         "chosen_pass": int(result.main_pass[k]),
         "val_chosen_pass": int(result.val_pass[k]),
         "per_pass_zsl": curves,
-        "losses": {"terms": list(LOSS_TERMS),
+        "losses": {"terms": list(result.main.loss_terms),
                    "note": "per pass, the mean of the readings over the seeds trained together",
                    "main": finite_or_none(np.asarray(result.main.losses, dtype=np.float64).round(6).tolist()),
                    "val": finite_or_none(np.asarray(result.val.losses, dtype=np.float64).round(6).tolist())},

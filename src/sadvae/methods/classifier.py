@@ -3,6 +3,9 @@
 For each unseen class, 500 latent samples are drawn from the text encoder's posterior; a fresh
 linear classifier (Adam, lr 1e-3, 300 full-batch steps) learns to tell them apart and is then
 applied to the semantic means of the skeleton test samples. K replicas train at once.
+
+`train_softmax_classifier` is the accelerated path (gradients written out by hand, checked against
+autograd by the tests); `fast=False` fits the same classifier with autograd and `torch.optim.Adam`.
 """
 from __future__ import annotations
 
@@ -10,11 +13,12 @@ import math
 
 import torch
 
+from .optim import FlatAdam, adam
 
 
 def fit_classifier(text_mu: torch.Tensor, text_logvar: torch.Tensor, generators: list[torch.Generator], *,
                    scalar_noise: bool, logits_relu: bool, samples_per_class: int = 500, steps: int = 300,
-                   lr: float = 1e-3) -> tuple[torch.Tensor, torch.Tensor]:
+                   lr: float = 1e-3, fast: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
     """text_mu/logvar (K, U, S) -> classifier weight (K, U, S) and bias (K, U).
 
     With an ensemble of M descriptions per class (text_mu (K, U, M, S)), each class's samples are
@@ -33,7 +37,8 @@ def fit_classifier(text_mu: torch.Tensor, text_logvar: torch.Tensor, generators:
     # samples are laid out group 0..G-1, then again, 500 times (the reference's repeat order)
     std = torch.exp(0.5 * text_logvar)
     group_class = torch.arange(U, device=device).repeat_interleave(members) if members > 1 else None
-    return train_softmax_classifier(weight, text_mu.reshape(K, groups, S), std.reshape(K, groups, S),
+    train = train_softmax_classifier if fast else train_softmax_classifier_autograd
+    return train(weight, text_mu.reshape(K, groups, S), std.reshape(K, groups, S),
                                     noise.view(K, per_group, groups, -1), steps=steps, lr=lr,
                                     logits_relu=logits_relu, group_class=group_class)
 
@@ -52,8 +57,6 @@ def train_softmax_classifier(weight: torch.Tensor, mu: torch.Tensor, std: torch.
     only two U x U products per step are needed, not one over all m*U samples: same numbers, a
     fraction of the work.
     """
-    from .train import FlatAdam  # one flat buffer for weight and bias, one fused update
-
     K, U, S = weight.shape
     m, G = noise.shape[1], noise.shape[2]
     scalar = noise.shape[-1] == 1
@@ -94,6 +97,27 @@ def train_softmax_classifier(weight: torch.Tensor, mu: torch.Tensor, std: torch.
             torch.sum(g, dim=1, out=gb)
         opt.step()
     return w.clone(), b.clone()
+
+
+def train_softmax_classifier_autograd(weight: torch.Tensor, mu: torch.Tensor, std: torch.Tensor,
+                                     noise: torch.Tensor, *, steps: int, lr: float, logits_relu: bool,
+                                     group_class: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """The same fit as `train_softmax_classifier`, written plainly: autograd and torch.optim.Adam."""
+    K, U, S = weight.shape
+    m, G = noise.shape[1], noise.shape[2]
+    w = torch.nn.Parameter(weight.clone())
+    b = torch.nn.Parameter(torch.zeros(K, U, device=mu.device))
+    z = (mu.unsqueeze(1) + noise * std.unsqueeze(1)).reshape(K, m * G, S)  # scalar noise broadcasts
+    classes = group_class if group_class is not None else torch.arange(U, device=mu.device)
+    target = classes.repeat(m)  # sample order: group 0..G-1, m times
+    opt = adam([w, b], lr)
+    for _ in range(steps):
+        logits = classifier_logits(w, b, z, logits_relu)
+        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, U), target.repeat(K), reduction="sum") / (m * G)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return w.detach().clone(), b.detach().clone()
 
 
 def classifier_logits(weight, bias, z, logits_relu: bool) -> torch.Tensor:
