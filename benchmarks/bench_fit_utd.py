@@ -59,11 +59,11 @@ def fit_one(job) -> tuple[int, float]:
     import torch
 
     torch.set_num_threads(1)
-    from sadvae.classnames import BUILTIN_DESCRIPTIONS, UTD27
-    from sadvae.features import default_training
-    from sadvae.fit import FitSettings, fit_all_classes
-    from sadvae.skeletons import SkeletonSet, read_utd
-    from sadvae.text import ClassTexts
+    from sadvae.data.classnames import BUILTIN_DESCRIPTIONS, UTD27
+    from sadvae.pack.features import default_training
+    from sadvae.deploy.fit import FitSettings, fit_all_classes
+    from sadvae.data.skeletons import SkeletonSet, read_utd
+    from sadvae.pack.text import ClassTexts
 
     unseen = held_out_classes(Path(data))
     full = read_utd(data)
@@ -84,9 +84,9 @@ def fit_one(job) -> tuple[int, float]:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    from sadvae.bundle import load
-    from sadvae.classnames import BUILTIN_DESCRIPTIONS, UTD27
-    from sadvae.skeletons import read_utd_skeleton
+    from sadvae.deploy.bundle import load
+    from sadvae.data.classnames import BUILTIN_DESCRIPTIONS, UTD27
+    from sadvae.data.skeletons import read_utd_skeleton
 
     def log(msg):
         print(f"[bench] {msg}", file=sys.stderr, flush=True)

@@ -22,10 +22,10 @@ import time
 from pathlib import Path
 
 
-from sadvae.pipeline import (choose_passes, evaluate_stage, gate_stage, open_pack, summarise,
+from sadvae.experiment.pipeline import (choose_passes, evaluate_stage, gate_stage, open_pack, summarise,
                              train_splits)
-from sadvae.presets import resolve_config
-from sadvae.synthetic import SyntheticSpec, make_synthetic_pack
+from sadvae.experiment.config import resolve_config
+from sadvae.pack.synthetic import SyntheticSpec, make_synthetic_pack
 
 
 def build_pack(root: Path, args) -> SyntheticSpec:

@@ -24,13 +24,13 @@ from pathlib import Path
 
 import numpy as np
 
-from sadvae.bundle import export_bundle, load
-from sadvae.classnames import BUILTIN
+from sadvae.deploy.bundle import export_bundle, load
+from sadvae.data.classnames import BUILTIN
 from sadvae.io import staged_output
-from sadvae.pipeline import run_all
-from sadvae.presets import resolve_config
-from sadvae.rundir import write_run
-from sadvae.skeletons import read_utd_skeleton
+from sadvae.experiment.pipeline import run_all
+from sadvae.experiment.config import resolve_config
+from sadvae.experiment.rundir import write_run
+from sadvae.data.skeletons import read_utd_skeleton
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_utd import parse_args as utd_settings  # noqa: E402  the SA-DVAE settings of the UTD benchmark

@@ -79,8 +79,8 @@ def parse_args(argv=None):
 
 
 def recipe_settings(recipe: str, unseen: list[int], seed: int, epochs: int):
-    from sadvae.encoder import EncoderTraining
-    from sadvae.features import FeatureSettings, default_training
+    from sadvae.encoder.training import EncoderTraining
+    from sadvae.pack.features import FeatureSettings, default_training
 
     name = pack_name(recipe, len(unseen), seed)
     if recipe == "paper":
@@ -99,8 +99,8 @@ def build_one(job) -> tuple[str, float, float]:
     import torch
 
     torch.set_num_threads(1)
-    from sadvae.features import build_feature_pack
-    from sadvae.skeletons import read_utd
+    from sadvae.pack.features import build_feature_pack
+    from sadvae.data.skeletons import read_utd
 
     t = time.perf_counter()
     settings = recipe_settings(recipe, unseen, seed, epochs)
@@ -143,8 +143,8 @@ def main(argv=None) -> int:
                 log(f"{name}: built in {seconds:.0f} s (held-out accuracy on seen classes {100 * acc:.1f}%)")
     t_packs = time.perf_counter() - t0
 
-    from sadvae.pipeline import run_all
-    from sadvae.presets import resolve_config
+    from sadvae.experiment.pipeline import run_all
+    from sadvae.experiment.config import resolve_config
 
     results = {}
     for i, (label, recipe, run_settings) in enumerate(rows):

@@ -14,7 +14,7 @@ import torch
 
 from sadvae.methods import TRAINED, Batch, TrainConfig
 from sadvae.methods.training import AutogradStep
-from sadvae.schedule import LossWeights
+from sadvae.methods.schedule import LossWeights
 
 
 def main():

@@ -25,11 +25,11 @@ from pathlib import Path
 
 import numpy as np
 
-from sadvae.encoder import EncoderTraining
-from sadvae.features import FeatureSettings, build_feature_pack
-from sadvae.pipeline import METRICS, run_all, summarise
-from sadvae.presets import resolve_config
-from sadvae.skeletons import read_utd
+from sadvae.encoder.training import EncoderTraining
+from sadvae.pack.features import FeatureSettings, build_feature_pack
+from sadvae.experiment.pipeline import METRICS, run_all, summarise
+from sadvae.experiment.config import resolve_config
+from sadvae.data.skeletons import read_utd
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -29,9 +29,9 @@ def main(argv=None) -> int:
     import torch
 
     torch.set_num_threads(1)  # one thread: the same weights from the same data and library versions
-    from sadvae.features import default_training
-    from sadvae.fit import FitSettings, fit_all_classes
-    from sadvae.skeletons import read_utd
+    from sadvae.pack.features import default_training
+    from sadvae.deploy.fit import FitSettings, fit_all_classes
+    from sadvae.data.skeletons import read_utd
 
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:

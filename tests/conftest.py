@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from sadvae.synthetic import SyntheticSpec, make_synthetic_pack
+from sadvae.pack.synthetic import SyntheticSpec, make_synthetic_pack
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 

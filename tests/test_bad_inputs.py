@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sadvae.cli import main
+from sadvae.cli.main import main
 
 from .conftest import TINY, fill_disk
 from .test_readers import npz_arrays, one_body_lines, write_ntu
@@ -237,8 +237,8 @@ def c_features_unknown_layout(tmp, res):
 
 def _features_with_descriptions(tmp, content: str | None, spec: str | None = None):
     """`sadvae features` on a small archive of 8 classes with a descriptions file of `content`."""
-    from sadvae.skeletons import write_npz
-    from sadvae.synthetic import synthetic_skeletons
+    from sadvae.data.skeletons import write_npz
+    from sadvae.pack.synthetic import synthetic_skeletons
 
     write_npz(synthetic_skeletons(n_classes=8, per_subject=2, subjects=2, frames=12, seed=1), tmp / "in.npz")
     if content is not None:
@@ -364,7 +364,7 @@ def test_debug_shows_the_traceback(tiny_pack, tmp_path):
 
 def test_oserror_is_one_message(tiny_pack, tmp_path, capsys, monkeypatch):
     """An operating-system error the commands do not anticipate still ends as one line, exit 2."""
-    import sadvae.pipeline as pipeline
+    import sadvae.experiment.pipeline as pipeline
 
     def broken(*args, **kwargs):
         raise OSError(errno.EIO, "Input/output error", str(tmp_path / "disk"))

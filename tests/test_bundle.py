@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 
 import sadvae
-from sadvae.bundle import load, read_inputs
-from sadvae.cli import main
+from sadvae.deploy.bundle import load, read_inputs
+from sadvae.cli.main import main
 from sadvae.errors import SadvaeError
-from sadvae.skeletons import write_npz
-from sadvae.synthetic import synthetic_skeletons
+from sadvae.data.skeletons import write_npz
+from sadvae.pack.synthetic import synthetic_skeletons
 
 from .conftest import shared_or_skip
 
@@ -78,7 +78,7 @@ def test_bundle_holds_the_runs_model_and_text_model(trained, bundle):
     import torch
 
     from sadvae.io import load_tensors
-    from sadvae.model import encode_skeleton
+    from sadvae.methods.vae import encode_skeleton
     from sadvae.methods.classifier import predict_proba
 
     root, data = trained

@@ -5,9 +5,9 @@ import sys
 
 import numpy as np
 
-from sadvae.pack import load_pack
-from sadvae.skeletons import write_npz
-from sadvae.synthetic import synthetic_skeletons
+from sadvae.pack.format import load_pack
+from sadvae.data.skeletons import write_npz
+from sadvae.pack.synthetic import synthetic_skeletons
 
 ENCODER = ["--channels", "8,16", "--strides", "1,2", "--embed-dim", "16", "--frames", "16", "--epochs", "3",
            "--patience", "3"]

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from sadvae.errors import SadvaeError
-from sadvae.skeletons import read_npz, read_ntu_skeleton, read_pku, read_utd_skeleton
-from sadvae.text import read_class_texts
+from sadvae.data.skeletons import read_npz, read_ntu_skeleton, read_pku, read_utd_skeleton
+from sadvae.pack.text import read_class_texts
 
 from .test_readers import npz_arrays, one_body_lines, write_pku
 

@@ -7,10 +7,10 @@ import torch
 
 from sadvae.methods import METHODS, TRAINED, Method, Replicated, TrainConfig, train_split
 from sadvae.methods.fsvae import FSVAE, FrequencyReweight, dct_basis
-from sadvae.model import ModelConfig, encode_skeleton, encode_text
-from sadvae.pack import load_text
-from sadvae.pipeline import run_all
-from sadvae.presets import choose_text_mode, resolve_config
+from sadvae.methods.vae import ModelConfig, encode_skeleton, encode_text
+from sadvae.pack.format import load_text
+from sadvae.experiment.pipeline import run_all
+from sadvae.experiment.config import choose_text_mode, resolve_config
 
 FAST = dict(dataset="tiny", unseen=3, passes=2, semantic_dim=16, style_dim=4, lr=2e-3, seeds=[5], device="cpu")
 
@@ -77,7 +77,7 @@ def test_fs_vae_learns_its_reweighting_and_runs_the_four_stages(tiny_pack_master
     module = FSVAE(x.shape[1], text.shape[1], cfg, [3], torch.device("cpu"))
     from sadvae.methods.training import AutogradStep
     from sadvae.methods import Batch
-    from sadvae.schedule import LossWeights
+    from sadvae.methods.schedule import LossWeights
     step = AutogradStep(module, 1e-2)
     t = torch.nn.functional.normalize(torch.as_tensor(text[y[:8]]), dim=-1)[None]
     step.step(Batch(torch.as_tensor(x[None, :8]), t, torch.as_tensor(y[None, :8])), LossWeights(0.1, 0.1, 1.0, 0.0),

@@ -7,8 +7,8 @@ import torch
 from sadvae.methods import TRAINED, Batch, TrainConfig
 from sadvae.methods.sadvae_fast import HandStep
 from sadvae.methods.training import AutogradStep
-from sadvae.model import expand_scalar_noise, kl_to_standard_normal
-from sadvae.schedule import LossWeights
+from sadvae.methods.vae import expand_scalar_noise, kl_to_standard_normal
+from sadvae.methods.schedule import LossWeights
 
 
 def make_method(mode, method="sadvae", K=2, F=12, D=20, S=6, R=2, lr=1e-3):

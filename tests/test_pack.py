@@ -2,10 +2,11 @@
 import numpy as np
 import pytest
 
-from sadvae.cli import main
+from sadvae.cli.main import main
 from sadvae.errors import PackError
-from sadvae.pack import load_pack, write_pack
-from sadvae.synthetic import synthetic_arrays
+from sadvae.pack.format import load_pack
+from sadvae.pack.build import write_pack
+from sadvae.pack.synthetic import synthetic_arrays
 
 from .conftest import TINY, shared_or_skip
 

@@ -4,10 +4,10 @@ import json
 import numpy as np
 import pytest
 
-from sadvae.cli import main
+from sadvae.cli.main import main
 from sadvae.errors import SadvaeError
-from sadvae.pipeline import open_pack, run_all
-from sadvae.presets import resolve_config
+from sadvae.experiment.pipeline import open_pack, run_all
+from sadvae.experiment.config import resolve_config
 
 FAST = dict(dataset="tiny", unseen=3, lr=2e-3, semantic_dim=16, style_dim=4, device="cpu")
 
@@ -61,7 +61,7 @@ def test_selection_val_never_uses_test_labels(tiny_pack_master, tiny_pack):
 def test_selection_test_is_labelled_and_picks_best_test_pass(tiny_pack_master):
     res = run_all(cfg_for(tiny_pack_master, selection="test", seeds=[5]), progress=False)
     assert res.metrics()["selection_rule"].startswith("test: pass chosen on the unseen test set (paper protocol)")
-    from sadvae.pipeline import accuracy_per_pass
+    from sadvae.experiment.pipeline import accuracy_per_pass
     acc = accuracy_per_pass(res.main.probs["ztest"], res.pack.main.labels["ztest"], res.pack.unseen_classes)
     assert res.per_seed[0]["zsl_top1"] == pytest.approx(acc.max())
 
@@ -162,7 +162,7 @@ def test_parallel_splits_equal_sequential(tiny_pack_master):
 
 def test_text_ensemble_trains_and_evaluates(tiny_pack):
     """(N, M, D) text: each training sample meets one of its class's descriptions; the ZSL classifier all."""
-    from sadvae.pack import load_pack
+    from sadvae.pack.format import load_pack
     base = np.load(tiny_pack / "text_feats/tiny/synthetic-text/lb_12.npy")
     rng = np.random.default_rng(0)
     for name, arr in (("one", base[:, None]), ("two", np.stack([base, base + rng.standard_normal(base.shape)], 1))):
@@ -196,7 +196,7 @@ def test_ablation_methods(tiny_pack_master):
     import torch
 
     from sadvae.methods import TRAINED, TrainConfig, train_split
-    from sadvae.pipeline import split_inputs
+    from sadvae.experiment.pipeline import split_inputs
     pack = open_pack(cfg_for(tiny_pack_master))
     x, y, unseen, sets = split_inputs(pack, "main")
     cfg = TrainConfig(semantic_dim=16, style_dim=4, lr=2e-3, passes=2, method="no-tc")

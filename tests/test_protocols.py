@@ -8,11 +8,11 @@ import shutil
 import numpy as np
 import pytest
 
-from sadvae.cli import main
-from sadvae.pack import write_pack
-from sadvae.protocols import SplitSpec, plan_units, protocol_splits
-from sadvae.report import PUBLISHED_CLASSES, PUBLISHED_RANDOM_CLASSES, load_study
-from sadvae.synthetic import SyntheticSpec, synthetic_arrays
+from sadvae.cli.main import main
+from sadvae.pack.build import write_pack
+from sadvae.experiment.protocols import SplitSpec, plan_units, protocol_splits
+from sadvae.experiment.report import PUBLISHED_CLASSES, PUBLISHED_RANDOM_CLASSES, load_study
+from sadvae.pack.synthetic import SyntheticSpec, synthetic_arrays
 
 FAST = ["--semantic-dim", "16", "--style-dim", "4", "--lr", "2e-3", "--passes", "2", "--seeds", "2", "--quiet"]
 PNG = b"\x89PNG\r\n\x1a\n"

@@ -4,10 +4,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sadvae import classnames
+from sadvae.data import classnames
 from sadvae.errors import SadvaeError
-from sadvae.layouts import KINECT_V1_20, UTD_TO_KINECT_V1
-from sadvae.skeletons import (
+from sadvae.data.layouts import KINECT_V1_20, UTD_TO_KINECT_V1
+from sadvae.data.skeletons import (
     FORMATS,
     NoBodyError,
     SkeletonFormatError,
@@ -472,7 +472,7 @@ def test_format_error_message_parts():
 
 
 def test_convert_command_reports_skips_and_stops_on_bad_files(tmp_path, capsys):
-    from sadvae.cli import main
+    from sadvae.cli.main import main
 
     rng = np.random.default_rng(9)
     data = tmp_path / "ntu"

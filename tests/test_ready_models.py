@@ -5,13 +5,13 @@ import shutil
 import numpy as np
 import pytest
 
-from sadvae.bundle import AnchorModel, load
-from sadvae.cli import main
+from sadvae.deploy.bundle import AnchorModel, load
+from sadvae.cli.main import main
 from sadvae.errors import SadvaeError
-from sadvae.layouts import get_layout, joint_map, map_layout
-from sadvae.models import ready_models
-from sadvae.skeletons import write_npz
-from sadvae.synthetic import synthetic_skeletons
+from sadvae.data.layouts import get_layout, joint_map, map_layout
+from sadvae.deploy.models import ready_models
+from sadvae.data.skeletons import write_npz
+from sadvae.pack.synthetic import synthetic_skeletons
 
 from .conftest import shared_or_skip
 

@@ -6,18 +6,18 @@ import numpy as np
 import pytest
 import torch
 
-from sadvae.cli import main
-from sadvae.classnames import BUILTIN_DESCRIPTIONS, UTD27
-from sadvae.encoder import EncoderTraining, TrainedEncoder, _augment, extract, train_encoder
+from sadvae.cli.main import main
+from sadvae.data.classnames import BUILTIN_DESCRIPTIONS, UTD27
+from sadvae.encoder.training import EncoderTraining, TrainedEncoder, _augment, extract, train_encoder
 from sadvae.errors import SadvaeError
-from sadvae.gate import Gate, evaluate_gzsl, fit_stacking
-from sadvae.layouts import get_layout
-from sadvae.preprocess import Preprocessing, preprocess
-from sadvae.presets import derive_from_pack, resolve_config
-from sadvae.skeletons import write_npz
-from sadvae.stgcn import STGCN, EncoderConfig, input_streams, joint_parents
-from sadvae.synthetic import synthetic_skeletons
-from sadvae.text import read_class_texts
+from sadvae.experiment.gate import Gate, evaluate_gzsl, fit_stacking
+from sadvae.data.layouts import get_layout
+from sadvae.data.preprocess import Preprocessing, preprocess
+from sadvae.experiment.config import derive_from_pack, resolve_config
+from sadvae.data.skeletons import write_npz
+from sadvae.encoder.stgcn import STGCN, EncoderConfig, input_streams, joint_parents
+from sadvae.pack.synthetic import synthetic_skeletons
+from sadvae.pack.text import read_class_texts
 
 TINY_ENCODER = ["--channels", "8,16", "--strides", "1,2", "--embed-dim", "16", "--frames", "16", "--epochs", "4",
                 "--patience", "4"]

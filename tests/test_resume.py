@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from sadvae.cli import main
+from sadvae.cli.main import main
 from sadvae.io import load_tensors, partial_folder
 
 from .conftest import TINY, fill_disk
@@ -72,7 +72,7 @@ def test_sigkill_mid_training_then_resume_gives_the_uninterrupted_numbers(tiny_p
 
 def test_failure_while_writing_results_resumes_without_retraining(tiny_pack_master, tmp_path, capsys, monkeypatch):
     """A full disk when the metrics are written: the checkpoints stay, --resume finishes the run."""
-    import sadvae.rundir as rundir
+    import sadvae.experiment.rundir as rundir
 
     args = ["run", "--resources", str(tiny_pack_master), *ARGS, "--passes", "3"]
     assert main([*args, "--out", str(tmp_path / "full")]) == 0

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from sadvae.gate import Gate, evaluate_gzsl, fit_gate, gate_features, harmonic_mean, softmax_t
-from sadvae.schedule import loss_weights
+from sadvae.experiment.gate import Gate, evaluate_gzsl, fit_gate, gate_features, harmonic_mean, softmax_t
+from sadvae.methods.schedule import loss_weights
 
 
 def test_schedule_at_chosen_batches():

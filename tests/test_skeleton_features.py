@@ -6,17 +6,17 @@ import numpy as np
 import pytest
 import torch
 
-from sadvae.cli import main
-from sadvae.encoder import NO_LOGIT, EncoderTraining, TrainedEncoder, extract, train_encoder
+from sadvae.cli.main import main
+from sadvae.encoder.training import NO_LOGIT, EncoderTraining, TrainedEncoder, extract, train_encoder
 from sadvae.errors import SadvaeError
-from sadvae.layouts import LAYOUTS, UTD_TO_KINECT_V1, get_layout
-from sadvae.pack import load_pack
-from sadvae.prepare import choose_classes, partition_samples, prepare_pack
-from sadvae.preprocess import (Preprocessing, align_view, center, drop_empty_frames, pad_bodies, preprocess,
+from sadvae.data.layouts import LAYOUTS, UTD_TO_KINECT_V1, get_layout
+from sadvae.pack.format import load_pack
+from sadvae.pack.build import choose_classes, partition_samples, prepare_pack
+from sadvae.data.preprocess import (Preprocessing, align_view, center, drop_empty_frames, pad_bodies, preprocess,
                                preprocess_sequence, resample, scale)
-from sadvae.skeletons import write_npz
-from sadvae.stgcn import STGCN, EncoderConfig
-from sadvae.synthetic import synthetic_skeletons
+from sadvae.data.skeletons import write_npz
+from sadvae.encoder.stgcn import STGCN, EncoderConfig
+from sadvae.pack.synthetic import synthetic_skeletons
 
 TINY_ENCODER = ["--channels", "8,16", "--strides", "1,2", "--embed-dim", "16", "--frames", "16", "--epochs", "4",
                 "--patience", "4"]
@@ -307,7 +307,7 @@ def test_features_refuses_a_split_that_leaves_a_class_without_training_samples(t
 def test_convert_utd_files_to_an_archive(tmp_path, capsys):
     import shutil
 
-    from sadvae.skeletons import read_npz, read_utd
+    from sadvae.data.skeletons import read_npz, read_utd
 
     from .conftest import shared_or_skip
 

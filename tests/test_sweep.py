@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from sadvae.cli import main
+from sadvae.cli.main import main
 
 from .conftest import TINY
 

@@ -5,10 +5,10 @@ import json
 import numpy as np
 import pytest
 
-from sadvae.classnames import NTU60, NTU120
-from sadvae.cli import main
+from sadvae.data.classnames import NTU60, NTU120
+from sadvae.cli.main import main
 from sadvae.errors import SadvaeError
-from sadvae.text import encode_classes, model_tag, read_class_texts, write_text_features
+from sadvae.pack.text import encode_classes, model_tag, read_class_texts, write_text_features
 
 from .conftest import shared_or_skip
 
@@ -70,7 +70,7 @@ def test_authors_lists_and_utd_mhad(tmp_path):
 
 def test_cache_makes_repeats_skip_the_model(tmp_path, monkeypatch):
     first = encode_classes(["wave", "jump"])
-    import sadvae.text as text
+    import sadvae.pack.text as text
     monkeypatch.setattr(text, "load_model", lambda *a, **k: pytest.fail("model loaded despite the cache"))
     np.testing.assert_array_equal(encode_classes(["wave", "jump"]), first)
 
@@ -135,7 +135,7 @@ def test_cli_refuses_to_overwrite(tmp_path, capsys):
 
 
 def test_written_features_are_found_by_the_pack_reader(tiny_pack, tmp_path):
-    from sadvae.pack import load_pack
+    from sadvae.pack.format import load_pack
     names = tmp_path / "twelve.txt"
     names.write_text("\n".join(NTU60[:12]))
     write_text_features(tiny_pack, "tiny", str(names))

@@ -9,15 +9,14 @@ Public API (everything else is internal):
     load(bundle)                                -> ZeroShotModel (sadvae export's bundle;
                                                    .predict(sequences, ["class name", ...], include_seen=False))
 """
-__version__ = "0.1.0"
-
-from .bundle import ZeroShotModel, load  # noqa: E402
+from .deploy.bundle import ZeroShotModel, load  # noqa: E402
 from .errors import PackError, SadvaeError  # noqa: E402
-from .pack import FeaturePack, load_pack  # noqa: E402
-from .pipeline import run_all as run  # noqa: E402
-from .presets import RunConfig, resolve_config  # noqa: E402
-from .protocols import run_protocol  # noqa: E402
-from .report import write_report  # noqa: E402
+from .experiment.config import RunConfig, resolve_config  # noqa: E402
+from .experiment.pipeline import run_all as run  # noqa: E402
+from .experiment.protocols import run_protocol  # noqa: E402
+from .experiment.report import write_report  # noqa: E402
+from .pack.format import FeaturePack, load_pack  # noqa: E402
+from .version import __version__  # noqa: E402
 
 __all__ = ["FeaturePack", "PackError", "RunConfig", "SadvaeError", "load_pack", "resolve_config", "run",
            "run_protocol", "write_report", "load", "ZeroShotModel",

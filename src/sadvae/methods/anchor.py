@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..encoder import TrainedEncoder
+from ..encoder.training import TrainedEncoder
 from ..errors import SadvaeError
-from .training import SplitResult, single_pass_result, unit
+from .result import SplitResult, single_pass_result, unit
 
 
 def anchor_split(folder, text: np.ndarray, unseen: np.ndarray, sets: dict, seeds: list[int]) -> SplitResult:

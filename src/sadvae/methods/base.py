@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from ..schedule import LossWeights
+from .schedule import LossWeights
 
 
 @dataclass
@@ -126,3 +126,8 @@ class Method(nn.Module):
     def zsl_probabilities(self, unseen_text: torch.Tensor, sets: dict[str, torch.Tensor]):
         """unseen_text (U, D) or (U, M, D) -> ({set: (K, n, U) softmax}, classifier weight, bias)."""
         raise NotImplementedError
+
+
+def replica_mse(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Mean squared error per replica (over the last two axes), summed over replicas."""
+    return ((a - b) ** 2).mean(dim=(-2, -1)).sum()

@@ -27,11 +27,11 @@ import math
 import torch
 from torch import nn
 
-from ..model import kl_to_standard_normal
-from ..schedule import LossWeights
-from .base import Batch
+from .base import Batch, replica_mse
 from .naive import Naive
-from .sadvae import VAE_TERMS, _mse
+from .sadvae import VAE_TERMS
+from .schedule import LossWeights
+from .vae import kl_to_standard_normal
 
 ALIGNMENT_LAMBDA = 100.0
 ALIGNMENT_ALPHA = 0.5
@@ -102,8 +102,8 @@ class FSVAE(Naive):
         z = mu + batch.noise["x"] * torch.exp(0.5 * logvar)
         tz = tmu + batch.noise["t"] * torch.exp(0.5 * tlogvar)
         terms = {
-            "skeleton_recon": _mse(self.decode(self.skeleton_decoder, z), x),
-            "text_recon": _mse(self.decode(self.text_decoder, tz), t),
+            "skeleton_recon": replica_mse(self.decode(self.skeleton_decoder, z), x),
+            "text_recon": replica_mse(self.decode(self.text_decoder, tz), t),
             "skeleton_kl": sum(kl_to_standard_normal(mu[k], logvar[k]) for k in range(self.K)),
             "text_kl": sum(kl_to_standard_normal(tmu[k], tlogvar[k]) for k in range(self.K)),
         }

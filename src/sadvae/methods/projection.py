@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .training import SplitResult, single_pass_result, unit
+from .result import SplitResult, single_pass_result, unit
 
 PROJECTION_ALPHA = 1.0  # ridge penalty on standardised features
 PROJECTION_TEMPERATURE = 0.1  # softmax temperature over cosine similarities

@@ -15,10 +15,11 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..model import ModelConfig, kl_to_standard_normal
-from ..schedule import LossWeights
-from .base import Batch, Method, Replicated
+from .base import Batch, Method, Replicated, replica_mse
 from .classifier import fit_classifier, predict_proba
+from .sadvae_fast import HandStep
+from .schedule import LossWeights
+from .vae import ModelConfig, kl_to_standard_normal
 
 VAE_TERMS = ("skeleton_recon", "text_recon", "skeleton_kl", "text_kl", "skeleton_cross", "text_cross", "tc")
 
@@ -124,16 +125,17 @@ class SADVAE(Method):
         z = mu + batch.noise["x"] * torch.exp(0.5 * logvar)
         tz = tmu + batch.noise["t"] * torch.exp(0.5 * tlogvar)
         terms = {
-            "skeleton_recon": _mse(self.decode(self.skeleton_decoder, z), x),
-            "text_recon": _mse(self.decode(self.text_decoder, tz), t),
+            "skeleton_recon": replica_mse(self.decode(self.skeleton_decoder, z), x),
+            "text_recon": replica_mse(self.decode(self.text_decoder, tz), t),
             "skeleton_kl": sum(kl_to_standard_normal(mu[k], logvar[k]) for k in range(self.K)),
             "text_kl": sum(kl_to_standard_normal(tmu[k], tlogvar[k]) for k in range(self.K)),
         }
         total = (terms["skeleton_recon"] + terms["text_recon"] + w.skeleton_kl * terms["skeleton_kl"]
                  + w.text_kl * terms["text_kl"])
         if w.cross != 0.0:  # zero in the first 80% of each pass: not computed
-            terms["skeleton_cross"] = _mse(self.decode(self.skeleton_decoder, torch.cat([tz, z[..., S:]], -1)), x)
-            terms["text_cross"] = _mse(self.decode(self.text_decoder, z[..., :S]), t)
+            cross_in = torch.cat([tz, z[..., S:]], -1)  # the text latent with the skeleton's style
+            terms["skeleton_cross"] = replica_mse(self.decode(self.skeleton_decoder, cross_in), x)
+            terms["text_cross"] = replica_mse(self.decode(self.text_decoder, z[..., :S]), t)
             total = total + w.cross * (terms["skeleton_cross"] + terms["text_cross"])
         if self.total_correlation:  # the discriminator is read, not trained, here
             terms["tc"] = self.discriminator(z, frozen=True).mean(dim=(-2, -1)).sum()
@@ -168,9 +170,9 @@ class SADVAE(Method):
         return {"discriminator": bce, "total": w.tc * bce}
 
     def fast_path(self):
-        from .sadvae_fast import HandStep
-
-        return HandStep(self) if HandStep.supports(self) else None
+        """The hand-written step, for this class and the subclasses that keep everything it covers."""
+        same = all(getattr(type(self), name) is getattr(SADVAE, name) for name in HandStep.COVERS)
+        return HandStep(self) if same and self.device.type in HandStep.DEVICES else None
 
     # ---- evaluation
 
@@ -199,8 +201,3 @@ class SADVAE(Method):
                     p = predict_proba(weight, bias, z, mcfg.classifier_relu) / cfg.zsl_fits
                     probs[name] = probs[name] + p if name in probs else p
         return probs, weight, bias
-
-
-def _mse(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """Mean squared error per replica, summed over replicas."""
-    return ((a - b) ** 2).mean(dim=(-2, -1)).sum()

@@ -9,7 +9,7 @@ an accelerated path for its exact settings (`Method.fast_path`; `TrainConfig.fas
 turns it off), which computes the same gradients by hand.
 
 Labels of evaluation sets never enter this module: it returns per-pass class probabilities, and
-the caller decides what to score against which labels (see `pipeline.py`).
+the caller decides what to score against which labels (see `experiment/pipeline.py`).
 """
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ import dataclasses
 import hashlib
 import json
 import math
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -26,48 +25,11 @@ from tqdm.auto import tqdm
 
 from ..errors import SadvaeError
 from ..io import load_tensors, save_tensors
-from ..schedule import loss_weights
 from .base import Batch, Method
 from .optim import adam, adam_state, load_adam_state
-from .sadvae import VAE_TERMS
-
-LOSS_TERMS = VAE_TERMS + ("discriminator",)  # SA-DVAE's; a method may log others (SplitResult.loss_terms)
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    semantic_dim: int = 160
-    style_dim: int = 8
-    lr: float = 3.389022400898623e-05
-    batch_size: int = 32
-    dis_step: int = 5
-    passes: int = 10
-    mode: str = "reference"
-    # "sadvae" (full); "no-tc": disentangled latents without the total-correlation penalty;
-    # "naive": no style latent and no penalty (CADA-VAE-like alignment). The paper's ablations.
-    method: str = "sadvae"
-    zsl_samples: int = 500
-    zsl_steps: int = 300
-    zsl_fits: int = 1  # ZSL classifier fits averaged per pass (one fit varies a lot on small packs)
-    zsl_lr: float = 1e-3
-    log_every: int = 25  # batches between loss readings (reading a loss value costs extra work)
-    fast_path: bool = True  # use a method's hand-written step where it implements these exact settings
-
-
-@dataclass
-class SplitResult:
-    """Everything one split's training produced, per replica (seed) and per pass."""
-
-    seeds: list[int]
-    unseen_classes: np.ndarray
-    probs: dict[str, np.ndarray]  # set name -> (K, passes, n, U) ZSL softmax
-    classifier_weight: np.ndarray  # (K, passes, U, S); with zsl_fits > 1, the last fit's (probs average all)
-    classifier_bias: np.ndarray  # (K, passes, U)
-    losses: np.ndarray  # (passes, len(LOSS_TERMS)): mean of each pass's readings, averaged over replicas
-    weights: list[list[dict[str, torch.Tensor]]] = field(default_factory=list)  # [k][pass] -> named tensors
-    zsl_logits: dict[str, np.ndarray] = field(default_factory=dict)  # like probs: the scores before the softmax,
-    # for methods whose ZSL and seen-class scores share one space (anchor; stacking on logits)
-    loss_terms: tuple[str, ...] = LOSS_TERMS  # the columns of `losses`
+from .registry import TRAINED
+from .result import SplitResult, TrainConfig
+from .schedule import loss_weights
 
 
 def _column_means(readings: list[list[float]], n_terms: int) -> np.ndarray:
@@ -96,7 +58,7 @@ def resolve_device(name: str = "auto") -> torch.device:
 def cpu_threads_for(replicas: int) -> int:
     """Intra-op threads for training on the CPU. At these matrix sizes a second thread buys almost
     nothing for one replica (measured: benchmarks/bench_step.py), so one model trains on one core and
-    the other core trains the other split (pipeline.train_splits); batched seeds use all cores."""
+    the other core trains the other split (experiment.pipeline.train_splits); batched seeds use all cores."""
     return 1 if replicas == 1 else max(1, torch.get_num_threads())
 
 
@@ -174,8 +136,6 @@ class AutogradStep:
 
 
 def build_method(cfg: TrainConfig, feature_dim: int, text_dim: int, seeds: list[int], device) -> Method:
-    from . import TRAINED
-
     if cfg.method not in TRAINED:
         raise SadvaeError(f"method: expected one of {', '.join(TRAINED)} for training, found {cfg.method!r}")
     return TRAINED[cfg.method](feature_dim, text_dim, cfg, seeds, device)
@@ -313,18 +273,3 @@ def _train_split(train_x, train_y, text, unseen_classes, eval_sets, cfg, seeds, 
                        probs={name: np.stack(v, axis=1) for name, v in probs.items()},
                        classifier_weight=np.stack(cls_w, axis=1), classifier_bias=np.stack(cls_b, axis=1),
                        losses=np.stack(losses), weights=weights if keep_weights else [], loss_terms=terms)
-
-
-# results of methods without a training loop (projection, anchor)
-
-def unit(v: np.ndarray) -> np.ndarray:
-    return v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-12)
-
-
-def single_pass_result(seeds, unseen, probs, targets) -> SplitResult:
-    """One pass, the same for every seed; `targets` (U, D) stands in for the classifier weight."""
-    k = len(seeds)
-    return SplitResult(seeds=list(seeds), unseen_classes=unseen, probs=probs,
-                       classifier_weight=np.broadcast_to(targets[None, None], (k, 1, *targets.shape)).copy(),
-                       classifier_bias=np.zeros((k, 1, len(unseen))),
-                       losses=np.full((1, len(LOSS_TERMS)), np.nan), weights=[])

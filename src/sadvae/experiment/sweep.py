@@ -23,9 +23,10 @@ import sys
 import time
 from pathlib import Path
 
-from .errors import SadvaeError
-from .io import atomic_write_text
-from .presets import RunConfig
+from ..errors import SadvaeError
+from ..io import atomic_write_text
+from .config import RunConfig
+from .pipeline import accuracy_per_pass, open_pack, train_stage
 
 # name -> (kind, low, high) for numbers (searched on a log scale), or ("choice", options)
 SPACE = {
@@ -66,7 +67,6 @@ def suggest(trial, fixed: set[str]) -> dict:
 
 def validation_score(pack, cfg: RunConfig) -> float:
     """Mean over seeds of the best-pass ZSL accuracy (%) on the validation split's pseudo-unseen classes."""
-    from .pipeline import accuracy_per_pass, train_stage
 
     result = train_stage(pack, "val", cfg, progress=False, keep_weights=False)
     acc = accuracy_per_pass(result.probs["ztest"], pack.val.labels["ztest"], pack.val_classes)
@@ -103,7 +103,6 @@ def storage_for(url: str | None, out: Path, attempts: int = 5):
 def run_sweep(base: RunConfig, out, trials: int, *, storage: str | None = None, study_name: str | None = None,
               fixed: set[str] = frozenset(), sampler_seed: int | None = None, progress: bool = True) -> dict:
     """Run trials until the study holds `trials` complete ones; write best.toml, trials.csv, sweep.json."""
-    from .pipeline import open_pack
 
     optuna = _optuna()
     if trials < 1:

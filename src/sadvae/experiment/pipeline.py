@@ -24,13 +24,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from . import __version__
-from .errors import SadvaeError
+from ..data.classnames import N_CLASSES
+from ..errors import SadvaeError
+from ..io import load_tensors, save_tensors
+from ..methods import LOSS_TERMS, SINGLE_PASS, SplitResult, TrainConfig, resolve_device, train_split
+from ..pack.format import FeaturePack, load_pack, text_modes
+from ..version import __version__
+from .config import RunConfig, choose_text_mode, default_names, derive_from_pack
 from .gate import Gate, evaluate_gzsl, fit_gate, fit_stacking
-from .io import load_tensors, save_tensors
-from .pack import FeaturePack, load_pack, text_modes
-from .presets import N_CLASSES, RunConfig, choose_text_mode, default_names, derive_from_pack
-from .methods import LOSS_TERMS, SINGLE_PASS, SplitResult, TrainConfig, resolve_device, train_split
 
 SELECTION_LABELS = {
     "val": "val: pass chosen on the validation split's pseudo-unseen classes (no test label used)",
@@ -41,7 +42,7 @@ METRICS = ("zsl_top1", "gzsl_seen", "gzsl_unseen", "gzsl_h")
 
 def open_pack(cfg: RunConfig) -> FeaturePack:
     """Load and validate the run's pack; for a dataset without a preset, first derive the settings that
-    were not given from the pack (`presets.derive_from_pack`; recorded in the config)."""
+    were not given from the pack (`config.derive_from_pack`; recorded in the config)."""
     names = default_names(cfg)
     if cfg.to_derive and "text_mode" in cfg.to_derive:  # which text features to load is one of them
         modes = text_modes(cfg.resources, cfg.dataset, cfg.split_name, cfg.text_model)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..errors import SadvaeError
+from ...errors import SadvaeError
 
 HERE = Path(__file__).resolve().parent
 

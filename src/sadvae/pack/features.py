@@ -22,12 +22,11 @@ from pathlib import Path
 
 import numpy as np
 
-from . import distributed
-from .encoder import EncoderTraining, extract, train_encoder, training_summary
-from .prepare import (choose_classes, check_targets, pack_targets, partition_samples, split_arrays,
-                      write_split_pack)
-from .preprocess import Preprocessing, preprocess
-from .stgcn import EncoderConfig
+from ..data.preprocess import Preprocessing, preprocess
+from ..encoder import distributed
+from ..encoder.stgcn import EncoderConfig
+from ..encoder.training import EncoderTraining, extract, train_encoder, training_summary
+from .build import check_targets, choose_classes, pack_targets, partition_samples, split_arrays, write_split_pack
 from .text import ClassTexts, encode_classes, load_model, read_descriptions, text_features_path, write_text_features
 
 

@@ -22,13 +22,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .encoder import EncoderTraining, extract, train_encoder
-from .errors import SadvaeError
-from .features import default_training
-from .gate import StackingDraw, fit_stacking_pooled
-from .preprocess import Preprocessing, preprocess
-from .stgcn import EncoderConfig
-from .text import ClassTexts, encode_classes, read_descriptions
+from ..data.preprocess import Preprocessing, preprocess
+from ..encoder.stgcn import EncoderConfig
+from ..encoder.training import EncoderTraining, extract, train_encoder
+from ..errors import SadvaeError
+from ..experiment.gate import StackingDraw, fit_stacking_pooled
+from ..pack.features import default_training
+from ..pack.text import OFFLINE_DEFAULT, ClassTexts, encode_classes, read_descriptions
+from .bundle import write_anchor_bundle
 
 
 @dataclass
@@ -78,8 +79,6 @@ def _held_out(labels: np.ndarray, subjects: np.ndarray | None, settings: FitSett
 
 def fit_all_classes(skeletons, out, settings: FitSettings, progress: bool = True, log=print) -> dict:
     """Train on every labelled class of `skeletons`, calibrate the gate, write an anchor bundle to `out`."""
-    from .bundle import write_anchor_bundle
-    from .text import OFFLINE_DEFAULT
 
     t0 = time.perf_counter()
     out = Path(out)

@@ -32,14 +32,20 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from . import __version__
-from .encoder import TrainedEncoder, _predict
-from .errors import SadvaeError
-from .gate import Gate
-from .io import atomic_write_bytes, load_tensors
-from .model import ModelConfig, encode_skeleton, encode_text
-from .preprocess import preprocess_sequence
-from .methods.classifier import fit_classifier, predict_proba
+from ..data.layouts import map_layout
+from ..data.preprocess import preprocess_sequence
+from ..data.skeletons import SkeletonSet, read_npz, read_ntu_skeleton, read_utd_skeleton
+from ..encoder.training import TrainedEncoder, predict_features
+from ..errors import SadvaeError
+from ..experiment.gate import Gate
+from ..experiment.rundir import names_for, text_sidecar
+from ..io import atomic_write_bytes, load_tensors, staged_output
+from ..methods.classifier import fit_classifier, predict_proba
+from ..methods.vae import ModelConfig, encode_skeleton, encode_text
+from ..pack.format import split_folder_names
+from ..pack.text import encode_classes
+from ..version import __version__
+from .models import resolve_model
 
 FORMAT = "sadvae-bundle/1"
 PAYLOAD = ("encoder.safetensors", "sadvae.safetensors", "gate.json")
@@ -92,8 +98,6 @@ def export_bundle(run_dir, out, *, seed: int | None = None, text_model: str | No
                   force: bool = False) -> Path:
     """Write a bundle of a finished run (`sadvae run` or one split of `sadvae protocol`) to `out`
     (a folder, or a zip archive when `out` ends with .zip)."""
-    from .pack import split_folder_names
-    from .rundir import names_for, text_sidecar
 
     run = Path(run_dir)
     metrics = _read_json(run / "metrics.json", "the metrics of a finished run (sadvae run)")
@@ -185,7 +189,6 @@ def write_anchor_bundle(out, encoder: TrainedEncoder, gate: Gate, names: list[st
 
 
 def _write_bundle(out: Path, files: dict[str, bytes], force: bool) -> None:
-    from .io import staged_output
 
     if out.suffix.lower() == ".zip":
         if out.exists() and not force:
@@ -256,7 +259,6 @@ class _BundleModel:
         return [self.class_names[c] for c in self.seen_classes]
 
     def encode_classes(self, classes: list[str]) -> np.ndarray:
-        from .text import encode_classes
 
         return encode_classes(list(classes), self.text_model, normalize=self.manifest["text"]["normalized"])
 
@@ -274,8 +276,6 @@ class _BundleModel:
     def _prepare(self, sequences, names: list[str] | None, layout: str | None = None) -> tuple[np.ndarray, list[str]]:
         """Sequences ((T, M, V, 3) or (T, V, 3) arrays of `layout`, default the bundle's, or a SkeletonSet) ->
         the encoder's input; another layout is mapped into the bundle's by joint name."""
-        from .layouts import map_layout
-        from .skeletons import SkeletonSet
 
         if isinstance(sequences, SkeletonSet):
             layout = sequences.layout
@@ -331,7 +331,7 @@ class ZeroShotModel(_BundleModel):
         x, names = self._prepare(sequences, sample_names, layout)
         dev = torch.device(device)
         model = self.encoder.model.to(dev)
-        feats, seen_logits = _predict(model, x, dev)
+        feats, seen_logits = predict_features(model, x, dev)
         self.encoder.model.cpu()
         per_fit = self.zsl_fits(feats, classes, seed)  # (fits, n, C)
         zsl = per_fit.mean(0)
@@ -381,7 +381,7 @@ class AnchorModel(_BundleModel):
         x, names = self._prepare(sequences, sample_names, layout)
         dev = torch.device(device)
         model = self.encoder.model.to(dev)
-        feats, seen_logits = _predict(model, x, dev)
+        feats, seen_logits = predict_features(model, x, dev)
         model.cpu()
         new_logits = self.class_logits(feats, classes)
         zsl = _softmax(new_logits)
@@ -432,7 +432,6 @@ def check_class_list(classes) -> list[str]:
 def load(path) -> "ZeroShotModel | AnchorModel":
     """Open a bundle written by `sadvae export` or `sadvae fit`, or a ready model by name (`sadvae models`);
     every file is checked against the manifest's hashes."""
-    from .models import resolve_model
 
     path = resolve_model(path)
     files = _bundle_files(path)
@@ -480,7 +479,6 @@ def load(path) -> "ZeroShotModel | AnchorModel":
 
 def read_inputs(paths: list[str], fmt: str | None) -> tuple[list[np.ndarray], list[str], str]:
     """Sequences, their names and layout from files or folders of one format (guessed from the suffix)."""
-    from .skeletons import read_npz, read_ntu_skeleton, read_utd_skeleton
 
     files: list[Path] = []
     for p in map(Path, paths):

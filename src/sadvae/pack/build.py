@@ -25,9 +25,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import SadvaeError
-from .gate import MIN_GATE_SAMPLES
-from .pack import split_file_names, split_folder_names
+from ..encoder.training import full_logits
+from ..errors import SadvaeError
+from .format import MIN_GATE_SAMPLES, split_file_names, split_folder_names
 
 # NTU RGB+D 120 cross-subject protocol: performers of the training set (covers NTU-60's as well)
 NTU_TRAIN_PERFORMERS = (1, 2, 4, 5, 8, 9, 13, 14, 15, 16, 17, 18, 19, 25, 27, 28, 31, 34, 35, 38, 45, 46, 47, 49, 50,
@@ -265,7 +265,6 @@ def seen_classifier_logits(features: np.ndarray, labels: np.ndarray, fit_index: 
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler
 
-    from .encoder import full_logits
 
     scaler = StandardScaler().fit(features[fit_index])
     model = LogisticRegression(max_iter=2000, random_state=seed)
@@ -295,3 +294,18 @@ def prepare_pack(resources, dataset: str, features: np.ndarray, labels: np.ndarr
     main, val = split_arrays(labels, part, features, main_logits, features, val_logits)
     paths = write_split_pack(resources, dataset, encoder, split, main, val, split_type=split_type, force=force)
     return split, part, paths
+
+
+def write_pack(resources, *, dataset: str, split_name: str | None = None, split_type: str = "r", encoder: str,
+               text_model: str, text_mode: str = "lb", text: np.ndarray, unseen_classes, val_classes,
+               main: dict[str, np.ndarray], val: dict[str, np.ndarray]) -> Path:
+    """Write a pack in the reference layout, replacing an earlier one (seen classes are the rest).
+    `main`/`val` map file stems (e.g. `train`, `z_label`) to arrays."""
+    root = Path(resources)
+    split_name = split_name or dataset
+    split = ClassSplit(len(text), np.sort(unseen_classes), np.sort(val_classes))
+    write_split_pack(root, split_name, encoder, split, main, val, split_type=split_type, force=True)
+    text_dir = root / "text_feats" / split_name / text_model
+    text_dir.mkdir(parents=True, exist_ok=True)
+    np.save(text_dir / f"{text_mode}_{len(text)}.npy", np.asarray(text, dtype=np.float32))
+    return root

@@ -33,9 +33,9 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from ..errors import SadvaeError
+from ..io import atomic_write_bytes
 from . import classnames
-from .errors import SadvaeError
-from .io import atomic_write_bytes
 from .layouts import LAYOUTS, UTD_TO_KINECT_V1
 
 FORMATS = ("ntu", "pku", "utd", "npz")

@@ -149,6 +149,8 @@ UTD27_DESCRIPTIONS = (
      "lowering the body into a crouch and rising again"),
 )
 
+N_CLASSES = {"ntu60": 60, "ntu120": 120, "pku51": 51}  # class counts of the datasets with presets
+
 BUILTIN = {"ntu60": NTU60, "ntu120": NTU120, "pku51": PKU51, "utd27": UTD27}
 # class-text lists with several descriptions per class, by name (`sadvae text --classes utd27-desc`)
 BUILTIN_DESCRIPTIONS = {"utd27-desc": UTD27_DESCRIPTIONS}

@@ -24,9 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .classnames import BUILTIN, BUILTIN_DESCRIPTIONS
-from .errors import SadvaeError
-from .io import atomic_write_bytes, atomic_write_text
+from ..data.classnames import BUILTIN, BUILTIN_DESCRIPTIONS, N_CLASSES
+from ..errors import SadvaeError
+from ..io import atomic_write_bytes, atomic_write_text
 
 OFFLINE_DEFAULT = "all-minilm-l6-v2"
 _DEFAULT_ALIASES = {OFFLINE_DEFAULT, "all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"}
@@ -252,7 +252,6 @@ def write_text_features(resources, dataset: str, classes: "str | ClassTexts", mo
                         progress: bool = False, cache: bool = True, force: bool = False,
                         device: str | None = None) -> Path:
     """Encode a class list and write `text_feats/{dataset}/{tag}/{mode}_{N}.npy` plus a JSON sidecar."""
-    from .presets import N_CLASSES
 
     if not mode or "_" in mode or "/" in mode:
         raise SadvaeError(f"--mode: expected a name without '_' or '/' ('_' joins modes when reading), found {mode!r}")

@@ -16,9 +16,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .errors import SadvaeError
-from .io import atomic_write_text
-from .model import ModelConfig, encode_skeleton, encode_text
+from ..data.classnames import BUILTIN
+from ..errors import SadvaeError
+from ..io import atomic_write_text
+from ..methods.vae import ModelConfig, encode_skeleton, encode_text
+from ..pack.format import text_folder
 from .pipeline import METRICS, RunResult, accuracy_per_pass, save_split_result, summarise
 
 MAX_PROJECTED = 2000  # test samples drawn for the latent-space picture
@@ -78,10 +80,9 @@ def latent_projection(result: RunResult, k: int, seed: int) -> dict | None:
 
 def text_sidecar(root, dataset: str, split_name: str, text_model: str, text_mode: str, n_classes: int) -> dict:
     """The description `sadvae text` writes beside a pack's text features (model, names, ...), or {}."""
-    from .pack import _text_dir
 
     try:
-        path = _text_dir(Path(root), dataset, split_name) / text_model / f"{text_mode.split('_')[0]}_{n_classes}.json"
+        path = text_folder(Path(root), dataset, split_name) / text_model / f"{text_mode.split('_')[0]}_{n_classes}.json"
         data = json.loads(path.read_text())
     except (OSError, ValueError, SadvaeError):  # no sidecar, or not one of ours
         return {}
@@ -91,7 +92,6 @@ def text_sidecar(root, dataset: str, split_name: str, text_model: str, text_mode
 def names_for(sidecar: dict, dataset: str, split_name: str, n_classes: int) -> list[str] | None:
     """Class names: the sidecar's, else the built-in list of a dataset the split is named after
     (ntu60, ntu60_split2, ...), else None."""
-    from .classnames import BUILTIN
 
     names = sidecar.get("names")
     if isinstance(names, list) and len(names) == n_classes and all(isinstance(n, str) for n in names):

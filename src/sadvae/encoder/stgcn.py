@@ -24,8 +24,8 @@ from dataclasses import asdict, dataclass
 import torch
 from torch import nn
 
-from .errors import SadvaeError
-from .layouts import get_layout
+from ..data.layouts import get_layout
+from ..errors import SadvaeError
 
 
 @dataclass

@@ -14,7 +14,7 @@ from typing import Callable
 
 import numpy as np
 
-from .errors import SadvaeError
+from ..errors import SadvaeError
 from .layouts import Layout, get_layout
 
 Step = Callable[[np.ndarray], np.ndarray]

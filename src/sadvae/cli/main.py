@@ -1,4 +1,4 @@
-"""Command line: a thin layer over `sadvae.pipeline` (run, train, gate, evaluate, demo)."""
+"""Command line: parses flags and calls the API (`sadvae.experiment`, `sadvae.pack`, `sadvae.deploy`)."""
 from __future__ import annotations
 
 import argparse
@@ -10,11 +10,10 @@ import tempfile
 import time
 from pathlib import Path
 
-
-from . import __version__
-from .errors import SadvaeError
-from .presets import GZSL_RULES, METHODS
-from .stgcn import HEADS, STREAMS
+from ..encoder.stgcn import HEADS, STREAMS
+from ..errors import SadvaeError
+from ..experiment.config import GZSL_RULES, METHODS
+from ..version import __version__
 
 EPILOG = "Errors about your input end with one message and exit status 2; add --debug for a traceback."
 
@@ -364,10 +363,10 @@ def _say(args, msg: str) -> None:
 
 
 def cmd_run(args) -> int:
-    from .io import staged_output
-    from .pipeline import run_all, open_pack
-    from .rundir import format_table, write_run
-    from .presets import resolve_config
+    from ..experiment.config import resolve_config
+    from ..experiment.pipeline import open_pack, run_all
+    from ..experiment.rundir import format_table, write_run
+    from ..io import staged_output
 
     cfg = resolve_config(_overrides(args), args.config)
     pack = open_pack(cfg)  # validate before anything is created
@@ -391,9 +390,9 @@ def cmd_run(args) -> int:
 
 
 def cmd_train(args) -> int:
-    from .io import atomic_write_text
-    from .pipeline import open_pack, save_split_result, train_stage
-    from .presets import resolve_config
+    from ..experiment.config import resolve_config
+    from ..experiment.pipeline import open_pack, save_split_result, train_stage
+    from ..io import atomic_write_text
 
     cfg = resolve_config(_overrides(args), args.config)
     pack = open_pack(cfg)
@@ -419,8 +418,8 @@ def cmd_train(args) -> int:
 
 
 def _load_run(run: Path, selection: str | None):
-    from .pipeline import load_split_results, open_pack
-    from .presets import RunConfig
+    from ..experiment.config import RunConfig
+    from ..experiment.pipeline import load_split_results, open_pack
 
     config_path = run / "config.json"
     if not config_path.is_file():
@@ -441,7 +440,7 @@ def _load_run(run: Path, selection: str | None):
 
 
 def cmd_gate(args) -> int:
-    from .pipeline import choose_passes, gate_stage
+    from ..experiment.pipeline import choose_passes, gate_stage
 
     run = Path(args.run)
     cfg, pack, main, val = _load_run(run, args.selection)
@@ -459,10 +458,10 @@ def cmd_gate(args) -> int:
 
 
 def cmd_evaluate(args) -> int:
-    from .gate import Gate
-    from .io import atomic_write_text
-    from .pipeline import RunResult, choose_passes, evaluate_stage, summarise
-    from .rundir import format_table
+    from ..experiment.gate import Gate
+    from ..experiment.pipeline import RunResult, choose_passes, evaluate_stage, summarise
+    from ..experiment.rundir import format_table
+    from ..io import atomic_write_text
 
     run = Path(args.run)
     cfg, pack, main, val = _load_run(run, args.selection)
@@ -483,11 +482,11 @@ DEMO_SETTINGS = dict(semantic_dim=16, style_dim=4, lr=2e-3, batch_size=32, dis_s
 
 
 def cmd_demo(args) -> int:
-    from .io import staged_output
-    from .pipeline import run_all
-    from .presets import resolve_config
-    from .rundir import format_table, write_run
-    from .synthetic import SyntheticSpec, make_synthetic_pack
+    from ..experiment.config import resolve_config
+    from ..experiment.pipeline import run_all
+    from ..experiment.rundir import format_table, write_run
+    from ..io import staged_output
+    from ..pack.synthetic import SyntheticSpec, make_synthetic_pack
 
     spec = SyntheticSpec()
     with tempfile.TemporaryDirectory(prefix="sadvae-demo-") as tmp:
@@ -513,8 +512,8 @@ def cmd_demo(args) -> int:
 
 
 def cmd_protocol(args) -> int:
-    from .protocols import run_protocol
-    from .report import comparison, load_study
+    from ..experiment.protocols import run_protocol
+    from ..experiment.report import comparison, load_study
 
     overrides = _overrides(args)
     for key in ("resources", "dataset", "unseen", "protocol", "split_name"):
@@ -535,8 +534,8 @@ def cmd_protocol(args) -> int:
 def cmd_report(args) -> int:
     import csv
 
-    from .io import atomic_write_text
-    from .report import comparison, load_study, write_report
+    from ..experiment.report import comparison, load_study, write_report
+    from ..io import atomic_write_text
 
     paths = [Path(r) for r in args.runs]
     studies = [load_study(p) for p in paths]  # every folder is checked before anything is written
@@ -568,8 +567,8 @@ def cmd_report(args) -> int:
 
 
 def cmd_sweep(args) -> int:
-    from .presets import read_config_file, resolve_config
-    from .sweep import SPACE, run_sweep
+    from ..experiment.config import read_config_file, resolve_config
+    from ..experiment.sweep import SPACE, run_sweep
 
     overrides = _overrides(args)
     cfg = resolve_config(overrides, args.config)
@@ -588,7 +587,7 @@ def cmd_sweep(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from .bundle import export_bundle, load
+    from ..deploy.bundle import export_bundle, load
 
     out = export_bundle(args.run, args.out, seed=args.seed, text_model=args.text_model, force=args.force)
     model = load(out)  # what was written can be read back
@@ -600,8 +599,8 @@ def cmd_export(args) -> int:
 
 
 def cmd_predict(args) -> int:
-    from .bundle import load, read_inputs
-    from .text import read_class_texts
+    from ..deploy.bundle import load, read_inputs
+    from ..pack.text import read_class_texts
 
     model = load(args.model)
     if args.classes_file:
@@ -610,7 +609,7 @@ def cmd_predict(args) -> int:
         classes = args.classes
     sequences, names, layout = read_inputs(args.input, args.format)
     if layout != model.layout:
-        from .layouts import joint_map
+        from ..data.layouts import joint_map
         try:
             joint_map(layout, model.layout)
         except SadvaeError as exc:
@@ -631,8 +630,8 @@ def cmd_predict(args) -> int:
 
 def _encoder_training(args):
     """The encoder training of `features` and `fit` from their flags."""
-    from .features import default_training
-    from .methods import resolve_device
+    from ..methods import resolve_device
+    from ..pack.features import default_training
 
     device = str(resolve_device(args.device)) if args.device in ("auto", "cpu", "cuda", "mps") else args.device
     return default_training(epochs=args.epochs, batch_size=args.encoder_batch_size, lr=args.encoder_lr,
@@ -641,7 +640,7 @@ def _encoder_training(args):
 
 
 def cmd_fit(args) -> int:
-    from .fit import FitSettings, fit_all_classes
+    from ..deploy.fit import FitSettings, fit_all_classes
 
     training = _encoder_training(args)
     settings = FitSettings(descriptions=args.descriptions, text_model=args.text_model,
@@ -658,7 +657,7 @@ def cmd_fit(args) -> int:
 
 
 def cmd_models(args) -> int:
-    from .models import describe, ready_models
+    from ..deploy.models import describe, ready_models
 
     models = [describe(name, folder) for name, folder in ready_models().items()]
     if args.json:
@@ -674,7 +673,7 @@ def cmd_models(args) -> int:
 
 
 def cmd_text(args) -> int:
-    from .text import write_text_features
+    from ..pack.text import write_text_features
 
     if args.batch_size < 1:
         raise SadvaeError(f"--batch-size: expected a positive number, found {args.batch_size}")
@@ -691,12 +690,12 @@ def cmd_text(args) -> int:
 def _class_names(spec: str | None) -> list[str] | None:
     if spec is None:
         return None
-    from .text import read_class_texts
+    from ..pack.text import read_class_texts
     return [texts[0] for texts in read_class_texts(spec).texts]
 
 
 def _read_skeleton_input(args):
-    from .skeletons import read_skeletons
+    from ..data.skeletons import read_skeletons
 
     if args.skip_bad and args.format != "ntu":
         raise SadvaeError(f"--skip-bad: expected --format ntu (other formats are read as a whole), found {args.format}")
@@ -719,7 +718,7 @@ def _read_skeleton_input(args):
 
 
 def cmd_convert(args) -> int:
-    from .skeletons import write_npz
+    from ..data.skeletons import write_npz
 
     out = Path(args.out)
     if out.exists() and not args.force:
@@ -738,9 +737,9 @@ def _split_settings(args) -> dict:
 
 
 def cmd_features(args) -> int:
-    from . import distributed
-    from .features import FeatureSettings, build_feature_pack
-    from .prepare import NTU_TRAIN_PERFORMERS
+    from ..encoder import distributed
+    from ..pack.build import NTU_TRAIN_PERFORMERS
+    from ..pack.features import FeatureSettings, build_feature_pack
 
     training = _encoder_training(args)
     device = training.device
@@ -771,8 +770,8 @@ def cmd_features(args) -> int:
 
 
 def cmd_prepare(args) -> int:
-    from .pack import as_features, as_labels, load_array
-    from .prepare import prepare_pack
+    from ..pack.build import prepare_pack
+    from ..pack.format import as_features, as_labels, load_array
 
     names = _class_names(args.classes)
     features = as_features(load_array(Path(args.features)), Path(args.features))
@@ -784,12 +783,12 @@ def cmd_prepare(args) -> int:
     if args.subjects:
         subjects = as_labels(load_array(Path(args.subjects)), Path(args.subjects), len(features))
     if not args.no_text:
-        from .text import load_model
+        from ..pack.text import load_model
         load_model(args.text_model)
     split, part, paths = prepare_pack(args.resources, args.dataset, features, labels, names, subjects=subjects,
                                       encoder=args.encoder_name, force=args.force, **_split_settings(args))
     if not args.no_text:
-        from .text import ClassTexts, write_text_features
+        from ..pack.text import ClassTexts, write_text_features
         write_text_features(args.resources, args.dataset, ClassTexts([[n] for n in names], args.classes, ""),
                             args.text_model, "lb", progress=not args.quiet, force=True)
     _say(args, f"[sadvae] samples split {part.how}: " + ", ".join(f"{k} {v}" for k, v in part.counts().items()))

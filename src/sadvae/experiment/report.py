@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import SadvaeError
-from .io import atomic_write_bytes, atomic_write_text
+from ..errors import SadvaeError
+from ..io import atomic_write_bytes, atomic_write_text
 from .pipeline import METRICS, SELECTION_LABELS
 
 METRIC_NAMES = {"zsl_top1": "ZSL top-1", "gzsl_seen": "GZSL seen", "gzsl_unseen": "GZSL unseen",

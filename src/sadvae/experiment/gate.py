@@ -25,11 +25,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import SadvaeError
+from ..errors import SadvaeError
+from ..io import atomic_write_text
+from ..pack.format import MIN_GATE_SAMPLES
 
 TEMPERATURES = tuple(range(1, 10))
 THRESHOLDS = tuple(round(t / 100, 2) for t in range(25, 75))
-MIN_GATE_SAMPLES = 12  # of each kind, to fit and hold out
 
 
 @dataclass
@@ -70,7 +71,6 @@ class Gate:
         return ~(p_unseen > self.threshold)
 
     def save(self, path) -> None:
-        from .io import atomic_write_text
         atomic_write_text(path, json.dumps(asdict(self), indent=2))
 
     @classmethod

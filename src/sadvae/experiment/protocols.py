@@ -26,10 +26,13 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from . import __version__
-from .errors import SadvaeError
-from .io import atomic_write_text, staged_output
-from .presets import PROTOCOLS, RANDOM_SPLITS, RunConfig, resolve_config
+from ..errors import SadvaeError
+from ..io import atomic_write_text, staged_output
+from ..version import __version__
+from .config import PROTOCOLS, RANDOM_SPLITS, RunConfig, resolve_config
+from .pipeline import open_pack, run_all
+from .report import write_report
+from .rundir import merge_records, write_run_files, write_seeds
 
 SYNSE_SPLITS = {"ntu60": (5, 12), "ntu120": (10, 24)}
 RANDOM_UNSEEN = {"ntu60": 5, "ntu120": 10, "pku51": 5}
@@ -104,8 +107,6 @@ def run_unit(cfg: RunConfig, out_dir: str, progress: bool, train_jobs: int | Non
     return (the piece's record, seconds). `checkpoints`: a folder for per-pass checkpoints."""
     import torch
 
-    from .pipeline import open_pack, run_all
-    from .rundir import write_seeds
 
     if threads:
         torch.set_num_threads(threads)
@@ -129,9 +130,6 @@ def run_protocol(protocol: str, dataset: str, overrides: dict, out: Path, *, con
     Each piece of work (a split and a group of seeds) checkpoints its training after every pass and
     records its result when done, in the staging folder; `resume` skips the finished pieces and
     continues the others from their checkpoints."""
-    from .pipeline import open_pack
-    from .report import write_report
-    from .rundir import merge_records, write_run_files
 
     if jobs < 1:
         raise SadvaeError(f"--jobs: expected a positive number of processes, found {jobs}")

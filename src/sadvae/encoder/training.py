@@ -19,9 +19,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from .errors import SadvaeError
-from .io import atomic_write_bytes, load_tensors
-from .preprocess import Preprocessing
+from ..data.preprocess import Preprocessing
+from ..errors import SadvaeError
+from ..io import atomic_write_bytes, load_tensors
+from . import distributed
 from .stgcn import STGCN, EncoderConfig
 
 
@@ -140,7 +141,7 @@ def _batches(n: int, size: int, gen: torch.Generator | None):
 
 
 @torch.no_grad()
-def _predict(model: STGCN, x: np.ndarray, device: torch.device, batch_size: int = 128):
+def predict_features(model: STGCN, x: np.ndarray, device: torch.device, batch_size: int = 128):
     """Features (the embedding times the model's `feature_scale`) and logits over the encoder's classes."""
     model.eval()
     embs, logits = [], []
@@ -174,7 +175,6 @@ def train_encoder(x: np.ndarray, labels: np.ndarray, holdout_x: np.ndarray, hold
                           f"{missing[:8]}")
     if len(holdout_x) == 0:
         raise SadvaeError("encoder: expected held-out samples for early stopping, found none")
-    from . import distributed
 
     device = distributed.local_device(training.device)
     world, rank = (torch.distributed.get_world_size(), distributed.rank()) if distributed.active() else (1, 0)
@@ -223,7 +223,7 @@ def train_encoder(x: np.ndarray, labels: np.ndarray, holdout_x: np.ndarray, hold
             loss_sum += float(loss.detach()) * len(idx)
             correct += int((logits.argmax(1) == yb).sum())
             total += len(idx)
-        _, hold_logits = _predict(model, holdout_x, device)
+        _, hold_logits = predict_features(model, holdout_x, device)
         hold_loss = float(nn.functional.cross_entropy(torch.from_numpy(hold_logits), torch.from_numpy(y_hold)))
         hold_acc = float((hold_logits.argmax(1) == y_hold).mean())
         # ranks differ in their batch-norm statistics; rank 0's figures decide for all (no rank stops alone)
@@ -263,7 +263,8 @@ def extract(encoder: TrainedEncoder, x: np.ndarray, n_classes: int, device: str 
     """Features (n, embed_dim) and logits over all n_classes dataset classes (n, n_classes); classes the
     encoder never learnt get NO_LOGIT, so a softmax gives them no weight at any gate temperature."""
     model = encoder.model.to(torch.device(device))
-    feats, seen_logits = _predict(model, np.ascontiguousarray(x, dtype=np.float32), torch.device(device), batch_size)
+    feats, seen_logits = predict_features(model, np.ascontiguousarray(x, dtype=np.float32), torch.device(device),
+                                          batch_size)
     encoder.model.cpu()
     return feats, full_logits(seen_logits, encoder.classes, n_classes)
 

@@ -11,7 +11,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .errors import SadvaeError
+from ..errors import SadvaeError
 
 
 @dataclass(frozen=True)

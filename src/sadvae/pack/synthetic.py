@@ -13,7 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .pack import write_pack
+from ..data.layouts import get_layout
+from ..data.skeletons import SkeletonSet
+from .build import write_pack
 
 
 @dataclass(frozen=True)
@@ -123,8 +125,6 @@ def synthetic_skeletons(n_classes: int = 6, per_subject: int = 2, subjects: int 
     """A small SkeletonSet of made-up motions for tests and demos: every class swings three joints of
     its own along its own axis at its own frequency; performers differ in body size and speed,
     samples in phase, noise and length."""
-    from .layouts import get_layout
-    from .skeletons import SkeletonSet
 
     rng = np.random.default_rng(seed)
     lay = get_layout(layout)

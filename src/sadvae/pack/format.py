@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import PackError
+from ..errors import PackError
 
 # name in the pack -> role; the main folder and the validation folder hold different sets
 MAIN_FILES = {
@@ -32,6 +32,9 @@ VAL_FILES = {
     "val": ("val.npy", "val_label.npy"),
 }
 VAL_LOGITS = {"ztest": "ztest_out.npy", "val": "val_out.npy"}
+
+
+MIN_GATE_SAMPLES = 12  # validation samples of each kind the GZSL gate needs, to fit and hold out
 
 
 @dataclass
@@ -160,7 +163,7 @@ def split_folder_names(encoder: str, split_name: str, n_unseen: int, split_type:
     return (f"{encoder}_{split_name}_{n_unseen}_{split_type}", f"{encoder}_{split_name}_val_{n_unseen}_{split_type}")
 
 
-def _text_dir(root: Path, dataset: str, split_name: str) -> Path:
+def text_folder(root: Path, dataset: str, split_name: str) -> Path:
     for name in dict.fromkeys([split_name, dataset]):
         if (root / "text_feats" / name).is_dir():
             return root / "text_feats" / name
@@ -170,7 +173,7 @@ def _text_dir(root: Path, dataset: str, split_name: str) -> Path:
 def text_modes(resources, dataset: str, split_name: str | None, text_model: str | None) -> list[str]:
     """The text modes (lb, desc, chat, ...) of the pack's text features; [] when that is not unambiguous."""
     try:
-        text_dir = _text_dir(Path(resources), dataset, split_name or dataset)
+        text_dir = text_folder(Path(resources), dataset, split_name or dataset)
         models = sorted(p.name for p in text_dir.iterdir() if p.is_dir())
         text_dir = text_dir / _single_choice(models, text_model, "text model", text_dir, "--text-model")
     except (PackError, OSError):
@@ -265,7 +268,7 @@ def load_pack(resources, dataset: str, n_unseen: int, *, split_name: str | None 
     if n_unseen < 1:
         raise PackError(root, "at least one unseen class", f"--unseen {n_unseen}")
 
-    text_dir = _text_dir(root, dataset, split_name)
+    text_dir = text_folder(root, dataset, split_name)
     models = sorted(p.name for p in text_dir.iterdir() if p.is_dir())
     if text_model is not None and text_model not in models:
         raise PackError(text_dir / text_model, f"a text model folder (available: {', '.join(models) or 'none'})",
@@ -337,20 +340,3 @@ def load_pack(resources, dataset: str, n_unseen: int, *, split_name: str | None 
                        text_model=text_model, text_mode=text_mode, n_classes=n_classes, unseen_classes=unseen,
                        seen_classes=np.sort(seen), val_classes=val_classes, seen_minus_val=np.sort(seen_minus_val),
                        text=text, main=main, val=val)
-
-
-def write_pack(resources, *, dataset: str, split_name: str | None = None, split_type: str = "r", encoder: str,
-               text_model: str, text_mode: str = "lb", text: np.ndarray, unseen_classes, val_classes,
-               main: dict[str, np.ndarray], val: dict[str, np.ndarray]) -> Path:
-    """Write a pack in the reference layout, replacing an earlier one (seen classes are the rest).
-    `main`/`val` map file stems (e.g. `train`, `z_label`) to arrays."""
-    from .prepare import ClassSplit, write_split_pack
-
-    root = Path(resources)
-    split_name = split_name or dataset
-    split = ClassSplit(len(text), np.sort(unseen_classes), np.sort(val_classes))
-    write_split_pack(root, split_name, encoder, split, main, val, split_type=split_type, force=True)
-    text_dir = root / "text_feats" / split_name / text_model
-    text_dir.mkdir(parents=True, exist_ok=True)
-    np.save(text_dir / f"{text_mode}_{len(text)}.npy", np.asarray(text, dtype=np.float32))
-    return root

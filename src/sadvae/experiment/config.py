@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import SadvaeError
-from .methods import METHODS
-from .methods.msf import fused_text_mode
+from ..errors import SadvaeError
+from ..methods import METHODS
+from ..methods.msf import fused_text_mode
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -23,7 +23,6 @@ else:  # pragma: no cover
 
 PROTOCOLS = ("synse", "random", "llm")
 GZSL_RULES = ("gate", "stacking")
-N_CLASSES = {"ntu60": 60, "ntu120": 120, "pku51": 51}
 PROTOCOL_NAMES = {
     "synse": dict(encoder="shift", text_model="stsb-bert-large", text_mode="lb"),
     "random": dict(encoder="stgcn", text_model="clip-vit-b-32", text_mode="lb"),

@@ -1,0 +1,1 @@
+"""Skeleton data: joint layouts, file readers, preprocessing, class names."""

@@ -1,0 +1,1 @@
+"""Deployment: model bundles, predict, fit on all labelled classes, ready models."""

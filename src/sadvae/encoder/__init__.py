@@ -1,0 +1,1 @@
+"""The skeleton encoder: ST-GCN, its training, distributed training."""

@@ -1,0 +1,2 @@
+"""Experiments on packs: the run configuration, the four-stage pipeline, run folders, protocols,
+sweeps, reports, and the GZSL gate."""

@@ -1,0 +1,1 @@
+"""Feature packs: the on-disk format, builders from skeletons, text features, synthetic packs."""
