@@ -172,7 +172,7 @@ def c_text_empty_class_list(tmp, res):
 def c_text_unknown_model(tmp, res):
     (tmp / "names.txt").write_text("wave\njump\n")
     return ["text", "--classes", str(tmp / "names.txt"), "--dataset", "x", "--resources", str(tmp / "out"),
-            "--model", "no-such-model-here"], None, "no-such-model-here"
+            "--text-model", "no-such-model-here"], None, "no-such-model-here"
 
 
 def _ntu_folder(tmp, lines):

@@ -140,3 +140,14 @@ def test_a_method_in_one_class_trains_with_the_generic_loop(monkeypatch):
     assert res.probs["ztest"].shape == (2, 4, 3, 3) and res.loss_terms == ("distance",)
     assert res.losses[-1, 0] < res.losses[0, 0]  # it learns
     assert set(res.weights[0][-1]) == {"project.weight", "project.bias"}
+
+
+def test_renamed_flags_still_work_and_say_their_new_name(capsys):
+    """`sadvae text --model/--mode` are now --text-model/--text-mode (a flag means one thing everywhere)."""
+    from sadvae.cli.main import build_parser
+
+    args = build_parser().parse_args(["text", "--classes", "c.txt", "--dataset", "d", "--resources", "r",
+                                      "--model", "m", "--mode", "desc"])
+    assert args.text_model == "m" and args.text_mode == "desc"
+    err = capsys.readouterr().err
+    assert "--model is now --text-model" in err and "--mode is now --text-mode" in err

@@ -12,58 +12,39 @@ from pathlib import Path
 
 from ..encoder.stgcn import HEADS, STREAMS
 from ..errors import SadvaeError
-from ..experiment.config import GZSL_RULES, METHODS
+from ..experiment.config import RunConfig, seeds_for
+from ..settings import add_flags, given
 from ..version import __version__
 
 EPILOG = "Errors about your input end with one message and exit status 2; add --debug for a traceback."
 
 
+class _Renamed(argparse.Action):
+    """An old flag name kept for one release: it still works, and says what it is called now. (A flag
+    means one thing everywhere: --model is a model bundle, --text-model a text model, --mode the
+    reference/clean mode, --text-mode a text mode.)"""
+
+    def __init__(self, option_strings, dest, new: str, **kwargs):
+        super().__init__(option_strings, dest, **kwargs)
+        self.new = new
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(f"[sadvae] warning: {option_string} is now {self.new}; the old name goes in the next release",
+              file=sys.stderr)
+        setattr(namespace, self.dest, values)
+
+
 def _pack_args(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("feature pack")
-    g.add_argument("--resources", required=True, help="the resources/ folder (label_splits, text_feats, sk_feats)")
-    g.add_argument("--dataset", required=True, help="ntu60, ntu120, pku51 (presets) or your own pack's name")
-    g.add_argument("--unseen", type=int, required=True, help="number of unseen classes (5, 12, ...)")
-    g.add_argument("--protocol", choices=["synse", "random", "llm"], help="preset family (inferred when omitted)")
-    g.add_argument("--split-name", help="folder name of the split (e.g. ntu60_split2); default: the dataset")
-    g.add_argument("--split-type", help="split type letter in file names (default r)")
-    g.add_argument("--encoder", help="skeleton encoder folder prefix (shift, stgcn, ...); found when unique")
-    g.add_argument("--text-model", help="text model folder (stsb-bert-large, ...); found when unique")
-    g.add_argument("--text-mode", help="text mode(s), `_`-joined modes are concatenated (lb, chat, lb_chat)")
+    add_flags(p, RunConfig, "pack", "feature pack")
 
 
 def _model_args(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("model and training (default: the preset)")
+    add_flags(p, RunConfig, "model", "model and training (default: the preset)")
+    g = p.add_argument_group("run")
     g.add_argument("--config", help="TOML file with any of these settings (flags win)")
-    g.add_argument("--semantic-dim", type=int)
-    g.add_argument("--style-dim", type=int)
-    g.add_argument("--lr", type=float)
-    g.add_argument("--batch-size", type=int)
-    g.add_argument("--dis-step", type=int)
-    g.add_argument("--passes", type=int, help="training passes (default 10)")
-    g.add_argument("--zsl-fits", type=int,
-                   help="ZSL classifier fits averaged per pass (default 1; 5 on small packs without a preset)")
-    g.add_argument("--gate-temperature", type=float, help="fix the gate temperature instead of searching 1..9")
-    g.add_argument("--gate-threshold", type=float, help="fix the gate threshold instead of searching 0.25..0.74")
-    g.add_argument("--mode", choices=["reference", "clean"], help="reference quirks kept, or fixed (default reference)")
-    g.add_argument("--method", choices=list(METHODS),
-                   help="sadvae (default), or an ablation: no-tc (no total-correlation penalty), "
-                        "naive (no style latent, no penalty); fs-vae (frequency-reweighted inputs, calibrated "
-                        "alignment loss); msf (several description types per class fused); the baseline "
-                        "projection (ridge map from skeleton features to class text embeddings, nearest class); "
-                        "or anchor (the text head of an encoder trained by sadvae features: cosine to projected "
-                        "class texts)")
-    g.add_argument("--no-fast-path", dest="fast_path", action="store_false", default=None,
-                   help="train with the generic autograd step even where the method has a hand-written one "
-                        "(same gradients; about 2-3x slower)")
-    g.add_argument("--gzsl", choices=list(GZSL_RULES),
-                   help="GZSL decision: gate (default; the reference's logistic-regression gate) or stacking "
-                        "(calibrated stacking of both classifiers' confidences, calibrated on the validation split)")
-    g.add_argument("--selection", choices=["val", "test"],
-                   help="pass selection: val (default, no test label used) or test (paper protocol)")
     s = g.add_mutually_exclusive_group()
     s.add_argument("--seeds", type=int, metavar="N", help="train N seeds (5, 6, ...) at once as one batched model")
     s.add_argument("--seed", type=int, metavar="S", help="a single seed (default 5, as the reference)")
-    g.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"])
 
 
 def _int_list(text: str) -> tuple[int, ...]:
@@ -192,8 +173,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="CSV (idx,label; ids 0- or 1-based), text file (one class per line) or ntu60/ntu120/pku51")
     p.add_argument("--dataset", required=True, help="dataset name: writes text_feats/DATASET/...")
     p.add_argument("--resources", required=True, help="resources/ folder to write into")
-    p.add_argument("--model", help="sentence-transformers name or local path (default: all-minilm-l6-v2, offline)")
-    p.add_argument("--mode", default="lb", help="text mode written as MODE_N.npy (default lb)")
+    p.add_argument("--text-model",
+                   help="sentence-transformers name or local path (default: all-minilm-l6-v2, offline)")
+    p.add_argument("--model", dest="text_model", action=_Renamed, new="--text-model", help=argparse.SUPPRESS)
+    p.add_argument("--text-mode", default="lb", help="text mode written as MODE_N.npy (default lb)")
+    p.add_argument("--mode", dest="text_mode", action=_Renamed, new="--text-mode", help=argparse.SUPPRESS)
     p.add_argument("--several", choices=["mean", "ensemble"],
                    help="several descriptions of one class (repeated CSV ids): average them, or keep all (N, M, D)")
     p.add_argument("--batch-size", type=int, default=64)
@@ -342,16 +326,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _overrides(args) -> dict:
-    names = ["resources", "dataset", "unseen", "protocol", "split_name", "split_type", "encoder", "text_model",
-             "text_mode", "semantic_dim", "style_dim", "lr", "batch_size", "dis_step", "passes", "zsl_fits",
-             "gate_temperature", "gate_threshold", "gzsl", "mode", "method", "selection", "device", "fast_path"]
-    out = {n: getattr(args, n, None) for n in names}
-    if getattr(args, "seeds", None) is not None:
-        if args.seeds < 1:
-            raise SadvaeError(f"--seeds: expected a positive count, found {args.seeds}")
-        out["seeds"] = list(range(5, 5 + args.seeds))
-    elif getattr(args, "seed", None) is not None:
-        out["seeds"] = [args.seed]
+    """The run settings the command line gave (None: not given)."""
+    out = given(args, RunConfig)
+    out["seeds"] = seeds_for(getattr(args, "seeds", None), getattr(args, "seed", None))
     if out.get("resources") is not None:
         out["resources"] = str(Path(out["resources"]).resolve())
     return out
@@ -492,7 +469,7 @@ def cmd_demo(args) -> int:
     with tempfile.TemporaryDirectory(prefix="sadvae-demo-") as tmp:
         make_synthetic_pack(tmp, spec)
         cfg = resolve_config(dict(resources=tmp, dataset=spec.dataset, unseen=spec.n_unseen, passes=args.passes,
-                                  mode=args.mode, selection=args.selection, seeds=list(range(5, 5 + args.seeds)),
+                                  mode=args.mode, selection=args.selection, seeds=seeds_for(args.seeds),
                                   device="cpu", **DEMO_SETTINGS))
         _say(args, f"[sadvae] demo: synthetic pack with {spec.n_classes} classes ({spec.n_unseen} unseen), "
                    f"{spec.feature_dim}-d skeleton and {spec.text_dim}-d text features")
@@ -677,7 +654,7 @@ def cmd_text(args) -> int:
 
     if args.batch_size < 1:
         raise SadvaeError(f"--batch-size: expected a positive number, found {args.batch_size}")
-    out = write_text_features(args.resources, args.dataset, args.classes, args.model, args.mode,
+    out = write_text_features(args.resources, args.dataset, args.classes, args.text_model, args.text_mode,
                               several=args.several, normalize=not args.no_normalize, batch_size=args.batch_size,
                               progress=not args.quiet, cache=not args.no_cache, force=args.force, device=args.device)
     meta = json.loads(out.with_suffix(".json").read_text())

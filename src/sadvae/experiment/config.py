@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import SadvaeError
-from ..methods import METHODS
+from ..settings import check, declared, setting
+from ..methods import TrainConfig
 from ..methods.msf import fused_text_mode
 
 if sys.version_info >= (3, 11):
@@ -55,7 +56,7 @@ PRESETS = {
 
 # For datasets and unseen counts without a preset, the starting values (the NTU-60 SynSE ones); the
 # settings the user did not give are then derived from the pack (`derive_from_pack`).
-DEFAULTS = _p(160, 8, 3.389022400898623e-05, 32, 5)
+DEFAULTS = {k: getattr(TrainConfig(), k) for k in ("semantic_dim", "style_dim", "lr", "batch_size", "dis_step")}
 DERIVED = ("semantic_dim", "lr", "text_mode", "zsl_fits", "method", "gzsl")  # what `derive_from_pack` may set
 SMALL_PACK_BATCHES = 200  # below this many batches per pass, one ZSL classifier fit is too noisy
 REFERENCE_BATCHES_PER_PASS = 1200  # NTU-60 SynSE: ~38,500 training samples / batch 32, where lr 3.4e-5 was tuned
@@ -63,33 +64,37 @@ MAX_LR_FACTOR = 30.0  # the largest step-up of that lr (UTD-MHAD: 1e-3, measured
 
 
 @dataclass
-class RunConfig:
-    resources: str = ""
-    dataset: str = ""
-    unseen: int = 0
-    protocol: str | None = None
-    split_name: str | None = None
-    split_type: str = "r"
-    encoder: str | None = None
-    text_model: str | None = None
-    text_mode: str | None = None
-    semantic_dim: int = DEFAULTS["semantic_dim"]
-    style_dim: int = DEFAULTS["style_dim"]
-    lr: float = DEFAULTS["lr"]
-    batch_size: int = DEFAULTS["batch_size"]
-    dis_step: int = DEFAULTS["dis_step"]
-    passes: int = 10
-    zsl_fits: int = 1  # ZSL classifier fits averaged per pass (the reference: 1)
-    gate_temperature: float | None = None
-    gate_threshold: float | None = None
-    selection: str = "val"
-    gzsl: str = "gate"  # "gate" (the reference's logistic-regression gate) or "stacking" (calibrated stacking)
-    mode: str = "reference"
-    method: str = "sadvae"  # any of methods.METHODS (see the registry in methods/__init__.py)
-    fast_path: bool = True  # a method's hand-written step where it implements the settings (same gradients)
-    seeds: list[int] = field(default_factory=lambda: [5])
-    device: str = "auto"
-    preset: str = "none"  # which preset row was applied, or "derived from the pack" (provenance)
+class RunConfig(TrainConfig):
+    """Everything one run needs: the pack, the training settings (`TrainConfig`, declared there) and the
+    protocol's choices. Each setting is declared once; flags and file checks are generated from it."""
+
+    resources: str = setting("", "the resources/ folder (label_splits, text_feats, sk_feats)", group="pack",
+                             required=True)
+    dataset: str = setting("", "ntu60, ntu120, pku51 (presets) or your own pack's name", group="pack", required=True)
+    unseen: int = setting(0, "number of unseen classes (5, 12, ...)", group="pack", required=True)
+    protocol: str | None = setting(None, "preset family (inferred when omitted)", group="pack", choices=PROTOCOLS)
+    split_name: str | None = setting(None, "folder name of the split (e.g. ntu60_split2); default: the dataset",
+                                     group="pack")
+    split_type: str = setting("r", "split type letter in file names (default r)", group="pack")
+    encoder: str | None = setting(None, "skeleton encoder folder prefix (shift, stgcn, ...); found when unique",
+                                  group="pack")
+    text_model: str | None = setting(None, "text model folder (stsb-bert-large, ...); found when unique",
+                                     group="pack")
+    text_mode: str | None = setting(None, "text mode(s), `_`-joined modes are concatenated (lb, chat, lb_chat)",
+                                    group="pack")
+    gate_temperature: float | None = setting(None, "fix the gate temperature instead of searching 1..9")
+    gate_threshold: float | None = setting(None, "fix the gate threshold instead of searching 0.25..0.74")
+    selection: str = setting("val", "pass selection: val (default, no test label used) or test (paper protocol)",
+                             choices=("val", "test"))
+    gzsl: str = setting("gate", "GZSL decision: gate (default; the reference's logistic-regression gate) or "
+                                "stacking (calibrated stacking of both classifiers' confidences, calibrated on the "
+                                "validation split)", choices=GZSL_RULES)
+    seeds: list[int] = setting([5], "the seeds, trained at once as one batched model (the CLI: --seeds N / --seed S)",
+                               flag=False)
+    device: str = setting("auto", "where to train (default auto: CUDA, else MPS, else CPU)",
+                          choices=("auto", "cpu", "cuda", "mps"))
+    # provenance, not settings
+    preset: str = "none"  # which preset row was applied, or "derived from the pack"
     derived: dict = field(default_factory=dict)  # setting -> why, for the settings derived from the pack
     to_derive: list[str] = field(default_factory=list)  # settings no preset, file or flag gave (see DERIVED)
 
@@ -97,7 +102,17 @@ class RunConfig:
         return dataclasses.asdict(self)
 
 
-CONFIG_KEYS = {f.name for f in fields(RunConfig)} - {"preset", "derived", "to_derive"}
+CONFIG_KEYS = {f.name for f in declared(RunConfig)}
+FIRST_SEED = 5  # the reference's seed; --seeds N trains 5, 6, ..., 4 + N
+
+
+def seeds_for(count: int | None = None, seed: int | None = None) -> list[int] | None:
+    """The seed list of `--seeds N` (N seeds from FIRST_SEED) or `--seed S`; None when neither is given."""
+    if count is not None:
+        if count < 1:
+            raise SadvaeError(f"--seeds: expected a positive count, found {count}")
+        return list(range(FIRST_SEED, FIRST_SEED + count))
+    return None if seed is None else [seed]
 
 
 def infer_protocol(dataset: str, unseen: int, split_name: str | None) -> str | None:
@@ -125,39 +140,11 @@ def read_config_file(path) -> dict:
     return data
 
 
-_INT_KEYS = {"unseen", "semantic_dim", "style_dim", "batch_size", "dis_step", "passes", "zsl_fits"}
-_FLOAT_KEYS = {"lr", "gate_temperature", "gate_threshold"}
-_STR_KEYS = {"resources", "dataset", "protocol", "split_name", "split_type", "encoder", "text_model", "text_mode",
-             "selection", "gzsl", "mode", "method", "device"}
-
-
-def _is_int(v) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
-
-
-def _typed(key: str, value, where: str):
-    """Check one setting's type (TOML and JSON carry their own), so a wrong one is a clear error."""
-    if key in _INT_KEYS:
-        ok, kind = _is_int(value), "an integer"
-    elif key in _FLOAT_KEYS:
-        ok, kind = _is_int(value) or isinstance(value, float), "a number"
-    elif key in _STR_KEYS:
-        ok, kind = isinstance(value, str), "a string"
-    elif key == "fast_path":
-        ok, kind = isinstance(value, bool), "true or false"
-    elif key == "seeds":
-        ok, kind = _is_int(value) or (isinstance(value, list) and all(map(_is_int, value))), "a list of integers"
-    else:
-        return value
-    if not ok:
-        raise SadvaeError(f"{where}: expected {key} to be {kind}, found {value!r}")
-    return float(value) if key in _FLOAT_KEYS else value
-
-
 def resolve_config(overrides: dict, config_file=None) -> RunConfig:
     """Merge preset, config file and explicit overrides (None values in `overrides` mean "not given")."""
-    given = {k: _typed(k, v, str(config_file)) for k, v in read_config_file(config_file).items()} if config_file else {}
-    given.update({k: _typed(k, v, "settings") for k, v in overrides.items() if v is not None})
+    given = ({k: check(RunConfig, k, v, str(config_file)) for k, v in read_config_file(config_file).items()}
+             if config_file else {})
+    given.update({k: check(RunConfig, k, v, "settings") for k, v in overrides.items() if v is not None})
     dataset, unseen = given.get("dataset", ""), int(given.get("unseen", 0) or 0)
     if not dataset:
         raise SadvaeError("expected --dataset NAME (a preset name such as ntu60, or your pack's name), found none")
@@ -182,11 +169,6 @@ def resolve_config(overrides: dict, config_file=None) -> RunConfig:
         setattr(cfg, k, v)
     if cfg.text_mode is None:
         cfg.text_mode = PROTOCOL_NAMES[protocol]["text_mode"] if protocol else "lb"
-    for name, allowed in (("selection", ("val", "test")), ("mode", ("reference", "clean")), ("gzsl", GZSL_RULES),
-                          ("method", METHODS),
-                          ("device", ("auto", "cpu", "cuda", "mps"))):
-        if getattr(cfg, name) not in allowed:
-            raise SadvaeError(f"--{name}: expected one of {', '.join(allowed)}, found {getattr(cfg, name)!r}")
     for name in ("semantic_dim", "batch_size", "dis_step", "passes", "zsl_fits"):
         if int(getattr(cfg, name)) < 1:
             raise SadvaeError(f"{name}: expected a positive integer, found {getattr(cfg, name)}")

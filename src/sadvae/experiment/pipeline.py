@@ -13,6 +13,7 @@ the best accuracy on its own `ztest` (for the main split, the unseen TEST set).
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import multiprocessing
 import os
@@ -75,9 +76,8 @@ def _load(cfg: RunConfig, names: dict) -> FeaturePack:
 
 
 def train_config(cfg: RunConfig) -> TrainConfig:
-    return TrainConfig(semantic_dim=cfg.semantic_dim, style_dim=cfg.style_dim, lr=cfg.lr,
-                       batch_size=cfg.batch_size, dis_step=cfg.dis_step, passes=cfg.passes, mode=cfg.mode,
-                       method=cfg.method, zsl_fits=cfg.zsl_fits, fast_path=cfg.fast_path)
+    """The training settings of a run (a RunConfig is a TrainConfig plus the pack and protocol settings)."""
+    return TrainConfig(**{f.name: getattr(cfg, f.name) for f in dataclasses.fields(TrainConfig)})
 
 
 def split_inputs(pack: FeaturePack, split: str):

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from .base import Batch, Method, Replicated
 from .registry import METHODS, SINGLE_PASS, TRAINED
-from .result import LOSS_TERMS, SplitResult, TrainConfig
+from .config import TrainConfig
+from .result import LOSS_TERMS, SplitResult
 from .training import resolve_device, train_split
 
 __all__ = ["Batch", "LOSS_TERMS", "METHODS", "Method", "Replicated", "SINGLE_PASS", "SplitResult", "TRAINED",

@@ -1,5 +1,4 @@
-"""What methods share: the training settings (`TrainConfig`) and what training one split produces
-(`SplitResult`), with the helpers of the single-pass methods."""
+"""What training one split produces (`SplitResult`), with the helpers of the single-pass methods."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -10,26 +9,6 @@ import torch
 from .sadvae import VAE_TERMS
 
 LOSS_TERMS = VAE_TERMS + ("discriminator",)  # SA-DVAE's; a method may log others (SplitResult.loss_terms)
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    semantic_dim: int = 160
-    style_dim: int = 8
-    lr: float = 3.389022400898623e-05
-    batch_size: int = 32
-    dis_step: int = 5
-    passes: int = 10
-    mode: str = "reference"
-    # "sadvae" (full); "no-tc": disentangled latents without the total-correlation penalty;
-    # "naive": no style latent and no penalty (CADA-VAE-like alignment). The paper's ablations.
-    method: str = "sadvae"
-    zsl_samples: int = 500
-    zsl_steps: int = 300
-    zsl_fits: int = 1  # ZSL classifier fits averaged per pass (one fit varies a lot on small packs)
-    zsl_lr: float = 1e-3
-    log_every: int = 25  # batches between loss readings (reading a loss value costs extra work)
-    fast_path: bool = True  # use a method's hand-written step where it implements these exact settings
 
 
 @dataclass

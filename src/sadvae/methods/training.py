@@ -28,7 +28,8 @@ from ..io import load_tensors, save_tensors
 from .base import Batch, Method
 from .optim import adam, adam_state, load_adam_state
 from .registry import TRAINED
-from .result import SplitResult, TrainConfig
+from .config import TrainConfig
+from .result import SplitResult
 from .schedule import loss_weights
 
 
