@@ -364,11 +364,11 @@ def test_debug_shows_the_traceback(tiny_pack, tmp_path):
 
 def test_oserror_is_one_message(tiny_pack, tmp_path, capsys, monkeypatch):
     """An operating-system error the commands do not anticipate still ends as one line, exit 2."""
-    import sadvae.experiment.pipeline as pipeline
+    import sadvae.experiment.rundir as rundir
 
     def broken(*args, **kwargs):
         raise OSError(errno.EIO, "Input/output error", str(tmp_path / "disk"))
-    monkeypatch.setattr(pipeline, "run_all", broken)
+    monkeypatch.setattr(rundir, "run_all", broken)
     assert main(run_args(tiny_pack, tmp_path / "out")) == 2
     err = capsys.readouterr().err
     assert re.fullmatch(r"sadvae run: error: .*disk.*Input/output error\n", err), err

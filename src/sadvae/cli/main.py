@@ -4,7 +4,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import shutil
 import sys
 import tempfile
 import time
@@ -341,26 +340,12 @@ def _say(args, msg: str) -> None:
 
 def cmd_run(args) -> int:
     from ..experiment.config import resolve_config
-    from ..experiment.pipeline import open_pack, run_all
-    from ..experiment.rundir import format_table, write_run
-    from ..io import staged_output
+    from ..experiment.rundir import format_table, run_to_folder
 
     cfg = resolve_config(_overrides(args), args.config)
-    pack = open_pack(cfg)  # validate before anything is created
-    out = Path(args.out or f"runs/{pack.split_name}_u{cfg.unseen}_{cfg.mode}_{cfg.selection}")
-    with staged_output(out, force=args.force, resumable=True, resume=args.resume) as tmp:
-        t0 = time.perf_counter()
-        _say(args, f"[sadvae] {pack.split_name}: {len(pack.main.features['train'])} training samples, "
-                   f"{len(cfg.seeds)} seed(s), preset {cfg.preset}, selection {cfg.selection}")
-        for key, why in cfg.derived.items():
-            _say(args, f"[sadvae]   {key} = {why}")
-        checkpoints = tmp / "checkpoints"
-        checkpoints.mkdir(exist_ok=True)
-        if args.resume and any(checkpoints.iterdir()):
-            _say(args, f"[sadvae] resuming from {checkpoints}")
-        result = run_all(cfg, pack, progress=not args.quiet, checkpoints=checkpoints)
-        metrics = write_run(tmp, result, {"total": round(time.perf_counter() - t0, 2)})
-        shutil.rmtree(checkpoints)  # only once everything else is written: until then a resume needs them
+    out = Path(args.out) if args.out else None
+    metrics, out = run_to_folder(cfg, out, force=args.force, resume=args.resume, progress=not args.quiet,
+                                 say=lambda msg: _say(args, msg))
     print(format_table(metrics))
     print(f"\nwrote {out}/metrics.json")
     return 0
@@ -368,28 +353,10 @@ def cmd_run(args) -> int:
 
 def cmd_train(args) -> int:
     from ..experiment.config import resolve_config
-    from ..experiment.pipeline import open_pack, save_split_result, train_stage
-    from ..io import atomic_write_text
+    from ..experiment.rundir import train_to_folder
 
     cfg = resolve_config(_overrides(args), args.config)
-    pack = open_pack(cfg)
-    out = Path(args.out)
-    targets = [out / f"seed{s}" / f"{args.split}.safetensors" for s in cfg.seeds]
-    existing = [t for t in targets if t.exists()]
-    if existing and not args.force:
-        raise SadvaeError(f"{existing[0]}: expected no earlier result for this split, found one (use --force)")
-    config_path = out / "config.json"
-    if config_path.exists():
-        earlier = json.loads(config_path.read_text())
-        if earlier.get("seeds") != cfg.seeds:
-            raise SadvaeError(f"{config_path}: expected seeds {cfg.seeds} like this command, "
-                              f"found {earlier.get('seeds')}")
-    result = train_stage(pack, args.split, cfg, progress=not args.quiet)
-    out.mkdir(parents=True, exist_ok=True)
-    for k, seed in enumerate(cfg.seeds):
-        (out / f"seed{seed}").mkdir(exist_ok=True)
-        save_split_result(targets[k], result, k, args.split, cfg)
-    atomic_write_text(config_path, json.dumps(cfg.as_dict(), indent=2))
+    targets = train_to_folder(cfg, args.split, Path(args.out), force=args.force, progress=not args.quiet)
     print(f"wrote {', '.join(str(t) for t in targets)}")
     return 0
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
+import time
 from pathlib import Path
 
 import numpy as np
@@ -18,10 +20,12 @@ import torch
 
 from ..data.classnames import BUILTIN
 from ..errors import SadvaeError
-from ..io import atomic_write_text
+from ..io import atomic_write_text, staged_output
 from ..methods.vae import ModelConfig, encode_skeleton, encode_text
 from ..pack.format import text_folder
-from .pipeline import METRICS, RunResult, accuracy_per_pass, save_split_result, summarise
+from .config import RunConfig
+from .pipeline import (METRICS, RunResult, accuracy_per_pass, open_pack, run_all, save_split_result, summarise,
+                       train_stage)
 
 MAX_PROJECTED = 2000  # test samples drawn for the latent-space picture
 
@@ -219,3 +223,54 @@ def write_run_files(out_dir: Path, record: dict, timings: dict) -> dict:
 def write_run(out_dir: Path, result: RunResult, timings: dict) -> dict:
     """Everything of a finished run into `out_dir` (which exists and is empty)."""
     return write_run_files(out_dir, write_seeds(out_dir, result), timings)
+
+
+def default_run_folder(cfg: RunConfig, split_name: str) -> Path:
+    return Path(f"runs/{split_name}_u{cfg.unseen}_{cfg.mode}_{cfg.selection}")
+
+
+def run_to_folder(cfg: RunConfig, out: Path | None = None, *, force: bool = False, resume: bool = False,
+                  progress: bool = True, say=lambda msg: None) -> tuple[dict, Path]:
+    """All four stages, written to `out` (default runs/<split>_u<U>_<mode>_<selection>) only once
+    complete. Training checkpoints after every pass inside the partial folder; `resume` continues a
+    killed or interrupted run from them, `force` replaces an existing folder. Returns the metrics
+    and the folder."""
+    pack = open_pack(cfg)  # validate before anything is created
+    out = Path(out) if out is not None else default_run_folder(cfg, pack.split_name)
+    with staged_output(out, force=force, resumable=True, resume=resume) as tmp:
+        t0 = time.perf_counter()
+        say(f"[sadvae] {pack.split_name}: {len(pack.main.features['train'])} training samples, "
+            f"{len(cfg.seeds)} seed(s), preset {cfg.preset}, selection {cfg.selection}")
+        for key, why in cfg.derived.items():
+            say(f"[sadvae]   {key} = {why}")
+        checkpoints = tmp / "checkpoints"
+        checkpoints.mkdir(exist_ok=True)
+        if resume and any(checkpoints.iterdir()):
+            say(f"[sadvae] resuming from {checkpoints}")
+        result = run_all(cfg, pack, progress=progress, checkpoints=checkpoints)
+        metrics = write_run(tmp, result, {"total": round(time.perf_counter() - t0, 2)})
+        shutil.rmtree(checkpoints)  # only once everything else is written: until then a resume needs them
+    return metrics, out
+
+
+def train_to_folder(cfg: RunConfig, split: str, out: Path, *, force: bool = False, progress: bool = True) -> list[Path]:
+    """Stage 1 or 2 alone: each seed's per-pass results as `out`/seed<S>/<split>.safetensors, and the
+    run's config.json (which `sadvae gate` and `evaluate` read). Returns the files written."""
+    pack = open_pack(cfg)
+    targets = [out / f"seed{s}" / f"{split}.safetensors" for s in cfg.seeds]
+    existing = [t for t in targets if t.exists()]
+    if existing and not force:
+        raise SadvaeError(f"{existing[0]}: expected no earlier result for this split, found one (use --force)")
+    config_path = out / "config.json"
+    if config_path.exists():
+        earlier = json.loads(config_path.read_text())
+        if earlier.get("seeds") != cfg.seeds:
+            raise SadvaeError(f"{config_path}: expected seeds {cfg.seeds} like this command, "
+                              f"found {earlier.get('seeds')}")
+    result = train_stage(pack, split, cfg, progress=progress)
+    out.mkdir(parents=True, exist_ok=True)
+    for k, seed in enumerate(cfg.seeds):
+        (out / f"seed{seed}").mkdir(exist_ok=True)
+        save_split_result(targets[k], result, k, split, cfg)
+    atomic_write_text(config_path, json.dumps(cfg.as_dict(), indent=2))
+    return targets
