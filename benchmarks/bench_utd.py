@@ -67,7 +67,7 @@ def build_packs(args, log) -> tuple[list[str], dict]:
             log(f"{name}: pack exists, reused ({marker.parent})")
             continue
         t = time.perf_counter()
-        # the plain ST-GCN of the paper's pipeline (the figures in the README were measured with it);
+        # the plain ST-GCN of the paper's pipeline (the figures in docs/results.md were measured with it);
         # benchmarks/bench_purls.py measures the text-anchored encoder that `sadvae features` now trains
         settings = FeatureSettings(dataset=name, n_unseen=args.unseen, split_seed=k, force=True, head="classifier",
                                    streams=("joint",), training=EncoderTraining(epochs=args.epochs))
@@ -100,7 +100,7 @@ def main(argv=None) -> int:
             cfg = resolve_config(dict(resources=args.work, dataset=split, unseen=args.unseen, seeds=seeds,
                                       lr=args.lr, batch_size=args.batch_size, semantic_dim=args.semantic_dim,
                                       style_dim=args.style_dim, passes=args.passes, mode=args.mode, method=method,
-                                      selection="val", device="cpu", zsl_fits=1))  # as when the README's table was made
+                                      selection="val", device="cpu", zsl_fits=1))  # as when the table in docs/results.md was made
             run = run_all(cfg, progress=False)
             results[(method, split)] = {"per_seed": run.per_seed, "summary": run.summary,
                                         "seconds": round(time.perf_counter() - t, 1),
