@@ -100,7 +100,7 @@ def main(argv=None) -> int:
             cfg = resolve_config(dict(resources=args.work, dataset=split, unseen=args.unseen, seeds=seeds,
                                       lr=args.lr, batch_size=args.batch_size, semantic_dim=args.semantic_dim,
                                       style_dim=args.style_dim, passes=args.passes, mode=args.mode, method=method,
-                                      selection="val", device="cpu", zsl_fits=1))  # as when the table in docs/results.md was made
+                                      selection="val", device="cpu", zsl_fits=1))  # as for docs/results.md
             run = run_all(cfg, progress=False)
             results[(method, split)] = {"per_seed": run.per_seed, "summary": run.summary,
                                         "seconds": round(time.perf_counter() - t, 1),
