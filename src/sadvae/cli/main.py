@@ -5,7 +5,6 @@ import argparse
 import io
 import json
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -361,95 +360,33 @@ def cmd_train(args) -> int:
     return 0
 
 
-def _load_run(run: Path, selection: str | None):
-    from ..experiment.config import RunConfig
-    from ..experiment.pipeline import load_split_results, open_pack
-
-    config_path = run / "config.json"
-    if not config_path.is_file():
-        raise SadvaeError(f"{config_path}: expected the config written by `sadvae train`, found no such file")
-    try:
-        cfg = RunConfig(**json.loads(config_path.read_text()))
-    except (json.JSONDecodeError, TypeError) as exc:
-        raise SadvaeError(f"{config_path}: expected the config written by `sadvae train`, found {exc}") from None
-    if selection:
-        cfg.selection = selection
-    pack = open_pack(cfg)
-    val = load_split_results([run / f"seed{s}" / "val.safetensors" for s in cfg.seeds])
-    main = None
-    main_files = [run / f"seed{s}" / "main.safetensors" for s in cfg.seeds]
-    if all(p.exists() for p in main_files):
-        main = load_split_results(main_files)
-    return cfg, pack, main, val
-
-
 def cmd_gate(args) -> int:
-    from ..experiment.pipeline import choose_passes, gate_stage
+    from ..experiment.rundir import gate_folder
 
-    run = Path(args.run)
-    cfg, pack, main, val = _load_run(run, args.selection)
-    if args.gate_temperature is not None:
-        cfg.gate_temperature = args.gate_temperature
-    if args.gate_threshold is not None:
-        cfg.gate_threshold = args.gate_threshold
-    _, val_pass = choose_passes("val", val.probs["ztest"], pack)
-    for k, gate in enumerate(gate_stage(pack, val, val_pass, cfg)):
-        path = run / f"seed{cfg.seeds[k]}" / "gate.json"
-        gate.save(path)
+    for path, gate in gate_folder(Path(args.run), args.selection, args.gate_temperature, args.gate_threshold):
         print(f"{path}: temperature {gate.temperature:g}, threshold {gate.threshold:.2f}, "
               f"held-out accuracy {100 * gate.holdout_accuracy:.2f}%")
     return 0
 
 
 def cmd_evaluate(args) -> int:
-    from ..experiment.gate import Gate
-    from ..experiment.pipeline import RunResult, choose_passes, evaluate_stage, summarise
-    from ..experiment.rundir import format_table
-    from ..io import atomic_write_text
+    from ..experiment.rundir import evaluate_folder, format_table
 
-    run = Path(args.run)
-    cfg, pack, main, val = _load_run(run, args.selection)
-    if main is None:
-        raise SadvaeError(f"{run}: expected main-split results (sadvae train --split main), found none")
-    main_pass, val_pass = choose_passes(cfg.selection, val.probs["ztest"], pack,
-                                        main.probs["ztest"] if cfg.selection == "test" else None)
-    gates = [Gate.load(run / f"seed{s}" / "gate.json") for s in cfg.seeds]
-    rows = evaluate_stage(pack, main, main_pass, gates)
-    metrics = RunResult(cfg, pack, rows, summarise(rows), main, val, main_pass, val_pass, gates).metrics()
-    atomic_write_text(run / "metrics.json", json.dumps(metrics, indent=2))
+    metrics = evaluate_folder(Path(args.run), args.selection)
     print(format_table(metrics))
-    print(f"\nwrote {run}/metrics.json")
+    print(f"\nwrote {args.run}/metrics.json")
     return 0
 
 
-DEMO_SETTINGS = dict(semantic_dim=16, style_dim=4, lr=2e-3, batch_size=32, dis_step=5)
-
-
 def cmd_demo(args) -> int:
-    from ..experiment.config import resolve_config
-    from ..experiment.pipeline import run_all
-    from ..experiment.rundir import format_table, write_run
-    from ..io import staged_output
-    from ..pack.synthetic import SyntheticSpec, make_synthetic_pack
+    from ..experiment.rundir import format_table, run_demo
 
-    spec = SyntheticSpec()
-    with tempfile.TemporaryDirectory(prefix="sadvae-demo-") as tmp:
-        make_synthetic_pack(tmp, spec)
-        cfg = resolve_config(dict(resources=tmp, dataset=spec.dataset, unseen=spec.n_unseen, passes=args.passes,
-                                  mode=args.mode, selection=args.selection, seeds=seeds_for(args.seeds),
-                                  device="cpu", **DEMO_SETTINGS))
-        _say(args, f"[sadvae] demo: synthetic pack with {spec.n_classes} classes ({spec.n_unseen} unseen), "
-                   f"{spec.feature_dim}-d skeleton and {spec.text_dim}-d text features")
-        t0 = time.perf_counter()
-        if args.out:
-            with staged_output(Path(args.out), force=args.force) as out:
-                result = run_all(cfg, progress=not args.quiet)
-                metrics = write_run(out, result, {"total": round(time.perf_counter() - t0, 2)})
-        else:
-            result = run_all(cfg, progress=not args.quiet)
-            metrics = result.metrics()
+    t0 = time.perf_counter()
+    metrics, chance = run_demo(passes=args.passes, mode=args.mode, selection=args.selection,
+                               seeds=seeds_for(args.seeds), out=Path(args.out) if args.out else None,
+                               force=args.force, progress=not args.quiet, say=lambda msg: _say(args, msg))
     print(format_table(metrics))
-    print(f"\nchance level: ZSL {100 / spec.n_unseen:.1f}%  ({time.perf_counter() - t0:.1f} s)")
+    print(f"\nchance level: ZSL {chance:.1f}%  ({time.perf_counter() - t0:.1f} s)")
     if args.out:
         print(f"wrote {args.out}/metrics.json")
     return 0

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -23,9 +24,11 @@ from ..errors import SadvaeError
 from ..io import atomic_write_text, staged_output
 from ..methods.vae import ModelConfig, encode_skeleton, encode_text
 from ..pack.format import text_folder
-from .config import RunConfig
-from .pipeline import (METRICS, RunResult, accuracy_per_pass, open_pack, run_all, save_split_result, summarise,
-                       train_stage)
+from ..pack.synthetic import SyntheticSpec, make_synthetic_pack
+from .config import RunConfig, resolve_config, seeds_for
+from .gate import Gate
+from .pipeline import (METRICS, RunResult, accuracy_per_pass, choose_passes, evaluate_stage, gate_stage,
+                       load_split_results, open_pack, run_all, save_split_result, summarise, train_stage)
 
 MAX_PROJECTED = 2000  # test samples drawn for the latent-space picture
 
@@ -274,3 +277,81 @@ def train_to_folder(cfg: RunConfig, split: str, out: Path, *, force: bool = Fals
         save_split_result(targets[k], result, k, split, cfg)
     atomic_write_text(config_path, json.dumps(cfg.as_dict(), indent=2))
     return targets
+
+
+def load_staged_run(run: Path, selection: str | None = None):
+    """The config, pack and split results of a folder written by `train_to_folder` (stages 1 and 2
+    run separately); main is None until the main split is trained."""
+    config_path = run / "config.json"
+    if not config_path.is_file():
+        raise SadvaeError(f"{config_path}: expected the config written by `sadvae train`, found no such file")
+    try:
+        cfg = RunConfig(**json.loads(config_path.read_text()))
+    except (json.JSONDecodeError, TypeError) as exc:
+        raise SadvaeError(f"{config_path}: expected the config written by `sadvae train`, found {exc}") from None
+    if selection:
+        cfg.selection = selection
+    pack = open_pack(cfg)
+    val = load_split_results([run / f"seed{s}" / "val.safetensors" for s in cfg.seeds])
+    main = None
+    main_files = [run / f"seed{s}" / "main.safetensors" for s in cfg.seeds]
+    if all(p.exists() for p in main_files):
+        main = load_split_results(main_files)
+    return cfg, pack, main, val
+
+
+def gate_folder(run: Path, selection: str | None = None, temperature: float | None = None,
+                threshold: float | None = None) -> list[tuple[Path, Gate]]:
+    """Stage 3 on a staged run folder: each seed's gate, fitted on the validation split and saved as
+    seed<S>/gate.json (temperature/threshold fix those instead of searching them)."""
+    cfg, pack, _, val = load_staged_run(run, selection)
+    if temperature is not None:
+        cfg.gate_temperature = temperature
+    if threshold is not None:
+        cfg.gate_threshold = threshold
+    _, val_pass = choose_passes("val", val.probs["ztest"], pack)
+    written = []
+    for k, gate in enumerate(gate_stage(pack, val, val_pass, cfg)):
+        path = run / f"seed{cfg.seeds[k]}" / "gate.json"
+        gate.save(path)
+        written.append((path, gate))
+    return written
+
+
+def evaluate_folder(run: Path, selection: str | None = None) -> dict:
+    """Stage 4 on a staged run folder: the metrics, also written to its metrics.json."""
+    cfg, pack, main, val = load_staged_run(run, selection)
+    if main is None:
+        raise SadvaeError(f"{run}: expected main-split results (sadvae train --split main), found none")
+    main_pass, val_pass = choose_passes(cfg.selection, val.probs["ztest"], pack,
+                                        main.probs["ztest"] if cfg.selection == "test" else None)
+    gates = [Gate.load(run / f"seed{s}" / "gate.json") for s in cfg.seeds]
+    rows = evaluate_stage(pack, main, main_pass, gates)
+    metrics = RunResult(cfg, pack, rows, summarise(rows), main, val, main_pass, val_pass, gates).metrics()
+    atomic_write_text(run / "metrics.json", json.dumps(metrics, indent=2))
+    return metrics
+
+
+DEMO_SETTINGS = dict(semantic_dim=16, style_dim=4, lr=2e-3, batch_size=32, dis_step=5)
+
+
+def run_demo(passes: int = 10, mode: str = "reference", selection: str = "val", seeds: list[int] | None = None,
+             out: Path | None = None, force: bool = False, progress: bool = True,
+             say=lambda msg: None) -> tuple[dict, float]:
+    """The four stages on the built-in synthetic pack (made in a temporary folder); the run's files go
+    to `out` when given. Returns the metrics and the ZSL chance level in percent."""
+    spec = SyntheticSpec()
+    with tempfile.TemporaryDirectory(prefix="sadvae-demo-") as tmp:
+        make_synthetic_pack(tmp, spec)
+        cfg = resolve_config(dict(resources=tmp, dataset=spec.dataset, unseen=spec.n_unseen, passes=passes, mode=mode,
+                                  selection=selection, seeds=seeds or seeds_for(3), device="cpu", **DEMO_SETTINGS))
+        say(f"[sadvae] demo: synthetic pack with {spec.n_classes} classes ({spec.n_unseen} unseen), "
+            f"{spec.feature_dim}-d skeleton and {spec.text_dim}-d text features")
+        t0 = time.perf_counter()
+        if out is not None:
+            with staged_output(out, force=force) as tmp_out:
+                result = run_all(cfg, progress=progress)
+                metrics = write_run(tmp_out, result, {"total": round(time.perf_counter() - t0, 2)})
+        else:
+            metrics = run_all(cfg, progress=progress).metrics()
+    return metrics, 100 / spec.n_unseen
