@@ -179,3 +179,29 @@ def test_bad_bundles_and_requests_are_clear_errors(trained, bundle, tmp_path, ca
         sadvae.load(bundle).predict(read_inputs([held], None)[0], [])
     fails(["export", str(tmp_path / "norun"), "--out", str(tmp_path / "b")], "metrics.json")
     assert not (tmp_path / "b").exists()
+
+
+def test_an_fs_vae_run_exports_with_its_reweighting_folded_in(trained):
+    """FS-VAE reweights the encoders' inputs; the run folder stores the folded encoders, so its bundle
+    applied with the run's stored classifier gives the run's stored ZSL probabilities."""
+    import torch
+
+    from sadvae.io import load_tensors
+    from sadvae.methods.classifier import predict_proba
+    from sadvae.methods.vae import encode_skeleton
+
+    root, _ = trained
+    run = root / "run-fsvae"
+    args = [a if a != "sadvae" else "fs-vae" for a in RUN]
+    assert main(["run", "--resources", str(root / "res"), "--dataset", "motions", "--unseen", "2", "--out",
+                 str(run), *args]) == 0
+    assert main(["export", str(run), "--out", str(root / "fsvae.sadvae"), "--quiet"]) == 0
+    model = sadvae.load(root / "fsvae.sadvae")
+    assert model.manifest["sadvae"]["method"] == "fs-vae" and model.manifest["sadvae"]["style_dim"] == 0
+    pack = sadvae.load_pack(root / "res", "motions", 2)
+    seed, p = model.manifest["seed"], model.manifest["chosen_pass"]
+    stored, _ = load_tensors(run / f"seed{seed}" / "main.safetensors")
+    z = encode_skeleton(model.vae, torch.as_tensor(pack.main.features["ztest"]), model.model_cfg)
+    probs = predict_proba(torch.as_tensor(stored["classifier.weight"][p])[None],
+                          torch.as_tensor(stored["classifier.bias"][p])[None], z, model.model_cfg.classifier_relu)
+    assert np.allclose(probs[0].numpy(), stored["probs.ztest"][p], atol=1e-4)

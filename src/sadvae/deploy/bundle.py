@@ -40,6 +40,7 @@ from ..errors import SadvaeError
 from ..experiment.gate import Gate
 from ..experiment.rundir import names_for, text_sidecar
 from ..io import atomic_write_bytes, load_tensors, staged_output
+from ..methods import style_dim_of
 from ..methods.classifier import fit_classifier, predict_proba
 from ..methods.vae import ModelConfig, encode_skeleton, encode_text
 from ..pack.format import split_folder_names
@@ -155,7 +156,7 @@ def export_bundle(run_dir, out, *, seed: int | None = None, text_model: str | No
         "sadvae": {"feature_dim": int(vae["skeleton_encoder.weight"].shape[1]),
                    "text_dim": int(vae["text_encoder.weight"].shape[1]),
                    "semantic_dim": int(cfg["semantic_dim"]),
-                   "style_dim": 0 if cfg.get("method") == "naive" else int(cfg["style_dim"]),
+                   "style_dim": style_dim_of(cfg.get("method", "sadvae"), int(cfg["style_dim"])),
                    "mode": cfg.get("mode", "reference"), "method": cfg.get("method", "sadvae")},
         "layout": encoder.preprocessing.layout, "preprocessing": encoder.preprocessing.as_dict(),
         "classes": {"names": names, "seen": seen, "unseen_in_training": pack["unseen_classes"]},

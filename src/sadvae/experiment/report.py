@@ -59,7 +59,7 @@ PUBLISHED_RANDOM_CLASSES = {
     "pku51": [[1, 9, 20, 34, 50], [3, 14, 29, 31, 49], [2, 15, 39, 41, 43]],
 }
 SAME_METHOD = {"sadvae": "SA-DVAE", "no-tc": "SA-DVAE ablation: disentanglement only (no TC)",
-               "naive": "SA-DVAE ablation: naive alignment"}
+               "naive": "SA-DVAE ablation: naive alignment", "fs-vae": "FS-VAE (ICCV 2025)"}
 
 
 @dataclass

@@ -22,6 +22,7 @@ import torch
 from ..data.classnames import BUILTIN
 from ..errors import SadvaeError
 from ..io import atomic_write_text, staged_output
+from ..methods import style_dim_of
 from ..methods.vae import ModelConfig, encode_skeleton, encode_text
 from ..pack.format import text_folder
 from ..pack.synthetic import SyntheticSpec, make_synthetic_pack
@@ -64,7 +65,7 @@ def latent_projection(result: RunResult, k: int, seed: int) -> dict | None:
     p = {name: t.unsqueeze(0).float() for name, t in weights.items()}
     semantic = cfg.semantic_dim
     mcfg = ModelConfig(feature_dim=pack.main.features["ztest"].shape[1], text_dim=pack.text.shape[-1],
-                       semantic_dim=semantic, style_dim=0 if cfg.method == "naive" else cfg.style_dim, mode=cfg.mode)
+                       semantic_dim=semantic, style_dim=style_dim_of(cfg.method, cfg.style_dim), mode=cfg.mode)
     x, y = pack.main.features["ztest"], pack.main.labels["ztest"]
     if len(x) > MAX_PROJECTED:
         pick = np.sort(np.random.default_rng(seed).choice(len(x), MAX_PROJECTED, replace=False))

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from ..errors import SadvaeError
 from ..io import atomic_write_text
+from ..methods import SINGLE_PASS, TRAINED
 from .config import RunConfig
 from .pipeline import accuracy_per_pass, open_pack, train_stage
 
@@ -109,9 +110,9 @@ def run_sweep(base: RunConfig, out, trials: int, *, storage: str | None = None, 
         raise SadvaeError(f"--trials: expected a positive number, found {trials}")
     # the search space is SA-DVAE's: a pack whose defaults would pick a single-pass method is swept as SA-DVAE
     base.to_derive = [k for k in base.to_derive if k not in ("method", "gzsl")]
-    if base.method in ("projection", "anchor"):
-        raise SadvaeError(f"--method {base.method}: expected a method with settings to search (sadvae, no-tc or "
-                          "naive), found one without any")
+    if base.method in SINGLE_PASS:
+        raise SadvaeError(f"--method {base.method}: expected a method with settings to search "
+                          f"({', '.join(TRAINED)}), found one without any")
     pack = open_pack(base)  # validated before anything is written
     out = Path(out)
     created = not out.exists()

@@ -15,10 +15,10 @@ hook `zsl_probabilities`, or inherit them) and add it to `TRAINED` in registry.p
 from __future__ import annotations
 
 from .base import Batch, Method, Replicated
-from .registry import METHODS, SINGLE_PASS, TRAINED
+from .registry import METHODS, SINGLE_PASS, TRAINED, style_dim_of
 from .config import TrainConfig
 from .result import LOSS_TERMS, SplitResult
 from .training import resolve_device, train_split
 
 __all__ = ["Batch", "LOSS_TERMS", "METHODS", "Method", "Replicated", "SINGLE_PASS", "SplitResult", "TRAINED",
-           "TrainConfig", "resolve_device", "train_split"]
+           "TrainConfig", "resolve_device", "style_dim_of", "train_split"]

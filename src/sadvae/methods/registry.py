@@ -17,3 +17,9 @@ SINGLE_PASS = {
     "anchor": lambda folder, x, y, text, unseen, sets, seeds: anchor_split(folder, text, unseen, sets, seeds),
 }
 METHODS = (*TRAINED, *SINGLE_PASS)
+
+
+def style_dim_of(method: str, style_dim: int) -> int:
+    """The style latent size a method's saved weights have (0 for methods without a style latent)."""
+    cls = TRAINED.get(method)
+    return style_dim if cls is not None and getattr(cls, "style", False) else 0
