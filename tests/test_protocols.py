@@ -145,10 +145,13 @@ def test_random_protocol_averages_the_splits(packs, tmp_path, capsys):
 
 def test_llm_protocol_uses_chat_features_and_methods(packs, tmp_path, capsys):
     out = tmp_path / "llm"
+    i = FAST.index("--seeds")
+    no_seeds = FAST[:i] + FAST[i + 2:]  # the protocol's default: three seeds
     assert main(["protocol", "llm", "--resources", str(packs), "--dataset", "ntu60", "--method", "projection",
-                 "--out", str(out), *FAST]) == 0
+                 "--out", str(out), *no_seeds]) == 0
     data = json.loads((out / "results.json").read_text())
     assert data["pack"]["text_mode"] == "chat" and data["method"] == "projection"
+    assert data["seeds"] == [5, 6, 7]
     assert data["published_average"] is None  # published averages exist for the random protocol only
     names = check_pngs(out)
     assert not any(n.startswith("latents_") for n in names)  # the baseline has no latent space

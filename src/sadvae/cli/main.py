@@ -399,8 +399,6 @@ def cmd_protocol(args) -> int:
     overrides = _overrides(args)
     for key in ("resources", "dataset", "unseen", "protocol", "split_name"):
         overrides.pop(key, None)
-    if "seeds" not in overrides:
-        overrides["seeds"] = [5, 6, 7]
     method = args.method or "sadvae"
     out = Path(args.out or f"runs/protocol_{args.name}_{args.dataset}_{method}_{args.selection or 'val'}")
     run_protocol(args.name, args.dataset, {**overrides, "resources": str(Path(args.resources).resolve())}, out,

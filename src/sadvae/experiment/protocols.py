@@ -29,7 +29,7 @@ from tqdm.auto import tqdm
 from ..errors import SadvaeError
 from ..io import atomic_write_text, staged_output
 from ..version import __version__
-from .config import PROTOCOLS, RANDOM_SPLITS, RunConfig, resolve_config
+from .config import PROTOCOLS, RANDOM_SPLITS, RunConfig, resolve_config, seeds_for
 from .pipeline import open_pack, run_all
 from .report import write_report
 from .rundir import merge_records, write_run_files, write_seeds
@@ -47,6 +47,9 @@ class SplitSpec:
     @property
     def label(self) -> str:
         return f"{self.split_name}_u{self.unseen}"
+
+PROTOCOL_SEEDS = 3  # seeds per split when none are given: enough to show the spread
+
 
 
 def protocol_splits(protocol: str, dataset: str, splits: list[str] | None = None,
@@ -133,6 +136,8 @@ def run_protocol(protocol: str, dataset: str, overrides: dict, out: Path, *, con
 
     if jobs < 1:
         raise SadvaeError(f"--jobs: expected a positive number of processes, found {jobs}")
+    if overrides.get("seeds") is None:
+        overrides = {**overrides, "seeds": seeds_for(PROTOCOL_SEEDS)}
     specs = protocol_splits(protocol, dataset, splits, unseen)
     configs = [split_config(protocol, dataset, s, overrides, config_file) for s in specs]
     say = (lambda m: print(f"[sadvae] {m}", file=sys.stderr, flush=True)) if progress else (lambda m: None)
