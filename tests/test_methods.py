@@ -151,3 +151,30 @@ def test_renamed_flags_still_work_and_say_their_new_name(capsys):
     assert args.text_model == "m" and args.text_mode == "desc"
     err = capsys.readouterr().err
     assert "--model is now --text-model" in err and "--mode is now --text-mode" in err
+
+
+@pytest.mark.parametrize("method,fast", [("fs-vae", True), ("sadvae", False)])
+def test_generic_step_resumes_from_a_checkpoint_to_the_same_numbers(tmp_path, monkeypatch, method, fast):
+    """The autograd path's checkpoint (parameters, Adam moments per group, generators): a run stopped
+    after its first pass and resumed ends exactly where an uninterrupted one does."""
+    from sadvae.methods import training
+
+    x, y, text, unseen, sets = small_split()
+    cfg = TrainConfig(semantic_dim=6, style_dim=2, lr=1e-2, passes=3, batch_size=4, method=method, fast_path=fast)
+    whole = train_split(x, y, text, unseen, sets, cfg, [3, 4], torch.device("cpu"), progress=False)
+    save = training._save_checkpoint
+
+    def save_then_stop(path, *args, **kwargs):
+        save(path, *args, **kwargs)
+        raise KeyboardInterrupt  # as if killed right after the first pass was saved
+
+    checkpoint = str(tmp_path / "main.safetensors")
+    monkeypatch.setattr(training, "_save_checkpoint", save_then_stop)
+    with pytest.raises(KeyboardInterrupt):
+        train_split(x, y, text, unseen, sets, cfg, [3, 4], torch.device("cpu"), progress=False, checkpoint=checkpoint)
+    monkeypatch.setattr(training, "_save_checkpoint", save)
+    resumed = train_split(x, y, text, unseen, sets, cfg, [3, 4], torch.device("cpu"), progress=False,
+                          checkpoint=checkpoint)
+    np.testing.assert_array_equal(resumed.probs["ztest"], whole.probs["ztest"])
+    for name, value in whole.weights[1][-1].items():
+        torch.testing.assert_close(resumed.weights[1][-1][name], value, rtol=0, atol=0)
