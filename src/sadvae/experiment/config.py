@@ -78,7 +78,8 @@ class RunConfig(TrainConfig):
     split_type: str = setting("r", "split type letter in file names (default r)", group="pack")
     encoder: str | None = setting(None, "skeleton encoder folder prefix (shift, stgcn, ...); found when unique",
                                   group="pack")
-    text_model: str | None = setting(None, "text model folder (stsb-bert-large, ...); found when unique",
+    text_model: str | None = setting(None, "the text model whose features to read (stsb-bert-large, "
+                                           "all-minilm-l6-v2, ...: its folder in text_feats/); found when unique",
                                      group="pack")
     text_mode: str | None = setting(None, "text mode(s), `_`-joined modes are concatenated (lb, chat, lb_chat)",
                                     group="pack")

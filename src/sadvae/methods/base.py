@@ -12,7 +12,7 @@ gradients.
 
 Evaluation: `zsl_probabilities(unseen_text, sets)` gives, per evaluation set, each replica's
 softmax over the unseen classes. Methods without a training loop (projection, anchor) are plain
-functions in their own files (`single_pass` in the registry).
+functions in their own files (`SINGLE_PASS` in registry.py).
 """
 from __future__ import annotations
 

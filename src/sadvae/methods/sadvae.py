@@ -1,7 +1,7 @@
 """SA-DVAE (ECCV 2024): a skeleton VAE with a semantic and a style latent, a text VAE, cross-
 reconstruction between them, and a total-correlation penalty from an adversarial discriminator.
 
-All layers are single linear maps, as in the reference. Reference quirks (named in `model.py`)
+All layers are single linear maps, as in the reference. Reference quirks (named in `vae.py`)
 are kept when `mode == "reference"`: one noise number per sample and latent block, a ReLU on the
 decoder outputs and on the ZSL classifier's logits.
 
