@@ -60,7 +60,7 @@ def fit_one(job) -> tuple[int, float]:
 
     torch.set_num_threads(1)
     from sadvae.data.classnames import BUILTIN_DESCRIPTIONS, UTD27
-    from sadvae.pack.features import default_training
+    from sadvae.encoder.training import default_training
     from sadvae.deploy.fit import FitSettings, fit_all_classes
     from sadvae.data.skeletons import SkeletonSet, read_utd
     from sadvae.pack.text import ClassTexts

@@ -89,7 +89,8 @@ def parse_args(argv=None):
 
 def recipe_settings(recipe: str, unseen: list[int], seed: int, epochs: int):
     from sadvae.encoder.training import EncoderTraining
-    from sadvae.pack.features import FeatureSettings, default_training
+    from sadvae.encoder.training import default_training
+    from sadvae.pack.features import FeatureSettings
 
     name = pack_name(recipe, len(unseen), seed)
     if recipe == "paper":

@@ -29,7 +29,7 @@ def main(argv=None) -> int:
     import torch
 
     torch.set_num_threads(1)  # one thread: the same weights from the same data and library versions
-    from sadvae.pack.features import default_training
+    from sadvae.encoder.training import default_training
     from sadvae.deploy.fit import FitSettings, fit_all_classes
     from sadvae.data.skeletons import read_utd
 

@@ -34,12 +34,36 @@ def choices_of(f: dataclasses.Field):
     return tuple(allowed()) if callable(allowed) else allowed
 
 
-def base_type(cls, name: str):
-    """The field's type without `| None` (int, float, str, bool, or list for list[int])."""
+def _hint(cls, name: str):
     hint = typing.get_type_hints(cls)[name]
     if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
         hint = next(a for a in typing.get_args(hint) if a is not type(None))
+    return hint
+
+
+def base_type(cls, name: str):
+    """The field's type without `| None` (int, float, str, bool; list for list[int], tuple for tuples)."""
+    hint = _hint(cls, name)
     return typing.get_origin(hint) or hint
+
+
+def int_list(text: str) -> tuple[int, ...]:
+    """A flag's comma-separated integers ("16,32,64")."""
+    try:
+        values = tuple(int(v) for v in text.replace(",", " ").split())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected integers separated by commas, found {text!r}") from None
+    if not values:
+        raise argparse.ArgumentTypeError("expected at least one integer")
+    return values
+
+
+def name_list(text: str) -> tuple[str, ...]:
+    """A flag's comma-separated names ("joint,bone")."""
+    values = tuple(v for v in text.replace(",", " ").split())
+    if not values:
+        raise argparse.ArgumentTypeError("expected at least one name")
+    return values
 
 
 def declared(cls) -> list[dataclasses.Field]:
@@ -65,8 +89,10 @@ def add_flags(parser, cls, group: str, title: str | None = None) -> None:
             else:
                 target.add_argument(name, dest=f.name, action="store_true", default=None, help=help_text)
             continue
-        target.add_argument(name, dest=f.name, type=kind if kind in (int, float) else str, default=None,
-                            choices=list(choices_of(f)) if f.metadata["choices"] else None,
+        if kind is tuple:  # tuple[int, ...] or tuple[str, ...]: a comma-separated list
+            kind = int_list if typing.get_args(_hint(cls, f.name))[0] is int else name_list
+        target.add_argument(name, dest=f.name, type=kind if kind in (int, float, int_list, name_list) else str,
+                            default=None, choices=list(choices_of(f)) if f.metadata["choices"] else None,
                             required=f.metadata["required"], metavar=f.metadata["metavar"], help=help_text)
 
 

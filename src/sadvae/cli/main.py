@@ -8,10 +8,11 @@ import sys
 import time
 from pathlib import Path
 
-from ..encoder.stgcn import HEADS, STREAMS
+from ..encoder.settings import EncoderSettings
+from ..encoder.stgcn import HEADS
 from ..errors import SadvaeError
 from ..experiment.config import RunConfig, seeds_for
-from ..settings import add_flags, given
+from ..settings import add_flags, given, int_list
 from ..version import __version__
 
 EPILOG = "Errors about your input end with one message and exit status 2; add --debug for a traceback."
@@ -45,23 +46,6 @@ def _model_args(p: argparse.ArgumentParser) -> None:
     s.add_argument("--seed", type=int, metavar="S", help="a single seed (default 5, as the reference)")
 
 
-def _int_list(text: str) -> tuple[int, ...]:
-    try:
-        values = tuple(int(v) for v in text.replace(",", " ").split())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected integers separated by commas, found {text!r}") from None
-    if not values:
-        raise argparse.ArgumentTypeError("expected at least one integer")
-    return values
-
-
-def _name_list(text: str) -> tuple[str, ...]:
-    values = tuple(v for v in text.replace(",", " ").split())
-    if not values:
-        raise argparse.ArgumentTypeError("expected at least one name")
-    return values
-
-
 def _skeleton_input_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("skeleton data")
     g.add_argument("--data", required=True, help="a folder of skeleton files, or an .npz archive (--format npz)")
@@ -76,10 +60,10 @@ def _split_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--resources", required=True, help="resources/ folder to write into")
     u = g.add_mutually_exclusive_group(required=True)
     u.add_argument("--unseen", type=int, help="number of unseen classes, drawn with --split-seed")
-    u.add_argument("--unseen-classes", type=_int_list, help="unseen class ids (0-based), e.g. 4,19,31")
-    g.add_argument("--val-classes", type=_int_list, help="validation classes (default: drawn from the seen ones)")
+    u.add_argument("--unseen-classes", type=int_list, help="unseen class ids (0-based), e.g. 4,19,31")
+    g.add_argument("--val-classes", type=int_list, help="validation classes (default: drawn from the seen ones)")
     g.add_argument("--split-seed", type=int, default=0, help="seed of the class draw and sample split (default 0)")
-    g.add_argument("--train-subjects", type=_int_list,
+    g.add_argument("--train-subjects", type=int_list,
                    help="performers of the training pool (default: NTU cross-subject list, else odd ids)")
     g.add_argument("--test-fraction", type=float, default=0.5,
                    help="test share per class when performers are unknown (default 0.5)")
@@ -90,22 +74,12 @@ def _split_args(p: argparse.ArgumentParser) -> None:
 def _encoder_args(p: argparse.ArgumentParser, pack: bool = True) -> argparse._ArgumentGroup:
     """Preprocessing and encoder flags of `features` (pack=True) and `fit` (always the text head)."""
     g = p.add_argument_group("preprocessing and encoder")
-    g.add_argument("--frames", type=int, default=32, help="frames per sequence after resampling (default 32)")
-    g.add_argument("--bodies", type=int, help="bodies per frame (default: most in the data, at most 2)")
-    g.add_argument("--center", choices=["first", "frame", "none"], default="first",
-                   help="subtract the body centre of the first frame (default) or of every frame")
+    add_flags(g, EncoderSettings, "encoder")
     if pack:
         g.add_argument("--align-view", action="store_true", help="rotate each sequence to face the same way")
-    g.add_argument("--channels", type=_int_list, default=(16, 32, 32, 64, 64),
-                   help="channels of the ST-GCN blocks (default 16,32,32,64,64)")
-    g.add_argument("--strides", type=_int_list, default=(1, 2, 1, 2, 1), help="temporal strides (default 1,2,1,2,1)")
-    g.add_argument("--embed-dim", type=int, default=256, help="feature width (default 256)")
-    if pack:
         g.add_argument("--head", choices=list(HEADS), default="text",
                        help="text (default): classes scored by cosine to their projected text embeddings, so the "
                             "features are organised by the class texts; classifier: a plain linear classifier")
-    g.add_argument("--streams", type=_name_list, default=("joint", "bone", "motion"),
-                   help=f"input streams fused at the input, among {','.join(STREAMS)} (default all three)")
     g.add_argument("--descriptions",
                    help="class descriptions for the text head (and the pack's `desc` text features): a built-in "
                         "list (utd27-desc) or a CSV idx,description with several rows per class allowed")
@@ -507,10 +481,15 @@ def cmd_predict(args) -> int:
     return 0
 
 
+def _encoder_given(args) -> dict:
+    """The encoder settings the command line gave (the others keep EncoderSettings' defaults)."""
+    return {k: v for k, v in given(args, EncoderSettings).items() if v is not None}
+
+
 def _encoder_training(args):
     """The encoder training of `features` and `fit` from their flags."""
     from ..methods import resolve_device
-    from ..pack.features import default_training
+    from ..encoder.training import default_training
 
     device = str(resolve_device(args.device)) if args.device in ("auto", "cpu", "cuda", "mps") else args.device
     return default_training(epochs=args.epochs, batch_size=args.encoder_batch_size, lr=args.encoder_lr,
@@ -524,10 +503,8 @@ def cmd_fit(args) -> int:
     training = _encoder_training(args)
     settings = FitSettings(descriptions=args.descriptions, text_model=args.text_model,
                            holdout_performers=args.holdout_performers, holdout=args.holdout,
-                           calibration_draws=args.calibration_draws, seed=args.split_seed, channels=args.channels,
-                           strides=args.strides, embed_dim=args.embed_dim, streams=tuple(args.streams),
-                           frames=args.frames, bodies=args.bodies, center=args.center, training=training,
-                           force=args.force)
+                           calibration_draws=args.calibration_draws, seed=args.split_seed, training=training,
+                           force=args.force, **_encoder_given(args))
     skeletons = _read_skeleton_input(args)
     report = fit_all_classes(skeletons, args.out, settings, progress=not args.quiet, log=lambda m: _say(args, m))
     print(f"wrote {args.out}: a model of all {report['classes']} classes in {report['seconds']:.0f} s; next:\n"
@@ -625,12 +602,10 @@ def cmd_features(args) -> int:
     split = _split_settings(args)
     if split["train_subjects"] is None and args.format == "ntu":
         split["train_subjects"] = list(NTU_TRAIN_PERFORMERS)
-    settings = FeatureSettings(dataset=args.dataset, **split, encoder_name=args.encoder_name, channels=args.channels,
-                               strides=args.strides, embed_dim=args.embed_dim, head=args.head,
-                               streams=tuple(args.streams), descriptions=args.descriptions, frames=args.frames,
-                               bodies=args.bodies, center=args.center, align_view=args.align_view,
-                               training=training, text_model=args.text_model, write_text=not args.no_text,
-                               force=args.force)
+    settings = FeatureSettings(dataset=args.dataset, **split, encoder_name=args.encoder_name, head=args.head,
+                               descriptions=args.descriptions, align_view=args.align_view, training=training,
+                               text_model=args.text_model, write_text=not args.no_text, force=args.force,
+                               **_encoder_given(args))
     distributed.init(device)  # under torchrun: join the other processes (data-parallel encoder training)
     try:
         skeletons = _read_skeleton_input(args)

@@ -17,23 +17,26 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from ..data.preprocess import Preprocessing, preprocess
 from ..encoder.stgcn import EncoderConfig
-from ..encoder.training import EncoderTraining, extract, train_encoder
+from ..encoder.training import extract, train_encoder
 from ..errors import SadvaeError
 from ..experiment.gate import StackingDraw, fit_stacking_pooled
-from ..pack.features import default_training
+from ..encoder.settings import EncoderSettings
 from ..pack.text import OFFLINE_DEFAULT, ClassTexts, encode_classes, read_descriptions
 from .bundle import write_anchor_bundle
 
 
 @dataclass
-class FitSettings:
+class FitSettings(EncoderSettings):
+    """A model of every labelled class: the encoder (`EncoderSettings`), its texts, the held-out share
+    and the calibration of the seen/new decision."""
+
     descriptions: "str | ClassTexts | None" = None  # a built-in list (utd27-desc), a CSV idx,description, or texts
     text_model: str | None = None
     holdout_performers: float = 0.25  # share of performers held out for early stopping and calibration
@@ -41,14 +44,6 @@ class FitSettings:
     calibration_draws: int = 3
     validation_share: float = 0.2  # of the classes, per calibration draw
     seed: int = 0
-    channels: tuple[int, ...] = (16, 32, 32, 64, 64)
-    strides: tuple[int, ...] = (1, 2, 1, 2, 1)
-    embed_dim: int = 256
-    streams: tuple[str, ...] = ("joint", "bone", "motion")
-    frames: int = 32
-    bodies: int | None = None
-    center: str = "first"
-    training: EncoderTraining = field(default_factory=default_training)
     force: bool = False
 
 

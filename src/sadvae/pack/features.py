@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -25,19 +25,17 @@ import numpy as np
 from ..data.preprocess import Preprocessing, preprocess
 from ..encoder import distributed
 from ..encoder.stgcn import EncoderConfig
+from ..encoder.settings import EncoderSettings
 from ..encoder.training import EncoderTraining, extract, train_encoder, training_summary
 from .build import check_targets, choose_classes, pack_targets, partition_samples, split_arrays, write_split_pack
 from .text import ClassTexts, encode_classes, load_model, read_descriptions, text_features_path, write_text_features
 
 
-def default_training(**changes) -> EncoderTraining:
-    """Encoder training of `sadvae features`: the stronger augmentation (tilt, shear, temporal crop
-    besides turn and scale) that small real datasets need; measured on UTD-MHAD (see docs/results.md)."""
-    return EncoderTraining(**({"max_tilt_degrees": 9.0, "max_shear": 0.2, "min_crop": 0.7} | changes))
-
-
 @dataclass
-class FeatureSettings:
+class FeatureSettings(EncoderSettings):
+    """A feature pack from skeletons: the class split, the encoder (`EncoderSettings`: preprocessing,
+    shape, training) and what else the pack gets."""
+
     dataset: str
     n_unseen: int | None = None
     unseen_classes: list[int] | None = None
@@ -48,18 +46,10 @@ class FeatureSettings:
     holdout: float = 0.2
     encoder_name: str = "stgcn"
     split_type: str = "r"
-    channels: tuple[int, ...] = (16, 32, 32, 64, 64)
-    strides: tuple[int, ...] = (1, 2, 1, 2, 1)
-    embed_dim: int = 256
     dropout: float = 0.2
     head: str = "text"  # "text" (text-anchored prototypes) or "classifier" (plain ST-GCN)
-    streams: tuple[str, ...] = ("joint", "bone", "motion")
     descriptions: str | None = None  # class descriptions: a built-in list (utd27-desc) or a CSV idx,description
-    frames: int = 32
-    bodies: int | None = None  # default: the most bodies of any sequence, at most 2
-    center: str = "first"
     align_view: bool = False
-    training: EncoderTraining = field(default_factory=default_training)
     text_model: str | None = None  # None: the offline default
     write_text: bool = True
     force: bool = False
