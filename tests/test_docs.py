@@ -60,3 +60,25 @@ def test_every_documented_command_parses(doc, line):
         build_parser().parse_args(args)
     except SystemExit as exc:
         pytest.fail(f"{doc}: `{line}` does not parse (exit {exc.code})")
+
+
+def test_no_two_flags_of_a_command_set_the_same_setting():
+    """Generated flags write to the setting's name: two options of one command must never share it
+    (a renamed flag's old name, hidden from help, is the one exception)."""
+    for name, sub in subcommands().items():
+        dests = [a.dest for a in sub._actions if a.option_strings and a.help != argparse.SUPPRESS]
+        assert len(dests) == len(set(dests)), f"sadvae {name}: {sorted(d for d in dests if dests.count(d) > 1)}"
+
+
+def test_generated_encoder_flags_reach_the_settings():
+    from sadvae.cli.main import _encoder_given, _encoder_training
+
+    args = build_parser().parse_args(["fit", "--data", "d", "--format", "npz", "--out", "o", "--epochs", "3",
+                                      "--encoder-lr", "0.01", "--encoder-batch-size", "8", "--no-augment",
+                                      "--encoder-seed", "7", "--device", "cpu", "--channels", "8,16",
+                                      "--streams", "joint", "--frames", "20"])
+    training = _encoder_training(args)
+    assert (training.epochs, training.lr, training.batch_size, training.augment, training.seed, training.device) == \
+        (3, 0.01, 8, False, 7, "cpu")
+    assert training.max_tilt_degrees == 9.0 and training.patience == 15  # the rest: the real-data defaults
+    assert _encoder_given(args) == {"channels": (8, 16), "streams": ("joint",), "frames": 20}

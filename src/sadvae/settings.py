@@ -19,11 +19,12 @@ from .errors import SadvaeError
 
 
 def setting(default, help: str, *, choices=None, group: str = "model", flag: bool = True, required: bool = False,
-            metavar: str | None = None):
+            metavar: str | None = None, option: str | None = None):
     """A dataclass field with what a flag needs. `choices`: allowed values (or a function returning
-    them); `group`: the help section; `flag=False`: settable from files and the API only."""
+    them); `group`: the help section; `flag=False`: settable from files and the API only; `option`:
+    the flag's name when it is not --FIELD-NAME (a boolean that defaults to True: --no-FIELD-NAME)."""
     meta = {"help": help, "choices": choices, "group": group, "flag": flag, "required": required,
-            "metavar": metavar}
+            "metavar": metavar, "option": option}
     if isinstance(default, (list, dict, set)):
         return field(default_factory=lambda: type(default)(default), metadata=meta)
     return field(default=default, metadata=meta)
@@ -79,13 +80,13 @@ def add_flags(parser, cls, group: str, title: str | None = None) -> None:
     """One option per flag field of `cls` in `group`, under the help section `title` (or the parser)."""
     target = parser.add_argument_group(title) if title else parser
     for f in flag_fields(cls, group):
-        name = "--" + f.name.replace("_", "-")
+        name = f.metadata.get("option") or "--" + f.name.replace("_", "-")
         kind = base_type(cls, f.name)
         help_text = f.metadata["help"]
         if kind is bool:
             if f.default is True:
-                target.add_argument("--no-" + f.name.replace("_", "-"), dest=f.name, action="store_false",
-                                    default=None, help=help_text)
+                target.add_argument(f.metadata.get("option") or "--no-" + f.name.replace("_", "-"), dest=f.name,
+                                    action="store_false", default=None, help=help_text)
             else:
                 target.add_argument(name, dest=f.name, action="store_true", default=None, help=help_text)
             continue

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from ..encoder.settings import EncoderSettings
+from ..encoder.training import EncoderTraining
 from ..encoder.stgcn import HEADS
 from ..errors import SadvaeError
 from ..experiment.config import RunConfig, seeds_for
@@ -83,14 +84,7 @@ def _encoder_args(p: argparse.ArgumentParser, pack: bool = True) -> argparse._Ar
     g.add_argument("--descriptions",
                    help="class descriptions for the text head (and the pack's `desc` text features): a built-in "
                         "list (utd27-desc) or a CSV idx,description with several rows per class allowed")
-    g.add_argument("--epochs", type=int, default=60, help="most encoder epochs (default 60; early stopping)")
-    g.add_argument("--patience", type=int, default=15, help="epochs without a better held-out accuracy before stopping")
-    g.add_argument("--encoder-lr", type=float, default=0.05, help="SGD learning rate, cosine schedule (default 0.05)")
-    g.add_argument("--encoder-batch-size", type=int, default=32)
-    g.add_argument("--no-augment", action="store_true",
-                   help="no augmentation (random turn, tilt, shear, scale, temporal crop) during training")
-    g.add_argument("--encoder-seed", type=int, default=0)
-    g.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1, mps (default auto)")
+    add_flags(g, EncoderTraining, "training")
     return g
 
 
@@ -491,10 +485,10 @@ def _encoder_training(args):
     from ..methods import resolve_device
     from ..encoder.training import default_training
 
-    device = str(resolve_device(args.device)) if args.device in ("auto", "cpu", "cuda", "mps") else args.device
-    return default_training(epochs=args.epochs, batch_size=args.encoder_batch_size, lr=args.encoder_lr,
-                            patience=args.patience, augment=not args.no_augment, seed=args.encoder_seed,
-                            device=device)
+    changes = {k: v for k, v in given(args, EncoderTraining).items() if v is not None}
+    device = changes.get("device") or "auto"
+    changes["device"] = str(resolve_device(device)) if device in ("auto", "cpu", "cuda", "mps") else device
+    return default_training(**changes)
 
 
 def cmd_fit(args) -> int:
