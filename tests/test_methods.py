@@ -178,3 +178,16 @@ def test_generic_step_resumes_from_a_checkpoint_to_the_same_numbers(tmp_path, mo
     np.testing.assert_array_equal(resumed.probs["ztest"], whole.probs["ztest"])
     for name, value in whole.weights[1][-1].items():
         torch.testing.assert_close(resumed.weights[1][-1][name], value, rtol=0, atol=0)
+
+
+def test_settings_are_checked_against_their_declaration(tiny_pack_master):
+    from sadvae.errors import SadvaeError
+
+    base = {**FAST, "resources": str(tiny_pack_master)}
+    with pytest.raises(SadvaeError, match="found unknown semantic_dimm"):
+        resolve_config({**base, "semantic_dimm": 8})
+    with pytest.raises(SadvaeError, match="expected fast_path to be true or false"):
+        resolve_config({**base, "fast_path": "no"})
+    with pytest.raises(SadvaeError, match="--method: expected one of sadvae, no-tc, naive, fs-vae, msf"):
+        resolve_config({**base, "method": "fsvae"})
+    assert resolve_config({**base, "fast_path": False}).fast_path is False

@@ -145,6 +145,10 @@ def resolve_config(overrides: dict, config_file=None) -> RunConfig:
     """Merge preset, config file and explicit overrides (None values in `overrides` mean "not given")."""
     given = ({k: check(RunConfig, k, v, str(config_file)) for k, v in read_config_file(config_file).items()}
              if config_file else {})
+    unknown = sorted(set(overrides) - CONFIG_KEYS)
+    if unknown:
+        raise SadvaeError(f"settings: expected keys among {', '.join(sorted(CONFIG_KEYS))}, found unknown "
+                          f"{', '.join(unknown)}")
     given.update({k: check(RunConfig, k, v, "settings") for k, v in overrides.items() if v is not None})
     dataset, unseen = given.get("dataset", ""), int(given.get("unseen", 0) or 0)
     if not dataset:
