@@ -97,6 +97,16 @@ def c_unknown_text_model(tmp, res):
     return run_args(res, tmp / "out", "--text-model", "nope"), None, "nope"
 
 
+def c_text_ensembles_differ(tmp, res):
+    """Two ensemble text modes fused (msf, --text-mode desc_chat) need as many descriptions per class."""
+    folder = (res / TEXT).parent
+    rng = np.random.default_rng(0)
+    np.save(folder / "desc_12.npy", rng.standard_normal((12, 3, 32)).astype(np.float32))
+    np.save(folder / "chat_12.npy", rng.standard_normal((12, 2, 32)).astype(np.float32))
+    return run_args(res, tmp / "out", "--text-mode", "desc_chat", "--method", "msf"), folder / "chat_12.npy", \
+        "descriptions per class"
+
+
 def c_unknown_encoder(tmp, res):
     return run_args(res, tmp / "out", "--encoder", "nope"), None, "nope"
 
@@ -314,7 +324,8 @@ CASES = [c_missing_resources, c_missing_file, c_wrong_shape, c_nan_features, c_i
          c_ntu_non_numeric, c_ntu_no_bodies, c_ntu_wrong_joint_count, c_npz_missing_array, c_utd_wrong_shape,
          c_features_unknown_layout, c_prepare_labels_out_of_range, c_prepare_nan_features, c_gate_without_run,
          c_report_not_a_run, c_export_without_run, c_sweep_bad_storage, c_descriptions_missing_class,
-         c_descriptions_empty_row, c_descriptions_unknown_builtin, c_anchor_without_text_head]
+         c_descriptions_empty_row, c_descriptions_unknown_builtin, c_anchor_without_text_head,
+         c_text_ensembles_differ]
 
 
 def case_id(case) -> str:
