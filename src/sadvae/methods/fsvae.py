@@ -27,11 +27,10 @@ import math
 import torch
 from torch import nn
 
-from .base import Batch, replica_mse
+from .base import Batch
 from .naive import Naive
 from .sadvae import VAE_TERMS
 from .schedule import LossWeights
-from .vae import kl_to_standard_normal
 
 ALIGNMENT_LAMBDA = 100.0
 ALIGNMENT_ALPHA = 0.5
@@ -98,17 +97,7 @@ class FSVAE(Naive):
 
     def loss(self, batch: Batch, w: LossWeights) -> dict[str, torch.Tensor]:
         x, t = batch.x, batch.t
-        mu, logvar, tmu, tlogvar = self.encode(x, t)
-        z = mu + batch.noise["x"] * torch.exp(0.5 * logvar)
-        tz = tmu + batch.noise["t"] * torch.exp(0.5 * tlogvar)
-        terms = {
-            "skeleton_recon": replica_mse(self.decode(self.skeleton_decoder, z), x),
-            "text_recon": replica_mse(self.decode(self.text_decoder, tz), t),
-            "skeleton_kl": sum(kl_to_standard_normal(mu[k], logvar[k]) for k in range(self.K)),
-            "text_kl": sum(kl_to_standard_normal(tmu[k], tlogvar[k]) for k in range(self.K)),
-        }
-        total = (terms["skeleton_recon"] + terms["text_recon"] + w.skeleton_kl * terms["skeleton_kl"]
-                 + w.text_kl * terms["text_kl"])
+        terms, total, z, tz = self.vae_terms(batch, w)
         if w.cross != 0.0:
             lam = ALIGNMENT_LAMBDA
             text_from_skeleton = self.decode(self.text_decoder, z)

@@ -118,8 +118,9 @@ class SADVAE(Method):
 
     # ---- objective
 
-    def loss(self, batch: Batch, w: LossWeights) -> dict[str, torch.Tensor]:
-        S = self.config.semantic_dim
+    def vae_terms(self, batch: Batch, w: LossWeights):
+        """Both VAEs' own terms (reconstructions and KLs) and their weighted sum, with the latent samples
+        z (K,B,S+R) and tz (K,B,S) for the alignment terms of a method."""
         x, t = batch.x, batch.t
         mu, logvar, tmu, tlogvar = self.encode(x, t)
         z = mu + batch.noise["x"] * torch.exp(0.5 * logvar)
@@ -132,6 +133,12 @@ class SADVAE(Method):
         }
         total = (terms["skeleton_recon"] + terms["text_recon"] + w.skeleton_kl * terms["skeleton_kl"]
                  + w.text_kl * terms["text_kl"])
+        return terms, total, z, tz
+
+    def loss(self, batch: Batch, w: LossWeights) -> dict[str, torch.Tensor]:
+        S = self.config.semantic_dim
+        x, t = batch.x, batch.t
+        terms, total, z, tz = self.vae_terms(batch, w)
         if w.cross != 0.0:  # zero in the first 80% of each pass: not computed
             cross_in = torch.cat([tz, z[..., S:]], -1)  # the text latent with the skeleton's style
             terms["skeleton_cross"] = replica_mse(self.decode(self.skeleton_decoder, cross_in), x)

@@ -59,7 +59,8 @@ class HandStep:
     """SA-DVAE's step for K replicas, by hand. Built from (and updating) a `SADVAE` module."""
 
     # what it writes out by hand: a class that overrides any of these is not this objective any more
-    COVERS = ("loss", "discriminator_loss", "encode", "decode", "skeleton_input", "text_input", "sample_noise")
+    COVERS = ("loss", "vae_terms", "discriminator_loss", "encode", "decode", "skeleton_input", "text_input",
+              "sample_noise")
     DEVICES = ("cpu", "cuda")
 
     def __init__(self, method):
