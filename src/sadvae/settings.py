@@ -76,10 +76,13 @@ def flag_fields(cls, group: str | None = None) -> list[dataclasses.Field]:
     return [f for f in declared(cls) if f.metadata["flag"] and (group is None or f.metadata["group"] == group)]
 
 
-def add_flags(parser, cls, group: str, title: str | None = None) -> None:
-    """One option per flag field of `cls` in `group`, under the help section `title` (or the parser)."""
+def add_flags(parser, cls, group: str | None, title: str | None = None, only: tuple[str, ...] = ()) -> None:
+    """One option per flag field of `cls` in `group` (or just the fields named in `only`), under the
+    help section `title` (or the parser)."""
     target = parser.add_argument_group(title) if title else parser
-    for f in flag_fields(cls, group):
+    for f in flag_fields(cls, None if only else group):
+        if only and f.name not in only:
+            continue
         name = f.metadata.get("option") or "--" + f.name.replace("_", "-")
         kind = base_type(cls, f.name)
         help_text = f.metadata["help"]

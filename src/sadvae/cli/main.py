@@ -124,14 +124,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("gate", help="stage 3: fit and calibrate the GZSL gate from a run folder", epilog=EPILOG)
     p.add_argument("--run", required=True, help="run folder holding both splits' training results")
-    p.add_argument("--selection", choices=["val", "test"])
-    p.add_argument("--gate-temperature", type=float)
-    p.add_argument("--gate-threshold", type=float)
+    add_flags(p, RunConfig, None, only=("selection", "gate_temperature", "gate_threshold"))
     _common(p)
 
     p = sub.add_parser("evaluate", help="stage 4: ZSL and GZSL metrics from a run folder", epilog=EPILOG)
-    p.add_argument("--run", required=True)
-    p.add_argument("--selection", choices=["val", "test"])
+    p.add_argument("--run", required=True, help="run folder holding both splits' results and their gates")
+    add_flags(p, RunConfig, None, only=("selection",))
     _common(p)
 
     p = sub.add_parser("text", help="class names or descriptions -> text features of a pack", epilog=EPILOG)
@@ -157,9 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="also write the run's files here")
     p.add_argument("--force", action="store_true")
     p.add_argument("--seeds", type=int, default=3, help="seeds trained at once (default 3: the table shows the spread)")
-    p.add_argument("--passes", type=int, default=10)
-    p.add_argument("--mode", choices=["reference", "clean"], default="reference")
-    p.add_argument("--selection", choices=["val", "test"], default="val")
+    add_flags(p, RunConfig, None, only=("passes", "mode", "selection"))
     _common(p)
 
     p = sub.add_parser("convert", help="raw skeleton files (NTU, PKU-MMD, UTD-MHAD) -> one .npz archive", epilog=EPILOG)
@@ -225,10 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="your own split folders for random/llm, e.g. utd_split1,utd_split2,utd_split3")
     g.add_argument("--unseen", type=int, help="unseen classes per split (known for the authors' datasets); for "
                                               "synse, run only the split with this many")
-    g.add_argument("--split-type", help="split type letter in file names (default r)")
-    g.add_argument("--encoder", help="skeleton encoder folder prefix (default: the protocol's)")
-    g.add_argument("--text-model", help="text model folder (default: the protocol's)")
-    g.add_argument("--text-mode", help="text mode (default lb, chat for llm)")
+    add_flags(g, RunConfig, None, only=("split_type", "encoder", "text_model", "text_mode"))
     _model_args(p)
     p.add_argument("--jobs", type=int, default=1, help="worker processes for independent splits and seeds "
                                                        "(default 1)")

@@ -336,11 +336,12 @@ def evaluate_folder(run: Path, selection: str | None = None) -> dict:
 DEMO_SETTINGS = dict(semantic_dim=16, style_dim=4, lr=2e-3, batch_size=32, dis_step=5)
 
 
-def run_demo(passes: int = 10, mode: str = "reference", selection: str = "val", seeds: list[int] | None = None,
-             out: Path | None = None, force: bool = False, progress: bool = True,
+def run_demo(passes: int | None = None, mode: str | None = None, selection: str | None = None,
+             seeds: list[int] | None = None, out: Path | None = None, force: bool = False, progress: bool = True,
              say=lambda msg: None) -> tuple[dict, float]:
     """The four stages on the built-in synthetic pack (made in a temporary folder); the run's files go
-    to `out` when given. Returns the metrics and the ZSL chance level in percent."""
+    to `out` when given. Settings left None take RunConfig's defaults; three seeds by default.
+    Returns the metrics and the ZSL chance level in percent."""
     spec = SyntheticSpec()
     with tempfile.TemporaryDirectory(prefix="sadvae-demo-") as tmp:
         make_synthetic_pack(tmp, spec)
