@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
-import re
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -32,10 +31,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_predict_utd import distractors, topk_accuracy  # noqa: E402  the same scoring and distractor names
-
-ROOT = Path(__file__).resolve().parents[1]
-UTD_NAME = re.compile(r"a(\d+)_s(\d+)_t(\d+)_skeleton\.mat")
+from bench_predict_utd import ROOT, UTD_NAME, distractors, topk_accuracy  # noqa: E402  the same files and scoring
 
 
 def parse_args(argv=None):
