@@ -46,3 +46,30 @@ def shared_or_skip(*parts) -> Path:
     if not path.exists():
         pytest.skip(f"needs ../shared/data/{'/'.join(parts)} (the project's shared data), not present here")
     return path
+
+
+def pause_env(after_pass: int, marker, checkpoint_contains: str = "") -> dict:
+    """The environment for a child `sadvae` process that stops for good once the checkpoint of pass
+    `after_pass` is saved, and writes `marker` (the training loop's test hook), so that a crash
+    test kills it at a known point instead of racing it."""
+    import json
+    import os
+
+    from sadvae.methods.training import PAUSE_HOOK
+
+    spec = {"after_pass": after_pass, "marker": str(marker), "checkpoint_contains": checkpoint_contains}
+    return {**os.environ, PAUSE_HOOK: json.dumps(spec)}
+
+
+def wait_for(marker: Path, proc, limit_s: float = 600) -> None:
+    """Until the paused child wrote `marker`; fails with its stderr if it ended first."""
+    import time
+
+    deadline = time.monotonic() + limit_s
+    while not Path(marker).is_file():
+        if proc.poll() is not None:
+            pytest.fail("the run ended before it paused: " + proc.stderr.read().decode()[-2000:])
+        if time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"the run did not reach its pause within {limit_s} s")
+        time.sleep(0.05)

@@ -98,13 +98,24 @@ def test_msf_fuses_every_description_type(tmp_path):
     np.testing.assert_array_equal(fused[:, :, 5:], np.load(tmp_path / "desc_4.npy"))
 
 
-def test_fast_path_switch_gives_the_same_metrics(tiny_pack_master):
-    """The hand-written step off: the generic autograd step, the same metrics (to float rounding)."""
+def test_fast_path_switch_gives_the_same_probabilities(tiny_pack_master):
+    """The hand-written step off: the generic autograd step trains the same model, to float rounding.
+
+    The verdict rests on the probabilities, not on the metrics: the two paths round differently
+    (by about 1e-4), and on a tiny pack such a difference can flip a discontinuous choice (the
+    pass, the gate's threshold) by a machine's floating-point kernels. Decisions are compared
+    only where the margin is far above that rounding."""
     runs = [run_all(resolve_config({**FAST, "resources": str(tiny_pack_master), "fast_path": fast}), progress=False)
             for fast in (True, False)]
-    for metric in runs[0].summary:
-        assert runs[0].summary[metric]["mean"] == pytest.approx(runs[1].summary[metric]["mean"], abs=1e-6), metric
-    np.testing.assert_allclose(runs[0].main.probs["gtest"], runs[1].main.probs["gtest"], atol=2e-3)
+    fast, slow = runs
+    for stage in ("main", "val"):
+        for name, probs in getattr(fast, stage).probs.items():
+            other = getattr(slow, stage).probs[name]
+            np.testing.assert_allclose(probs, other, atol=2e-3, err_msg=f"{stage} {name}")
+            top2 = np.sort(probs, axis=-1)[..., -2:]
+            clear = top2[..., 1] - top2[..., 0] > 1e-2  # decided far from a tie
+            assert clear.mean() > 0.5, "the check would compare almost nothing"
+            np.testing.assert_array_equal(probs.argmax(-1)[clear], other.argmax(-1)[clear])
 
 
 class Centroid(Method):

@@ -232,29 +232,22 @@ def test_killed_protocol_resumes_to_the_same_report(packs, tmp_path, capsys):
     import signal
     import subprocess
     import sys
-    import time
 
-    from sadvae.io import load_tensors, partial_folder
+    from sadvae.io import partial_folder
+
+    from .conftest import pause_env, wait_for
 
     args = ["protocol", "random", "--resources", str(packs), "--dataset", "toy", "--splits", "toy_split1,toy_split2",
             "--unseen", "3", *FAST, "--passes", "12"]
     full, killed = tmp_path / "full", tmp_path / "killed"
     assert main([*args, "--out", str(full)]) == 0
+    marker = tmp_path / "paused"
     proc = subprocess.Popen([sys.executable, "-m", "sadvae", *args, "--out", str(killed)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            env=pause_env(after_pass=2, marker=marker, checkpoint_contains="toy_split2"))
     stage = partial_folder(killed)
-    first = stage / "pieces" / "toy_split1_u3-seeds5-6.json"
-    second = stage / "checkpoints" / "toy_split2_u3-seeds5-6" / "main.safetensors"
-    deadline = time.time() + 300
-    while time.time() < deadline and proc.poll() is None:
-        if first.is_file() and second.is_file():
-            try:
-                if int(load_tensors(second)[1]["passes_done"]) >= 2:
-                    break
-            except Exception:  # noqa: BLE001 - read again
-                pass
-        time.sleep(0.01)
-    assert proc.poll() is None, "the run ended before it could be killed: " + proc.stderr.read().decode()[-2000:]
+    wait_for(marker, proc)  # paused after the second split's second pass was saved
+    assert (stage / "pieces" / "toy_split1_u3-seeds5-6.json").is_file()
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     assert not killed.exists()

@@ -5,14 +5,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
-
 import pytest
 
 from sadvae.cli.main import main
 from sadvae.io import load_tensors, partial_folder
 
-from .conftest import TINY, fill_disk
+from .conftest import TINY, fill_disk, pause_env, wait_for
 
 ARGS = ["--dataset", TINY.dataset, "--unseen", str(TINY.n_unseen), "--passes", "20", "--seeds", "2",
         "--semantic-dim", "8", "--style-dim", "2", "--lr", "1e-3", "--quiet"]
@@ -36,24 +34,17 @@ def test_sigkill_mid_training_then_resume_gives_the_uninterrupted_numbers(tiny_p
     assert main(["run", "--resources", str(tiny_pack_master), *ARGS, "--out", str(full)]) == 0
 
     cmd = [sys.executable, "-m", "sadvae", "run", "--resources", str(tiny_pack_master), *ARGS, "--out", str(killed)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     ckpt = partial_folder(killed) / "checkpoints" / "main.safetensors"
-    done, deadline = 0, time.time() + 300
-    while time.time() < deadline and proc.poll() is None:
-        if ckpt.is_file():
-            try:
-                done = int(load_tensors(ckpt)[1]["passes_done"])
-            except Exception:  # noqa: BLE001 - any failure to read would be caught by the assertion below
-                done = -1
-            if done >= 2:
-                break
-        time.sleep(0.02)
-    assert proc.poll() is None, "the run ended before it could be killed: " + proc.stderr.read().decode()[-2000:]
-    os.kill(proc.pid, signal.SIGKILL)
+    marker = tmp_path / "paused"
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            env=pause_env(after_pass=2, marker=marker, checkpoint_contains="main"))
+    wait_for(marker, proc)
+    os.kill(proc.pid, signal.SIGKILL)  # the child waits at the hook: no race with the clock
     proc.wait()
-    assert 2 <= done < 20
+    done = int(marker.read_text())
+    assert done == 2
     tensors, meta = load_tensors(ckpt)  # the last complete checkpoint is readable
-    assert int(meta["passes_done"]) >= done and tensors["probs.ztest"].shape[1] == int(meta["passes_done"])
+    assert int(meta["passes_done"]) == done and tensors["probs.ztest"].shape[1] == int(meta["passes_done"])
     assert not killed.exists()  # nothing half-written where the output goes
 
     capsys.readouterr()

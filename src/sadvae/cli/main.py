@@ -449,9 +449,9 @@ def cmd_predict(args) -> int:
         classes = args.classes
     sequences, names, layout = read_inputs(args.input, args.format)
     if layout != model.layout:
-        from ..data.layouts import joint_map
+        from ..data.layouts import joint_recipe
         try:
-            joint_map(layout, model.layout)
+            joint_recipe(layout, model.layout)
         except SadvaeError as exc:
             raise SadvaeError(f"{args.input[0]}: expected skeletons of layout {model.layout} (what {args.model} was "
                               f"trained on) or one that maps onto it by joint name, found {layout}: {exc}") from None

@@ -131,7 +131,29 @@ COCO17 = Layout(
     side=("left_shoulder", "right_shoulder"),
 )
 
-LAYOUTS = {layout.name: layout for layout in (NTU25, KINECT_V1_20, COCO17)}
+# The shared skeleton space: the sixteen joints that every sensor here places (Kinect v1 and v2,
+# optical motion capture rigs, 2-D/3-D pose estimators), so that one encoder learns from all of them.
+# What it leaves out: hands beyond the wrist (Kinect's hand, hand tips and thumbs), feet beyond the
+# ankle (Kinect's foot, a rig's toes) and the face (COCO's eyes and ears); a rig's clavicles and extra
+# spine joints.
+BODY16 = Layout(
+    name="body-16",
+    joints=("pelvis", "spine", "neck", "head", "left_shoulder", "left_elbow", "left_wrist", "right_shoulder",
+            "right_elbow", "right_wrist", "left_hip", "left_knee", "left_ankle", "right_hip", "right_knee",
+            "right_ankle"),
+    bones=_chain("pelvis", "spine", "neck", "head")
+    + _chain("neck", "left_shoulder", "left_elbow", "left_wrist")
+    + _chain("neck", "right_shoulder", "right_elbow", "right_wrist")
+    + _chain("pelvis", "left_hip", "left_knee", "left_ankle")
+    + _chain("pelvis", "right_hip", "right_knee", "right_ankle"),
+    center=("pelvis",),
+    size=(("pelvis",), ("neck",)),
+    up=(("pelvis",), ("neck",)),
+    side=("left_shoulder", "right_shoulder"),
+)
+SHARED = BODY16.name
+
+LAYOUTS = {layout.name: layout for layout in (NTU25, KINECT_V1_20, COCO17, BODY16)}
 
 # UTD-MHAD files list joints as head, shoulder_center, spine, hip_center, then arms and legs in the
 # Kinect SDK order: position i of kinect-v1-20 is joint UTD_TO_KINECT_V1[i] of a UTD-MHAD file
@@ -145,22 +167,79 @@ JOINT_ALIASES = {
 }
 
 
-def joint_map(source: str, target: str) -> list[int]:
-    """For each joint of layout `target`, the index of the same joint in layout `source`; a clear error
-    naming both layouts and the joints without a counterpart when some cannot be mapped."""
+def _limbs(left: str, right: str, names: dict[str, str]) -> dict[str, tuple[str, ...]]:
+    """The shared limb joints from a layout's names: {"shoulder": "Shoulder{side}"} and so on."""
+    out = {}
+    for side, tag in (("left", left), ("right", right)):
+        for joint, pattern in names.items():
+            out[f"{side}_{joint}"] = (pattern.format(side=tag),)
+    return out
+
+
+_KINECT_LIMBS = {"shoulder": "Shoulder{side}", "elbow": "Elbow{side}", "wrist": "Wrist{side}", "hip": "Hip{side}",
+                 "knee": "Knee{side}", "ankle": "Ankle{side}"}
+_COCO_LIMBS = {j: "{side}_" + j for j in ("shoulder", "elbow", "wrist", "hip", "knee", "ankle")}
+
+# How each layout places the shared space's joints: each one is the mean of these joints of the layout
+# (one joint where the layout has it; COCO's trunk, which it lacks, from the hips and shoulders).
+TO_SHARED = {
+    "kinect-v1-20": {"pelvis": ("HipCenter",), "spine": ("Spine",), "neck": ("ShoulderCenter",), "head": ("Head",),
+                     **_limbs("Left", "Right", _KINECT_LIMBS)},
+    "ntu-25": {"pelvis": ("SpineBase",), "spine": ("SpineMid",), "neck": ("SpineShoulder",), "head": ("Head",),
+               **_limbs("Left", "Right", _KINECT_LIMBS)},
+    "coco-17": {"pelvis": ("left_hip", "right_hip"),
+                "spine": ("left_hip", "right_hip", "left_shoulder", "right_shoulder"),
+                "neck": ("left_shoulder", "right_shoulder"), "head": ("left_ear", "right_ear"),
+                **_limbs("left", "right", _COCO_LIMBS)},
+}
+
+
+def _recipe(source: Layout, target: Layout) -> list[tuple[str, ...]]:
+    """For each joint of `target`, the joints of `source` whose mean places it (some may be absent)."""
+    if target.name == SHARED and source.name in TO_SHARED:
+        return [TO_SHARED[source.name][j] for j in target.joints]
+    aliases = JOINT_ALIASES.get((source.name, target.name), {})
+    return [(aliases.get(j, j),) for j in target.joints]
+
+
+def joint_recipe(source: str, target: str) -> list[list[int]]:
+    """For each joint of layout `target`, the indices of the joints of layout `source` whose mean places it
+    (one index where the two name the same joint); a clear error naming both layouts and the joints
+    without a counterpart when some cannot be placed."""
     src, dst = get_layout(source), get_layout(target)
-    names = _counterparts(src, dst)
-    missing = [j for j, n in zip(dst.joints, names) if n not in src.joints]
+    recipe = _recipe(src, dst)
+    missing = [j for j, names in zip(dst.joints, recipe) if not set(names) <= set(src.joints)]
     if missing:
         raise SadvaeError(f"layout: expected joints of {source} that map onto every joint of {target}, found none "
                           f"for {', '.join(missing[:6])}" + (" ..." if len(missing) > 6 else "")
                           + f" (mappable: {', '.join(f'{a} -> {b}' for a, b in JOINT_MAPS) or 'none'})")
-    return src.index(names)
+    return [src.index(names) for names in recipe]
+
+
+def joint_map(source: str, target: str) -> list[int]:
+    """For each joint of layout `target`, the index of the same joint in layout `source` (layouts that
+    place every joint by name); `joint_recipe` also covers joints placed as a mean of several."""
+    recipe = joint_recipe(source, target)
+    if any(len(r) != 1 for r in recipe):
+        raise SadvaeError(f"layout: {target} places some joints of {source} as a mean of several; use map_layout")
+    return [r[0] for r in recipe]
 
 
 def map_layout(seq: np.ndarray, source: str, target: str) -> np.ndarray:
-    """A (T, M, V, 3) or (T, V, 3) sequence of layout `source` -> the same motion in layout `target`."""
-    return np.ascontiguousarray(np.asarray(seq)[..., joint_map(source, target), :])
+    """A (T, M, V, 3) or (T, V, 3) sequence of layout `source` -> the same motion in layout `target`.
+    An absent body (all zeros) stays absent."""
+    seq = np.asarray(seq)
+    if source == target:
+        return np.ascontiguousarray(seq)
+    recipe = joint_recipe(source, target)
+    if all(len(r) == 1 for r in recipe):
+        return np.ascontiguousarray(seq[..., [r[0] for r in recipe], :])
+    return np.ascontiguousarray(np.stack([seq[..., r, :].mean(axis=-2) for r in recipe], axis=-2), dtype=seq.dtype)
+
+
+def to_shared(seq: np.ndarray, source: str) -> np.ndarray:
+    """A sequence of any layout in the shared skeleton space (`SHARED`)."""
+    return map_layout(seq, source, SHARED)
 
 
 def get_layout(name: str) -> Layout:
@@ -170,12 +249,6 @@ def get_layout(name: str) -> Layout:
         raise SadvaeError(f"layout: expected one of {', '.join(LAYOUTS)}, found {name!r}") from None
 
 
-def _counterparts(source: Layout, target: Layout) -> list[str]:
-    """The name in `source` of each joint of `target` (by alias, else its own name; it may be absent)."""
-    aliases = JOINT_ALIASES.get((source.name, target.name), {})
-    return [aliases.get(j, j) for j in target.joints]
-
-
-# (from, to) layout pairs that joint_map can translate
+# (from, to) layout pairs that joint_recipe can translate
 JOINT_MAPS = [(a, b) for a in LAYOUTS for b in LAYOUTS
-              if a != b and set(_counterparts(LAYOUTS[a], LAYOUTS[b])) <= set(LAYOUTS[a].joints)]
+              if a != b and all(set(names) <= set(LAYOUTS[a].joints) for names in _recipe(LAYOUTS[a], LAYOUTS[b]))]

@@ -205,6 +205,29 @@ def _load_checkpoint(path, method: Method, stepper, key: str, sets, keep_weights
     return done, probs, cls_w, cls_b, losses, weights
 
 
+PAUSE_HOOK = "SADVAE_TEST_PAUSE"
+
+
+def _pause_for_tests(checkpoint, done: int) -> None:
+    """A test hook that makes crash tests deterministic instead of a race against the clock: with
+    SADVAE_TEST_PAUSE='{"after_pass": N, "marker": PATH, "checkpoint_contains": TEXT}' in the
+    environment, the process stops for good once the checkpoint of pass N is saved (of a checkpoint
+    whose path contains TEXT, if given) and writes PATH, so that a test can kill it there."""
+    import os
+
+    spec = os.environ.get(PAUSE_HOOK)
+    if not spec:
+        return
+    spec = json.loads(spec)
+    if done != int(spec["after_pass"]) or spec.get("checkpoint_contains", "") not in str(checkpoint):
+        return
+    Path(spec["marker"]).write_text(str(done))
+    import time
+
+    while True:
+        time.sleep(60)
+
+
 def _train_split(train_x, train_y, text, unseen_classes, eval_sets, cfg, seeds, device, keep_weights, progress,
                  desc, bar_position, checkpoint=None) -> SplitResult:
     unseen_classes = np.sort(np.asarray(unseen_classes))
@@ -268,6 +291,7 @@ def _train_split(train_x, train_y, text, unseen_classes, eval_sets, cfg, seeds, 
                 weights[k].append(method.replica_state(k))
         if checkpoint is not None:
             _save_checkpoint(checkpoint, method, stepper, p + 1, probs, cls_w, cls_b, losses, weights, key)
+            _pause_for_tests(checkpoint, p + 1)
         bar.set_postfix_str(f"pass {p + 1}/{cfg.passes}")
     bar.close()
     return SplitResult(seeds=list(seeds), unseen_classes=unseen_classes,
