@@ -15,6 +15,7 @@ from ..errors import SadvaeError
 from ..experiment.config import RunConfig, seeds_for
 from ..settings import add_flags, given, int_list
 from ..version import __version__
+from ..data.skeletons import FORMATS
 
 EPILOG = "Errors about your input end with one message and exit status 2; add --debug for a traceback."
 
@@ -47,12 +48,27 @@ def _model_args(p: argparse.ArgumentParser) -> None:
     s.add_argument("--seed", type=int, metavar="S", help="a single seed (default 5, as the reference)")
 
 
-def _skeleton_input_args(p: argparse.ArgumentParser) -> None:
+def _skeleton_input_args(p: argparse.ArgumentParser, several: bool = False) -> None:
+    from ..data.skeletons import FORMATS
+
     g = p.add_argument_group("skeleton data")
-    g.add_argument("--data", required=True, help="a folder of skeleton files, or an .npz archive (--format npz)")
-    g.add_argument("--format", required=True, choices=["ntu", "pku", "utd", "npz"])
-    g.add_argument("--class-names", help="class names (CSV idx,label or one per line) instead of the format's own")
+    more = " (repeat --data and --format for several datasets)" if several else ""
+    g.add_argument("--data", required=not several, action="append" if several else "store",
+                   help="a folder of skeleton files, a .bvh file, or an .npz archive (--format npz)" + more)
+    g.add_argument("--format", required=not several, choices=FORMATS, action="append" if several else "store",
+                   help="the data's format" + (" (once for all, or once per --data)" if several else ""))
+    g.add_argument("--class-names", action="append" if several else "store",
+                   help="class names (CSV idx,label or one per line) instead of the format's own")
+    g.add_argument("--labels", help="--format bvh: a CSV file,class naming each file's class (default: a "
+                                    "Bandai-Namco sidecar .json beside each file, else the file name)")
     g.add_argument("--skip-bad", action="store_true", help="skip malformed files (reported) instead of stopping")
+    if several:
+        g.add_argument("--sources", help="a TOML file listing the datasets ([[source]] tables with data, format and "
+                                         "optional name, class_names, descriptions, labels) instead of --data")
+        g.add_argument("--separate-classes", action="store_true",
+                       help="several datasets: keep a class name found in two of them as two classes (default: one)")
+        g.add_argument("--no-balance", action="store_true",
+                       help="several datasets: batches in proportion to their sizes (default: each equally often)")
 
 
 def _split_args(p: argparse.ArgumentParser) -> None:
@@ -72,18 +88,18 @@ def _split_args(p: argparse.ArgumentParser) -> None:
                    help="share of training samples held out for early stopping and gate calibration (default 0.2)")
 
 
-def _encoder_args(p: argparse.ArgumentParser, pack: bool = True) -> argparse._ArgumentGroup:
+def _encoder_args(p: argparse.ArgumentParser, pack: bool = True, several: bool = False) -> argparse._ArgumentGroup:
     """Preprocessing and encoder flags of `features` (pack=True) and `fit` (always the text head)."""
     g = p.add_argument_group("preprocessing and encoder")
     add_flags(g, EncoderSettings, "encoder")
     if pack:
-        g.add_argument("--align-view", action="store_true", help="rotate each sequence to face the same way")
         g.add_argument("--head", choices=list(HEADS), default="text",
                        help="text (default): classes scored by cosine to their projected text embeddings, so the "
                             "features are organised by the class texts; classifier: a plain linear classifier")
-    g.add_argument("--descriptions",
+    g.add_argument("--descriptions", action="append" if several else "store",
                    help="class descriptions for the text head (and the pack's `desc` text features): a built-in "
-                        "list (utd27-desc) or a CSV idx,description with several rows per class allowed")
+                        "list (utd27-desc, nwucla10-desc, bandai25-desc) or a CSV idx,description with several rows "
+                        "per class allowed" + ("; once per --data for several datasets" if several else ""))
     add_flags(g, EncoderTraining, "training")
     return g
 
@@ -176,9 +192,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("fit", help="raw skeletons of every labelled class -> a model that names new actions "
                                    "(an anchor bundle for sadvae predict)", epilog=EPILOG)
-    _skeleton_input_args(p)
+    _skeleton_input_args(p, several=True)
     p.add_argument("--out", required=True, help="the bundle to write: a folder, or a .zip")
-    g = _encoder_args(p, pack=False)
+    g = _encoder_args(p, pack=False, several=True)
     g.add_argument("--holdout-performers", type=float, default=0.25,
                    help="share of performers held out for early stopping and gate calibration (default 0.25)")
     g.add_argument("--holdout", type=float, default=0.2,
@@ -260,7 +276,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", required=True, help="a bundle written by sadvae export (folder or .zip)")
     p.add_argument("--input", required=True, nargs="+", metavar="FILES_OR_DIR",
                    help="skeleton files (.skeleton, .mat, .npz) or folders of them")
-    p.add_argument("--format", choices=["ntu", "pku", "utd", "npz"], help="input format (default: from the suffix)")
+    p.add_argument("--format", choices=FORMATS, help="input format (default: from the suffix)")
     c = p.add_mutually_exclusive_group(required=True)
     c.add_argument("--classes", nargs="+", metavar="NAME", help='class names, e.g. "drink water" "jump up"')
     c.add_argument("--classes-file", help="class names: one per line, or a CSV with idx,label")
@@ -439,7 +455,7 @@ def cmd_export(args) -> int:
 
 
 def cmd_predict(args) -> int:
-    from ..deploy.bundle import load, read_inputs
+    from ..deploy.bundle import load, read_input_set
     from ..pack.text import read_class_texts
 
     model = load(args.model)
@@ -447,7 +463,8 @@ def cmd_predict(args) -> int:
         classes = [texts[0] for texts in read_class_texts(args.classes_file).texts]
     else:
         classes = args.classes
-    sequences, names, layout = read_inputs(args.input, args.format)
+    found = read_input_set(args.input, args.format)
+    layout = found.layout
     if layout != model.layout:
         from ..data.layouts import joint_recipe
         try:
@@ -455,12 +472,12 @@ def cmd_predict(args) -> int:
         except SadvaeError as exc:
             raise SadvaeError(f"{args.input[0]}: expected skeletons of layout {model.layout} (what {args.model} was "
                               f"trained on) or one that maps onto it by joint name, found {layout}: {exc}") from None
-    preds = model.predict(sequences, classes, include_seen=args.include_seen, top_k=args.top_k,
-                          sample_names=names, seed=args.seed, device=args.device, layout=layout)
+    preds = model.predict(found, classes, include_seen=args.include_seen, top_k=args.top_k,
+                          sample_names=found.sample_ids, seed=args.seed, device=args.device)
     if args.json:
         print(json.dumps([p.as_dict() for p in preds], indent=2))
         return 0
-    width = max(len(n) for n in names)
+    width = max(len(n) for n in found.sample_ids)
     for p in preds:
         tops = "  ".join(f"{label} {100 * prob:.1f}%" for label, prob in zip(p.labels, p.probs))
         gate = "" if p.routed_seen is None else ("[seen] " if p.routed_seen else "[new]  ")
@@ -484,16 +501,80 @@ def _encoder_training(args):
     return default_training(**changes)
 
 
+def _fit_sources(args) -> list[dict]:
+    """The datasets of `fit`: from --sources (TOML), or from repeated --data/--format (and, once per
+    dataset or once for all, --class-names and --descriptions)."""
+    if args.sources:
+        if args.data:
+            raise SadvaeError("--sources: expected the datasets from the TOML file or from --data, found both")
+        from ..experiment.config import read_toml
+
+        table = read_toml(args.sources)
+        listed = table.get("source")
+        if not isinstance(listed, list) or not listed or not all(isinstance(t, dict) for t in listed):
+            raise SadvaeError(f"{args.sources}: expected [[source]] tables with data and format, found "
+                              f"{sorted(table) or 'nothing'}")
+        known = {"data", "format", "name", "class_names", "descriptions", "labels"}
+        for i, t in enumerate(listed, 1):
+            if not {"data", "format"} <= set(t) or set(t) - known:
+                raise SadvaeError(f"{args.sources}: expected source {i} with data and format (and optional "
+                                  f"{', '.join(sorted(known - {'data', 'format'}))}), found {', '.join(sorted(t))}")
+        return [dict(t) for t in listed]
+    if not args.data:
+        raise SadvaeError("fit: expected --data (with --format) or --sources, found neither")
+    n = len(args.data)
+
+    def per_source(flag: str, values, required: bool):
+        if values is None or len(values) == 0:
+            if required:
+                raise SadvaeError(f"{flag}: expected one for all --data or one per --data, found none")
+            return [None] * n
+        if len(values) not in (1, n):
+            raise SadvaeError(f"{flag}: expected one for all {n} --data or one per --data, found {len(values)}")
+        return values * n if len(values) == 1 else values
+
+    formats = per_source("--format", args.format, True)
+    names = per_source("--class-names", args.class_names, False)
+    descriptions = per_source("--descriptions", args.descriptions, False)
+    return [{"data": d, "format": f, "class_names": c, "descriptions": t, "labels": args.labels}
+            for d, f, c, t in zip(args.data, formats, names, descriptions)]
+
+
+DATASET_NAMES = {"utd": "utd-mhad", "nwucla": "nw-ucla", "ntu": "ntu-rgbd", "pku": "pku-mmd"}  # default names
+
+
 def cmd_fit(args) -> int:
-    from ..deploy.fit import FitSettings, fit_all_classes
+    from ..deploy.fit import FitSettings, fit_all_classes, fit_sources
 
     training = _encoder_training(args)
-    settings = FitSettings(descriptions=args.descriptions, text_model=args.text_model,
+    listed = _fit_sources(args)
+    given_settings = _encoder_given(args)
+    if len(listed) > 1:  # several sensors: the same motion must look the same, whichever way it was filmed
+        given_settings.setdefault("align_view", True)
+    settings = FitSettings(descriptions=listed[0]["descriptions"] if len(listed) == 1 else None,
+                           text_model=args.text_model,
                            holdout_performers=args.holdout_performers, holdout=args.holdout,
                            calibration_draws=args.calibration_draws, seed=args.split_seed, training=training,
-                           force=args.force, **_encoder_given(args))
-    skeletons = _read_skeleton_input(args)
-    report = fit_all_classes(skeletons, args.out, settings, progress=not args.quiet, log=lambda m: _say(args, m))
+                           force=args.force, balance=not args.no_balance, merge_classes=not args.separate_classes,
+                           **given_settings)
+    if len(listed) == 1:
+        t = listed[0]
+        skeletons = _read_skeleton_input(args, t["data"], t["format"], t.get("class_names"), t.get("labels"))
+        report = fit_all_classes(skeletons, args.out, settings, progress=not args.quiet, log=lambda m: _say(args, m))
+    else:
+        from ..data.sources import Source
+        from ..pack.text import read_descriptions
+
+        sources, seen = [], set()
+        for i, t in enumerate(listed):
+            skeletons = _read_skeleton_input(args, t["data"], t["format"], t.get("class_names"), t.get("labels"))
+            name = t.get("name") or DATASET_NAMES.get(t["format"]) or Path(t["data"]).stem or t["format"]
+            name = name if name not in seen else f"{name}-{i + 1}"
+            seen.add(name)
+            texts = read_descriptions(t["descriptions"], len(skeletons.class_names)) if t.get("descriptions") else None
+            sources.append(Source(skeletons, name, texts.texts if texts else None,
+                                  texts.source if texts else "class names"))
+        report = fit_sources(sources, args.out, settings, progress=not args.quiet, log=lambda m: _say(args, m))
     print(f"wrote {args.out}: a model of all {report['classes']} classes in {report['seconds']:.0f} s; next:\n"
           f"  sadvae predict --model {args.out} --input FILES --classes \"a new action\" \"another one\"")
     return 0
@@ -537,22 +618,28 @@ def _class_names(spec: str | None) -> list[str] | None:
     return [texts[0] for texts in read_class_texts(spec).texts]
 
 
-def _read_skeleton_input(args):
+def _read_skeleton_input(args, data=None, fmt=None, class_names=None, labels=None):
     from ..data.skeletons import read_skeletons
 
-    if args.skip_bad and args.format != "ntu":
-        raise SadvaeError(f"--skip-bad: expected --format ntu (other formats are read as a whole), found {args.format}")
-    names = _class_names(args.class_names)
-    if args.format == "npz":  # the archive names its classes; --class-names renames them
-        skeletons = read_skeletons(args.data, "npz")
+    data = args.data if data is None else data
+    fmt = args.format if fmt is None else fmt
+    class_names = args.class_names if class_names is None else class_names
+    labels = getattr(args, "labels", None) if labels is None else labels
+    if args.skip_bad and fmt != "ntu":
+        raise SadvaeError(f"--skip-bad: expected --format ntu (other formats are read as a whole), found {fmt}")
+    if labels and fmt != "bvh":
+        raise SadvaeError(f"--labels: expected --format bvh (other formats name their classes), found {fmt}")
+    names = _class_names(class_names)
+    if fmt == "npz":  # the archive names its classes; --class-names renames them
+        skeletons = read_skeletons(data, "npz")
         if names is not None:
             if len(names) != len(skeletons.class_names):
-                raise SadvaeError(f"{args.class_names}: expected {len(skeletons.class_names)} class names (as in "
-                                  f"{args.data}), found {len(names)}")
+                raise SadvaeError(f"{class_names}: expected {len(skeletons.class_names)} class names (as in "
+                                  f"{data}), found {len(names)}")
             skeletons.class_names = names
     else:
-        extra = {"skip_bad": args.skip_bad} if args.format == "ntu" else {}
-        skeletons = read_skeletons(args.data, args.format, class_names=names, progress=not args.quiet, **extra)
+        extra = {"skip_bad": args.skip_bad} if fmt == "ntu" else {"labels": labels} if fmt == "bvh" else {}
+        skeletons = read_skeletons(data, fmt, class_names=names, progress=not args.quiet, **extra)
     for path, reason in skeletons.skipped[:10]:
         _say(args, f"[sadvae] skipped {path}: {reason}")
     if len(skeletons.skipped) > 10:
@@ -590,7 +677,7 @@ def cmd_features(args) -> int:
     if split["train_subjects"] is None and args.format == "ntu":
         split["train_subjects"] = list(NTU_TRAIN_PERFORMERS)
     settings = FeatureSettings(dataset=args.dataset, **split, encoder_name=args.encoder_name, head=args.head,
-                               descriptions=args.descriptions, align_view=args.align_view, training=training,
+                               descriptions=args.descriptions, training=training,
                                text_model=args.text_model, write_text=not args.no_text, force=args.force,
                                **_encoder_given(args))
     distributed.init(device)  # under torchrun: join the other processes (data-parallel encoder training)

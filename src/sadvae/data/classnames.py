@@ -149,8 +149,153 @@ UTD27_DESCRIPTIONS = (
      "lowering the body into a crouch and rising again"),
 )
 
+# Northwestern-UCLA Multiview Action 3D (Kinect v1, everyday actions): the official class names, in label order.
+NWUCLA10 = (
+    "pick up with one hand", "pick up with two hands", "drop trash", "walk around", "sit down", "stand up",
+    "donning", "doffing", "throw", "carry",
+)
+
+# Motion descriptions of the Northwestern-UCLA actions, written for this project (three per class, in class
+# order): what the action is, which limbs move where and how, and the body's phases. Written once from the
+# action names (donning / doffing: putting on / taking off a jacket), before any measurement, and not edited after.
+NWUCLA10_DESCRIPTIONS = (
+    ("a person bends forward and picks up an object from the floor with one hand, then stands back up",
+     "the trunk leans down and one arm reaches to the ground while the other arm hangs, then the body straightens",
+     "stooping to lift a small thing off the ground using a single hand and returning upright"),
+    ("a person bends down and lifts an object from the floor with both hands, then stands up holding it",
+     "the knees and trunk bend, both arms reach down together to the ground, then the body rises with the hands in "
+     "front",
+     "crouching to grab something low with two hands and raising it to waist height while straightening up"),
+    ("a person holds a piece of trash out with one hand and lets it fall to the floor or into a bin",
+     "one arm extends forward and slightly down from the side of the body, the hand opens, then the arm returns",
+     "getting rid of a small piece of rubbish with a short downward movement of one hand"),
+    ("a person walks around the area at a normal pace, changing direction along the way",
+     "the legs step alternately while the arms swing gently and the body turns as the path curves",
+     "strolling in a loop across the room with steady steps and several turns"),
+    ("a person sits down on a chair, lowering the body from standing to sitting",
+     "the knees and hips bend, the trunk leans forward slightly and the hips and head move down until seated",
+     "going from an upright stance to a seated position on a chair behind the body"),
+    ("a person stands up from a chair, rising from a seated position to standing upright",
+     "the trunk leans forward, then the legs straighten at the knees and hips and the head and hips move upward",
+     "getting up from a seat until the body is fully upright on both feet"),
+    ("a person puts on a jacket, pushing one arm and then the other into the sleeves",
+     "one arm reaches behind the back and slides into a sleeve, then the other arm follows and the shoulders shrug",
+     "dressing in a coat: the arms thread into the sleeves and the hands pull the front into place"),
+    ("a person takes off a jacket, pulling the arms out of the sleeves one at a time",
+     "the hands push the collar back off the shoulders, then each arm pulls backward out of its sleeve",
+     "removing a coat by shrugging it off the shoulders and drawing the arms out behind the back"),
+    ("a person throws an object forward, drawing one arm back and then swinging it quickly ahead",
+     "one arm cocks behind the shoulder and whips forward and down as the trunk rotates and a foot steps forward",
+     "tossing something away with a fast forward swing of the arm and a release of the hand"),
+    ("a person walks while carrying an object held in front of the body with the hands",
+     "the legs step alternately while the arms stay bent and still at waist height instead of swinging",
+     "moving across the room with a load held in the arms, the hands fixed in front"),
+)
+
+# Bandai-Namco motion-capture contents (professional actors, BVH), as readable names: the union of its two sets,
+# in this order; these are the strings the BVH reader makes from the content tags (hyphens turned into spaces).
+BANDAI_CONTENTS = (
+    "walk", "run", "dash", "walk back", "walk left", "walk right", "bow", "bye", "guide", "byebye", "respond",
+    "call", "punch", "kick", "slash", "dance long", "dance short", "walk turn left", "walk turn right",
+    "wave both hands", "wave left hand", "wave right hand", "raise up both hands", "raise up left hand",
+    "raise up right hand",
+)
+
+# Motion descriptions of the Bandai-Namco contents, written for this project (three per content, in the order
+# above). The dataset gives no descriptions; these were written once from the content tags read as the everyday
+# gestures they name (dash: sprinting; walk left / right: side-stepping; guide: showing the way with an open hand;
+# respond: answering a call; call: beckoning; slash: a sword cut), before any measurement, and not edited after.
+BANDAI_DESCRIPTIONS = (
+    ("a person walks forward at a normal pace with steady alternating steps",
+     "the legs step one after the other with one foot always on the ground while the arms swing gently",
+     "walking straight ahead with relaxed, regular strides and the body upright"),
+    ("a person runs forward at a moderate speed, both feet leaving the ground between steps",
+     "the legs alternate quickly with the knees lifting while the bent arms swing back and forth",
+     "running ahead at a steady pace, faster than walking but not at full speed"),
+    ("a person sprints forward at full speed, leaning the trunk ahead and pumping the arms hard",
+     "the legs drive fast with high knees and long strides while the bent arms swing strongly forward and back",
+     "running as fast as possible in a short burst, the body tilted forward"),
+    ("a person walks backwards, stepping the feet behind the body while still facing forward",
+     "each leg reaches back and the foot lands behind the other, the body moving in reverse while the arms swing "
+     "lightly",
+     "retreating step by step in the opposite direction to where the person is facing"),
+    ("a person walks sideways to the left, side-stepping without turning the body",
+     "the left leg steps out to the side and the right leg follows to close the gap, again and again",
+     "moving toward the left with the chest still facing forward, the feet stepping apart and together"),
+    ("a person walks sideways to the right, side-stepping without turning the body",
+     "the right leg steps out to the side and the left leg follows to close the gap, again and again",
+     "moving toward the right with the chest still facing forward, the feet stepping apart and together"),
+    ("a person bows politely, bending forward from the waist and then straightening up again",
+     "the trunk and head tilt forward and down while the legs stay straight and the arms hang by the body",
+     "a respectful greeting in which the upper body lowers forward for a moment and rises"),
+    ("a person waves goodbye with one hand raised near the shoulder",
+     "one forearm lifts and the hand swings side to side a few times while the other arm stays down",
+     "saying farewell with a small wave of a single raised hand"),
+    ("a person shows someone the way, extending one arm with an open hand toward a direction",
+     "one arm sweeps out from the chest to the side at waist or shoulder height, palm up, as the body turns slightly",
+     "gesturing like an usher to lead a visitor along a path with an outstretched hand"),
+    ("a person waves goodbye energetically, swinging both raised hands widely from side to side",
+     "both arms lift above the shoulders and sweep left and right in big repeated arcs, the body swaying along",
+     "an enthusiastic farewell with large waves of the arms high over the head"),
+    ("a person answers a call, raising one hand and turning toward someone as if saying yes",
+     "the head and trunk turn to one side while one arm lifts up to shoulder or head height, then lowers",
+     "replying to someone who called, with a quick turn of the body and a raised hand"),
+    ("a person calls someone over, beckoning with one hand toward the body",
+     "one arm extends forward and the hand and forearm curl back toward the chest several times",
+     "waving a person closer with repeated inward motions of the hand"),
+    ("a person throws punches, driving a fist straight forward from the chest and pulling it back",
+     "the arms extend forward quickly one at a time at shoulder height while the trunk twists and the feet stay put",
+     "a fighting move striking ahead with the fists in fast jabs"),
+    ("a person kicks, lifting one leg and snapping the foot forward or to the side",
+     "one knee rises and the leg straightens quickly at the knee, then returns to the floor while the arms balance",
+     "a fighting move striking out with the foot while standing on the other leg"),
+    ("a person slashes with a sword held in both hands, swinging it down and across in front",
+     "both hands move together from above one shoulder in a fast diagonal arc down across the body as the trunk "
+     "rotates",
+     "cutting through the air with a blade, the arms sweeping strongly in wide strokes"),
+    ("a person performs a long dance routine, moving the arms, legs and trunk in rhythm for a while",
+     "the arms swing and rise, the legs step and turn, and the hips sway through a long sequence of varied moves",
+     "dancing continuously through many steps and gestures, keeping to a beat over an extended time"),
+    ("a person performs a short dance routine, a brief sequence of rhythmic arm and leg moves",
+     "the arms swing and the feet step to a beat with a few turns of the body, ending after a short time",
+     "a quick little dance of a few rhythmic steps and gestures"),
+    ("a person walks forward and turns to the left, changing direction while walking",
+     "the legs keep stepping while the feet, hips and shoulders rotate toward the left and the path curves that way",
+     "walking ahead and then veering round to the left, heading off in a new direction"),
+    ("a person walks forward and turns to the right, changing direction while walking",
+     "the legs keep stepping while the feet, hips and shoulders rotate toward the right and the path curves that way",
+     "walking ahead and then veering round to the right, heading off in a new direction"),
+    ("a person waves both hands, raising the arms and swinging them from side to side",
+     "both forearms lift above shoulder height and swing left and right together several times with the elbows bent",
+     "greeting or signalling someone with two hands raised and waving back and forth"),
+    ("a person raises the left hand and waves it from side to side",
+     "the left forearm swings left and right repeatedly with the hand held high while the right arm stays down",
+     "greeting someone by waving one raised hand, the left one, back and forth"),
+    ("a person raises the right hand and waves it from side to side",
+     "the right forearm swings left and right repeatedly with the hand held high while the left arm stays down",
+     "greeting someone by waving one raised hand, the right one, back and forth"),
+    ("a person raises both hands above the head, lifting the arms straight up",
+     "both arms move up from the sides until the hands are high over the head, then come back down",
+     "reaching both arms up toward the ceiling, holding the hands high over the head"),
+    ("a person raises the left hand above the head, lifting the left arm straight up",
+     "the left arm swings up until the hand is high over the head while the right arm stays by the side",
+     "putting one hand, the left, up in the air as if volunteering to answer"),
+    ("a person raises the right hand above the head, lifting the right arm straight up",
+     "the right arm swings up until the hand is high over the head while the left arm stays by the side",
+     "putting one hand, the right, up in the air as if volunteering to answer"),
+)
+
+# Bandai-Namco style tags as readable words, for reference (not class names): set 1 then the new ones of set 2,
+# each name once ("chimpira": Japanese slang for a petty thug's swagger).
+BANDAI_STYLES = (
+    "normal", "happy", "sad", "angry", "proud", "not confident", "masculinity", "feminine", "childish", "old",
+    "tired", "active", "musical", "giant", "chimpira", "elderly", "exhausted", "masculine", "youthful",
+)
+
 N_CLASSES = {"ntu60": 60, "ntu120": 120, "pku51": 51}  # class counts of the datasets with presets
 
-BUILTIN = {"ntu60": NTU60, "ntu120": NTU120, "pku51": PKU51, "utd27": UTD27}
+BUILTIN = {"ntu60": NTU60, "ntu120": NTU120, "pku51": PKU51, "utd27": UTD27, "nwucla10": NWUCLA10,
+           "bandai25": BANDAI_CONTENTS}
 # class-text lists with several descriptions per class, by name (`sadvae text --classes utd27-desc`)
-BUILTIN_DESCRIPTIONS = {"utd27-desc": UTD27_DESCRIPTIONS}
+BUILTIN_DESCRIPTIONS = {"utd27-desc": UTD27_DESCRIPTIONS, "nwucla10-desc": NWUCLA10_DESCRIPTIONS,
+                        "bandai25-desc": BANDAI_DESCRIPTIONS}

@@ -92,6 +92,26 @@ def align_view(seq: np.ndarray, layout: Layout) -> np.ndarray:
     return (seq @ rotation.T) * _present(seq)[:, :, None, None]
 
 
+def resample_rate(seq: np.ndarray, fps: float, target_fps: float) -> np.ndarray:
+    """The same motion at another frame rate (linear interpolation over time), so that a window in
+    seconds holds the same motion from a 30 fps Kinect and a 120 fps motion capture file."""
+    t = len(seq)
+    if abs(fps - target_fps) < 1e-6 or t < 2:
+        return seq
+    frames = max(1, int(round((t - 1) * target_fps / fps)) + 1)
+    return resample(seq, frames)
+
+
+def crop_seconds(seq: np.ndarray, seconds: float, fps: float) -> np.ndarray:
+    """At most `seconds` of the sequence, the window centred in it (long recordings, e.g. a minute of
+    dance, then look like the few seconds of action the model learnt from)."""
+    keep = max(2, int(round(seconds * fps)))
+    if len(seq) <= keep:
+        return seq
+    start = (len(seq) - keep) // 2
+    return seq[start:start + keep]
+
+
 def resample(seq: np.ndarray, frames: int) -> np.ndarray:
     """Linear interpolation to a fixed number of frames, evenly spread over the sequence."""
     t = len(seq)
@@ -114,11 +134,18 @@ class Preprocessing:
     center: str = "first"  # "first": the first frame's body centre; "frame": every frame's; "none"
     scale: bool = True
     align_view: bool = False
+    fps: float | None = None  # the frame rate the encoder learnt at: inputs of a known other rate are resampled
+    max_seconds: float | None = None  # longer sequences: the centred window of this many seconds (needs fps)
 
-    def steps(self) -> list[tuple[str, Step]]:
+    def steps(self, fps: float | None = None) -> list[tuple[str, Step]]:
+        """The steps for sequences recorded at `fps` (None: unknown, taken to be the encoder's rate)."""
         layout = get_layout(self.layout)
         steps: list[tuple[str, Step]] = [("drop_empty_frames", drop_empty_frames),
                                          ("pad_bodies", partial(pad_bodies, bodies=self.bodies))]
+        if self.fps is not None and fps is not None:
+            steps.append(("resample_rate", partial(resample_rate, fps=fps, target_fps=self.fps)))
+        if self.max_seconds is not None and (self.fps or fps):
+            steps.append(("crop_seconds", partial(crop_seconds, seconds=self.max_seconds, fps=self.fps or fps)))
         if self.center != "none":
             steps.append(("center", partial(center, layout=layout, mode=self.center)))
         if self.scale:
@@ -133,7 +160,7 @@ class Preprocessing:
 
     @classmethod
     def from_dict(cls, data: dict) -> "Preprocessing":
-        return cls(**data)
+        return cls(**data)  # settings added later have defaults: older encoders load unchanged
 
     def check(self) -> None:
         get_layout(self.layout)
@@ -141,6 +168,10 @@ class Preprocessing:
             raise SadvaeError(f"preprocessing: expected frames and bodies >= 1, found {self.frames} and {self.bodies}")
         if self.center not in ("first", "frame", "none"):
             raise SadvaeError(f"preprocessing: expected centre first, frame or none, found {self.center!r}")
+        for name in ("fps", "max_seconds"):
+            value = getattr(self, name)
+            if value is not None and not (np.isfinite(value) and value > 0):
+                raise SadvaeError(f"preprocessing: expected a positive {name}, found {value}")
 
 
 def preprocess_sequence(seq: np.ndarray, settings: Preprocessing, steps=None, name: str = "sequence") -> np.ndarray:
@@ -166,7 +197,7 @@ def preprocess(skeletons, settings: Preprocessing, progress: bool = False) -> np
     settings.check()
     if skeletons.layout != settings.layout:
         raise SadvaeError(f"preprocessing: expected skeletons of layout {settings.layout}, found {skeletons.layout}")
-    steps = settings.steps()
+    steps = settings.steps(getattr(skeletons, "fps", None))
     ids = skeletons.sample_ids or [f"sample {i}" for i in range(len(skeletons.sequences))]
     out = np.empty((len(skeletons.sequences), settings.bodies, settings.frames, get_layout(settings.layout).n_joints,
                     3), dtype=np.float32)

@@ -18,6 +18,12 @@ Formats:
   one sample. Layout ``ntu-25``.
 - ``utd``: UTD-MHAD, a folder of ``aA_sS_tT_skeleton.mat`` MATLAB files holding ``d_skel`` (20, 3, T).
   Joints are reordered into layout ``kinect-v1-20``.
+- ``nwucla``: Northwestern-UCLA Multiview Action 3D, a folder of ``aAA_sSS_eEE_vVV.json`` files
+  ``{"file_name", "skeletons", "label"}``: T frames of 20 joints x xyz in metres (Kinect v1 camera
+  coordinates, already in the Kinect SDK order), label 1..10. Layout ``kinect-v1-20``.
+- ``bvh``: motion capture, any BVH file or folder (`bvh.py`): forward kinematics to joint positions
+  in metres, mapped by joint name onto the shared space ``body-16``; labels from a sidecar, a CSV or
+  the file name.
 - ``npz``: this package's own archive (see `read_npz` / `write_npz`); never loads pickles.
 """
 from __future__ import annotations
@@ -38,7 +44,7 @@ from ..io import atomic_write_bytes
 from . import classnames
 from .layouts import LAYOUTS, UTD_TO_KINECT_V1
 
-FORMATS = ("ntu", "pku", "utd", "npz")
+FORMATS = ("ntu", "pku", "utd", "nwucla", "bvh", "npz")
 
 NTU_JOINTS = 25
 NTU_BODY_VALUES = 10
@@ -46,6 +52,7 @@ NTU_JOINT_VALUES = 12
 PKU_BODIES = 2
 PKU_FRAME_VALUES = PKU_BODIES * NTU_JOINTS * 3
 UTD_JOINTS = 20
+KINECT_FPS = 30.0  # Kinect v1 and v2 skeleton streams (NTU, PKU-MMD, UTD-MHAD, NW-UCLA)
 
 
 @dataclass
@@ -57,6 +64,8 @@ class SkeletonSet:
     subjects: np.ndarray | None = None  # (N,) int64 performer ids, or None when the format has none
     sample_ids: list[str] = field(default_factory=list)  # (N,) e.g. the file stem
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, reason) of files skipped with a report
+    fps: float | None = None           # frames per second of every sequence, when the format records it
+    styles: list[str] = field(default_factory=list)  # (N,) a second label (e.g. a motion-capture style), or empty
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -75,6 +84,8 @@ class SkeletonSet:
             subjects=None if self.subjects is None else self.subjects[index],
             sample_ids=[self.sample_ids[i] for i in index] if self.sample_ids else [],
             skipped=list(self.skipped),
+            fps=self.fps,
+            styles=[self.styles[i] for i in index] if self.styles else [],
         )
 
 
@@ -402,7 +413,7 @@ def read_ntu(directory, *, max_bodies: int = 2, class_names=None, skip_bad: bool
                                       f"(the number of class names)", f"A{action:03d}")
     return SkeletonSet(sequences=sequences, labels=np.asarray(actions, dtype=np.int64) - 1, class_names=names,
                        layout="ntu-25", subjects=np.asarray(performers, dtype=np.int64), sample_ids=stems,
-                       skipped=skipped)
+                       skipped=skipped, fps=KINECT_FPS)
 
 
 # ------------------------------------------------------------------------------------------------- PKU-MMD
@@ -498,7 +509,7 @@ def read_pku(directory, *, class_names=None, progress: bool = False) -> Skeleton
     if not sequences:
         raise SkeletonFormatError(label_dir, "at least one labelled segment", "only empty label files")
     return SkeletonSet(sequences=sequences, labels=np.asarray(labels, dtype=np.int64), class_names=names,
-                       layout="ntu-25", subjects=None, sample_ids=sample_ids)
+                       layout="ntu-25", subjects=None, sample_ids=sample_ids, fps=KINECT_FPS)
 
 
 # ------------------------------------------------------------------------------------------------ UTD-MHAD
@@ -588,13 +599,85 @@ def read_utd(directory, *, class_names=None, progress: bool = False) -> Skeleton
         subjects.append(subject)
         stems.append(path.stem)
     return SkeletonSet(sequences=sequences, labels=np.asarray(labels, dtype=np.int64), class_names=names,
-                       layout="kinect-v1-20", subjects=np.asarray(subjects, dtype=np.int64), sample_ids=stems)
+                       layout="kinect-v1-20", subjects=np.asarray(subjects, dtype=np.int64), sample_ids=stems,
+                       fps=KINECT_FPS)
+
+
+# ------------------------------------------------------------------------------------------------ NW-UCLA
+
+_NWUCLA_NAME = re.compile(r"a(\d+)_s(\d+)_e(\d+)_v(\d+)\.json")
+NWUCLA_JOINTS = 20
+NWUCLA_ACTION_IDS = (1, 2, 3, 4, 5, 6, 8, 9, 11, 12)  # the file names' action ids, in label order 1..10
+
+
+def read_nwucla_file(path) -> tuple[np.ndarray, int]:
+    """(T, 1, 20, 3) float32 of one NW-UCLA JSON file (metres, Kinect v1 camera coordinates, the
+    kinect-v1-20 joint order) and its 1-based label."""
+    import json
+
+    path = Path(path)
+    try:
+        content = json.loads(_read_text(path))
+    except json.JSONDecodeError as exc:
+        raise SkeletonFormatError(path, "a JSON object {file_name, skeletons, label}", f"invalid JSON ({exc.msg})",
+                                  exc.lineno) from None
+    if not isinstance(content, dict) or "skeletons" not in content:
+        found = f"keys {sorted(content)}" if isinstance(content, dict) else f"a JSON {type(content).__name__}"
+        raise SkeletonFormatError(path, "a JSON object with the key 'skeletons' (frames of 20 joints x xyz)", found)
+    frames = content["skeletons"]
+    if not isinstance(frames, list) or not frames:
+        raise SkeletonFormatError(path, "'skeletons' as a non-empty list of frames", _shorten(str(frames)))
+    for t, frame in enumerate(frames):
+        if not isinstance(frame, list) or len(frame) != NWUCLA_JOINTS or any(
+                not isinstance(j, list) or len(j) != 3 for j in frame):
+            found = f"{len(frame)} joints" if isinstance(frame, list) else _shorten(str(frame))
+            raise SkeletonFormatError(path, f"frame {t} of 'skeletons' with {NWUCLA_JOINTS} joints of 3 numbers", found)
+    try:
+        with np.errstate(over="ignore"):
+            seq = np.asarray(frames, dtype=np.float64).astype(np.float32)
+    except (TypeError, ValueError):
+        raise SkeletonFormatError(path, "numbers in 'skeletons'", "a value that is not a number") from None
+    if not np.isfinite(seq).all():
+        raise SkeletonFormatError(path, "finite coordinates in 'skeletons' (within float32's range)", "NaN or Inf")
+    label = content.get("label")
+    if not isinstance(label, int) or isinstance(label, bool):
+        raise SkeletonFormatError(path, "an integer 'label'", _shorten(str(label)))
+    return seq[:, None], label
+
+
+def read_nwucla(directory, *, class_names=None, progress: bool = False) -> SkeletonSet:
+    """Every `aAA_sSS_eEE_vVV.json` of a Northwestern-UCLA folder (sorted by name): layout kinect-v1-20,
+    the performer SS as subject, the README's action names by default; `label` (1..10) is the class."""
+    directory = _existing_folder(directory, "NW-UCLA aAA_sSS_eEE_vVV.json files")
+    files = sorted((p for p in directory.iterdir() if _NWUCLA_NAME.fullmatch(p.name)), key=lambda p: p.name)
+    if not files:
+        raise SkeletonFormatError(directory, "NW-UCLA files named aAA_sSS_eEE_vVV.json", "none")
+    names = _class_name_list(class_names, classnames.NWUCLA10)
+    sequences, labels, subjects, stems = [], [], [], []
+    for path in _progress(files, progress, "NW-UCLA"):
+        seq, label = read_nwucla_file(path)
+        if not 1 <= label <= len(names):
+            raise SkeletonFormatError(path, f"a label in 1..{len(names)} (the number of class names)", str(label))
+        sequences.append(seq)
+        labels.append(label - 1)
+        subjects.append(int(_NWUCLA_NAME.fullmatch(path.name).group(2)))
+        stems.append(path.stem)
+    return SkeletonSet(sequences=sequences, labels=np.asarray(labels, dtype=np.int64), class_names=names,
+                       layout="kinect-v1-20", subjects=np.asarray(subjects, dtype=np.int64), sample_ids=stems,
+                       fps=KINECT_FPS)
+
+
+def read_bvh(path, *, class_names=None, labels=None, progress: bool = False) -> SkeletonSet:
+    """BVH motion capture (one file or a folder): see `bvh.read_bvh`."""
+    from .bvh import read_bvh as read
+
+    return read(path, labels=labels, class_names=class_names, progress=progress)
 
 
 # -------------------------------------------------------------------------------------------- npz archives
 
 NPZ_REQUIRED = ("joints", "lengths", "labels", "class_names", "layout")
-NPZ_OPTIONAL = ("subjects", "sample_ids")
+NPZ_OPTIONAL = ("subjects", "sample_ids", "fps", "styles")
 
 
 def _load_npz_arrays(path: Path) -> dict[str, np.ndarray]:
@@ -667,8 +750,8 @@ def read_npz(path) -> SkeletonSet:
     """A skeleton archive written by `write_npz` (or by hand with the same arrays); pickles are refused.
 
     Arrays: joints float (sum of frames, M, V, 3) with all sequences back to back, lengths int (N,),
-    labels int (N,) 0-based, class_names str (K,), layout str scalar, optional subjects int (N,) and
-    sample_ids str (N,)."""
+    labels int (N,) 0-based, class_names str (K,), layout str scalar, optional subjects int (N,),
+    sample_ids str (N,), fps float scalar and styles str (N,)."""
     path = Path(path)
     arrays = _load_npz_arrays(path)
     missing = [name for name in NPZ_REQUIRED if name not in arrays]
@@ -697,9 +780,19 @@ def read_npz(path) -> SkeletonSet:
     sample_ids = []
     if "sample_ids" in arrays:
         sample_ids = _npz_vector(path, arrays, "sample_ids", "U", "strings", n).tolist()
+    fps = None
+    if "fps" in arrays:
+        value = arrays["fps"]
+        _npz_check(path, value.dtype.kind in "iuf" and value.ndim == 0 and bool(np.isfinite(value)) and value > 0,
+                   "fps", "a positive number (a scalar)", f"dtype {value.dtype}, shape {value.shape}")
+        fps = float(value)
+    styles = []
+    if "styles" in arrays:
+        styles = _npz_vector(path, arrays, "styles", "U", "strings", n).tolist()
     bounds = np.cumsum(lengths)[:-1]
     return SkeletonSet(sequences=np.split(joints, bounds), labels=labels.astype(np.int64),
-                       class_names=names.tolist(), layout=layout, subjects=subjects, sample_ids=sample_ids)
+                       class_names=names.tolist(), layout=layout, subjects=subjects, sample_ids=sample_ids,
+                       fps=fps, styles=styles)
 
 
 def _check_writable(skeletons: SkeletonSet, path: Path) -> tuple[int, int]:
@@ -714,6 +807,8 @@ def _check_writable(skeletons: SkeletonSet, path: Path) -> tuple[int, int]:
         fail(f"labels and subjects for each of the {n} sequences", f"{len(skeletons.labels)} labels")
     if skeletons.sample_ids and len(skeletons.sample_ids) != n:
         fail(f"{n} sample ids", str(len(skeletons.sample_ids)))
+    if skeletons.styles and len(skeletons.styles) != n:
+        fail(f"{n} styles", str(len(skeletons.styles)))
     if skeletons.layout not in LAYOUTS:
         fail(f"a layout in {', '.join(LAYOUTS)}", repr(skeletons.layout))
     shapes = {tuple(np.shape(seq)[1:]) for seq in skeletons.sequences}
@@ -745,6 +840,10 @@ def write_npz(skeletons: SkeletonSet, path) -> None:
         arrays["subjects"] = np.asarray(skeletons.subjects, dtype=np.int64)
     if skeletons.sample_ids:
         arrays["sample_ids"] = np.asarray([str(s) for s in skeletons.sample_ids], dtype=str)
+    if skeletons.fps is not None:
+        arrays["fps"] = np.asarray(float(skeletons.fps))
+    if skeletons.styles:
+        arrays["styles"] = np.asarray([str(s) for s in skeletons.styles], dtype=str)
     buffer = io.BytesIO()
     np.savez_compressed(buffer, **arrays)
     try:
@@ -755,11 +854,13 @@ def write_npz(skeletons: SkeletonSet, path) -> None:
 
 # ---------------------------------------------------------------------------------------------- dispatch
 
-_READERS = {"ntu": read_ntu, "pku": read_pku, "utd": read_utd, "npz": read_npz}
+_READERS = {"ntu": read_ntu, "pku": read_pku, "utd": read_utd, "nwucla": read_nwucla, "bvh": read_bvh,
+            "npz": read_npz}
 
 
 def read_skeletons(path, fmt: str, **kwargs) -> SkeletonSet:
-    """Read a dataset in one of FORMATS: a folder for ntu/pku/utd, a file for npz."""
+    """Read a dataset in one of FORMATS: a folder for ntu/pku/utd/nwucla, a file or folder for bvh, a file
+    for npz."""
     if fmt not in _READERS:
         raise SadvaeError(f"{path}: expected a skeleton format in {', '.join(FORMATS)}, found {fmt!r}")
     if not Path(path).exists():

@@ -58,7 +58,7 @@ VAE_KEYS = ("skeleton_encoder.weight", "skeleton_encoder.bias", "text_encoder.we
 # 0.13, 0.33, 0.54 and 1.23 s on two CPU cores. Twenty keep a prediction near a second; --seed
 # changes the draw.
 FITS = 20
-INPUT_SUFFIXES = {"ntu": ".skeleton", "utd": ".mat", "npz": ".npz"}
+INPUT_SUFFIXES = {"ntu": ".skeleton", "utd": ".mat", "nwucla": ".json", "bvh": ".bvh", "npz": ".npz"}
 
 
 def safetensors_bytes(arrays: dict[str, np.ndarray], metadata: dict[str, str]) -> bytes:
@@ -278,9 +278,11 @@ class _BundleModel:
         """Sequences ((T, M, V, 3) or (T, V, 3) arrays of `layout`, default the bundle's, or a SkeletonSet) ->
         the encoder's input; another layout is mapped into the bundle's by joint name."""
 
+        fps = None
         if isinstance(sequences, SkeletonSet):
             layout = sequences.layout
             names = names or sequences.sample_ids or None
+            fps = sequences.fps
             sequences = sequences.sequences
         layout = layout or self.layout
         if layout != self.layout:
@@ -290,7 +292,7 @@ class _BundleModel:
             raise SadvaeError("input: expected at least one skeleton sequence, found none")
         names = names or [f"sequence {i}" for i in range(len(sequences))]
         prep = self.encoder.preprocessing
-        steps = prep.steps()
+        steps = prep.steps(fps)
         out = []
         for seq, name in zip(sequences, names):
             seq = np.asarray(seq, dtype=np.float32)
@@ -480,6 +482,17 @@ def load(path) -> "ZeroShotModel | AnchorModel":
 
 def read_inputs(paths: list[str], fmt: str | None) -> tuple[list[np.ndarray], list[str], str]:
     """Sequences, their names and layout from files or folders of one format (guessed from the suffix)."""
+    found = read_input_set(paths, fmt)
+    return found.sequences, found.sample_ids, found.layout
+
+
+def read_input_set(paths: list[str], fmt: str | None) -> SkeletonSet:
+    """The sequences of files or folders of one format (guessed from the suffix) as an unlabelled
+    SkeletonSet named by file, at one frame rate (motion capture files of another rate are resampled
+    to Kinect's 30 fps)."""
+    from ..data.bvh import read_bvh_file
+    from ..data.preprocess import resample_rate
+    from ..data.skeletons import KINECT_FPS, read_nwucla_file
 
     files: list[Path] = []
     for p in map(Path, paths):
@@ -503,6 +516,7 @@ def read_inputs(paths: list[str], fmt: str | None) -> tuple[list[np.ndarray], li
                           f"{', '.join(sorted({f.suffix or f.name for f in files}))}; name it with --format")
     kind = kinds.pop()
     sequences, names, layouts = [], [], set()
+    fps = KINECT_FPS
     for f in files:
         if kind == "ntu":
             sequences.append(read_ntu_skeleton(f))
@@ -512,11 +526,23 @@ def read_inputs(paths: list[str], fmt: str | None) -> tuple[list[np.ndarray], li
             sequences.append(read_utd_skeleton(f))
             names.append(f.name)
             layouts.add("kinect-v1-20")
+        elif kind == "nwucla":
+            sequences.append(read_nwucla_file(f)[0])
+            names.append(f.name)
+            layouts.add("kinect-v1-20")
+        elif kind == "bvh":
+            seq, rate, _ = read_bvh_file(f)
+            sequences.append(resample_rate(seq.astype(np.float64), rate, KINECT_FPS).astype(np.float32))
+            names.append(f.name)
+            layouts.add("body-16")
         else:
             s = read_npz(f)
             sequences += s.sequences
             names += [f"{f.name}:{i}" for i in (s.sample_ids or range(len(s.sequences)))]
             layouts.add(s.layout)
+            if s.fps is not None:
+                fps = s.fps
     if len(layouts) != 1:
         raise SadvaeError(f"input: expected one joint layout, found {', '.join(sorted(layouts))}")
-    return sequences, names, layouts.pop()
+    return SkeletonSet(sequences=sequences, labels=np.zeros(len(sequences), dtype=np.int64), class_names=[],
+                       layout=layouts.pop(), sample_ids=names, fps=fps)

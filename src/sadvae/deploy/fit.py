@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from ..data.preprocess import Preprocessing, preprocess
+from ..data.skeletons import SkeletonSet
 from ..encoder.stgcn import EncoderConfig
 from ..encoder.training import extract, train_encoder
 from ..errors import SadvaeError
@@ -45,6 +46,8 @@ class FitSettings(EncoderSettings):
     validation_share: float = 0.2  # of the classes, per calibration draw
     seed: int = 0
     force: bool = False
+    balance: bool = True  # several datasets: each training batch draws every dataset equally often
+    merge_classes: bool = True  # several datasets: the same class name in two of them is one class
 
 
 def _held_out(labels: np.ndarray, subjects: np.ndarray | None, settings: FitSettings) -> tuple[np.ndarray, str]:
@@ -72,56 +75,157 @@ def _held_out(labels: np.ndarray, subjects: np.ndarray | None, settings: FitSett
     return held, how
 
 
-def fit_all_classes(skeletons, out, settings: FitSettings, progress: bool = True, log=print) -> dict:
-    """Train on every labelled class of `skeletons`, calibrate the gate, write an anchor bundle to `out`."""
+@dataclass
+class TrainingData:
+    """What the encoders of a model learn from: the skeletons, the texts of their classes, the held-out
+    samples, the sampling weights and the preprocessing."""
 
-    t0 = time.perf_counter()
-    out = Path(out)
-    if out.exists() and not settings.force:
+    skeletons: SkeletonSet
+    texts: ClassTexts
+    held: np.ndarray  # (N,) True: held out for early stopping and calibration
+    how: str  # how the held-out samples were chosen
+    weights: np.ndarray | None  # (N,) sampling weights (several datasets), or None: each sample once per epoch
+    preprocessing: Preprocessing
+    manifest: dict  # what the bundle's manifest says of the data
+
+    def inputs(self, progress: bool = False) -> np.ndarray:
+        return preprocess(self.skeletons, self.preprocessing, progress=progress)
+
+
+def training_data(skeletons: SkeletonSet, settings: FitSettings) -> TrainingData:
+    """One dataset in its own joint layout, with settings.descriptions (else its class names)."""
+    names = list(skeletons.class_names)
+    texts = ClassTexts([[n] for n in names], "the skeleton data's class names", f"{len(names)} class names")
+    if settings.descriptions:
+        texts = settings.descriptions
+        if not isinstance(texts, ClassTexts):
+            texts = read_descriptions(texts, len(names))
+        elif len(texts.texts) != len(names):
+            raise SadvaeError(f"{texts.source}: expected descriptions of all {len(names)} classes of the "
+                              f"skeleton data, found {len(texts.texts)} classes")
+    _check_classes(skeletons)
+    held, how = _held_out(skeletons.labels, skeletons.subjects, settings)
+    return TrainingData(skeletons, texts, held, how, None, _preprocessing(skeletons, settings),
+                        {"text_mode": "desc" if settings.descriptions else "lb",
+                         "trained_on": f"all {len(names)} labelled classes"})
+
+
+def sources_training_data(sources, settings: FitSettings) -> TrainingData:
+    """Several datasets (`data.sources.Source`, each with its class texts): every source in the shared
+    skeleton space at one frame rate, the union of their classes (the same name is one class when
+    settings.merge_classes), performers held out within each dataset, and sampling weights that draw
+    each dataset equally often (settings.balance)."""
+    from ..data.sources import PERFORMER_STRIDE, combine
+
+    sources = list(sources)
+    combined = combine(sources, merge=settings.merge_classes)
+    skeletons = combined.skeletons
+    _check_classes(skeletons)
+    texts = ClassTexts(combined.texts, "; ".join(f"{s.name}: {s.text_source}" for s in sources),
+                       f"{len(combined.texts)} classes of {len(sources)} datasets")
+    held = np.zeros(len(skeletons), dtype=bool)
+    hows = []
+    for d, name in enumerate(combined.names):
+        rows = np.flatnonzero(combined.dataset == d)
+        subjects = skeletons.subjects[rows] - d * PERFORMER_STRIDE  # the dataset's own performer ids
+        mask, how = _held_out(skeletons.labels[rows], None if (subjects < 0).any() else subjects,
+                              dataclasses.replace(settings, seed=settings.seed + d))
+        held[rows] = mask
+        hows.append(f"{name}: {how}")
+    counts = np.bincount(combined.dataset, minlength=len(combined.names)).astype(np.float64)
+    weights = 1.0 / counts[combined.dataset] if settings.balance else None
+    manifest = {"text_mode": "desc", "trained_on": f"{len(skeletons.class_names)} classes of "
+                + ", ".join(combined.names),
+                "datasets": {name: {"sequences": int(n), "classes": [c for c, ds in zip(
+                    skeletons.class_names, combined.class_datasets) if name in ds]}
+                    for name, n in combined.counts().items()},
+                "balanced_batches": settings.balance, "merged_classes": settings.merge_classes}
+    return TrainingData(skeletons, texts, held, "; ".join(hows), weights, _preprocessing(skeletons, settings),
+                        manifest)
+
+
+def fit_all_classes(skeletons, out, settings: FitSettings, progress: bool = True, log=print) -> dict:
+    """Train on every labelled class of `skeletons`, calibrate the gate, write an anchor bundle to `out`.
+    The skeletons keep their own joint layout (several datasets: `fit_sources`)."""
+    _check_out(out, settings)
+    return _fit(training_data(skeletons, settings), out, settings, progress, log)
+
+
+def fit_sources(sources, out, settings: FitSettings, progress: bool = True, log=print) -> dict:
+    """One model of several datasets (see `sources_training_data`), written as an anchor bundle to `out`."""
+    _check_out(out, settings)
+    data = sources_training_data(sources, settings)
+    log(f"[sadvae] {len(data.manifest['datasets'])} datasets in the shared space: "
+        + ", ".join(f"{k} {v['sequences']} sequences" for k, v in data.manifest["datasets"].items()))
+    return _fit(data, out, settings, progress, log)
+
+
+def _check_out(out, settings: FitSettings) -> None:
+    if Path(out).exists() and not settings.force:
         raise SadvaeError(f"{out}: expected no earlier model here, found one (use --force to replace it)")
     if settings.calibration_draws < 1:
         raise SadvaeError(f"--calibration-draws: expected at least 1, found {settings.calibration_draws}")
-    names = list(skeletons.class_names)
-    n_classes = len(names)
-    labels = skeletons.labels
-    present = np.unique(labels)
+
+
+def _check_classes(skeletons) -> None:
+    n_classes = len(skeletons.class_names)
+    present = np.unique(skeletons.labels)
     if len(present) != n_classes:
         raise SadvaeError(f"fit: expected samples of all {n_classes} named classes, found none for "
                           f"{sorted(set(range(n_classes)) - set(present.tolist()))[:8]}")
+
+
+def _preprocessing(skeletons, settings: FitSettings) -> Preprocessing:
+    bodies = settings.bodies or min(2, max(s.shape[1] for s in skeletons.sequences))
+    return Preprocessing(layout=skeletons.layout, frames=settings.frames, bodies=bodies, center=settings.center,
+                         align_view=settings.align_view, fps=skeletons.fps if settings.max_seconds else None,
+                         max_seconds=settings.max_seconds)
+
+
+def train_classes(data: TrainingData, x: np.ndarray, class_text: np.ndarray, classes: np.ndarray,
+                  settings: FitSettings, seed: int, desc: str = "encoder", progress: bool = False, log=None):
+    """The text-anchored encoder of `classes`, trained on their samples outside `data.held` (early
+    stopping on the held-out ones); `x` the preprocessed inputs, `class_text` (N, M, D)."""
+    labels = data.skeletons.labels
+    fit, hold = ~data.held & np.isin(labels, classes), data.held & np.isin(labels, classes)
+    prep = data.preprocessing
+    config = EncoderConfig(layout=prep.layout, n_classes=len(classes), channels=settings.channels,
+                           strides=settings.strides, embed_dim=settings.embed_dim, bodies=prep.bodies,
+                           streams=settings.streams, head="text", text_dim=class_text.shape[2],
+                           text_members=class_text.shape[1])
+    training = dataclasses.replace(settings.training, seed=seed)
+    enc = train_encoder(x[fit], labels[fit], x[hold], labels[hold], classes, config, prep, training,
+                        progress=progress, desc=desc, class_text=class_text,
+                        sample_weights=None if data.weights is None else data.weights[fit])
+    if log is not None:
+        best = enc.history[enc.best_epoch]
+        log(f"[sadvae] {desc}: {len(classes)} classes, best held-out accuracy {100 * best['holdout_accuracy']:.1f}% "
+            f"at epoch {enc.best_epoch + 1}/{len(enc.history)}")
+    return enc
+
+
+def _fit(data: TrainingData, out, settings: FitSettings, progress: bool, log) -> dict:
+    """The encoder of every class, the calibration draws, the bundle (see the module docstring)."""
+    t0 = time.perf_counter()
+    out = Path(out)
+    names = list(data.skeletons.class_names)
+    n_classes = len(names)
+    labels, held = data.skeletons.labels, data.held
+    present = np.unique(labels)
     n_val = max(1, round(settings.validation_share * n_classes))
     if n_classes - n_val < 2:
         raise SadvaeError(f"fit: expected at least {n_val + 2} classes (validation draws of {n_val} keep two to "
                           f"learn), found {n_classes}")
-    texts = ClassTexts([[n] for n in names], "the skeleton data's class names", f"{n_classes} class names")
-    if settings.descriptions:
-        texts = settings.descriptions
-        if not isinstance(texts, ClassTexts):
-            texts = read_descriptions(texts, n_classes)
-        elif len(texts.texts) != n_classes:
-            raise SadvaeError(f"{texts.source}: expected descriptions of all {n_classes} classes of the "
-                              f"skeleton data, found {len(texts.texts)} classes")
-    class_text = encode_classes(texts.texts, settings.text_model, ensemble=True)  # (N, M, D)
-    held, how = _held_out(labels, skeletons.subjects, settings)
-    bodies = settings.bodies or min(2, max(s.shape[1] for s in skeletons.sequences))
-    prep = Preprocessing(layout=skeletons.layout, frames=settings.frames, bodies=bodies, center=settings.center)
-    x = preprocess(skeletons, prep, progress=progress)
-    log(f"[sadvae] {len(skeletons)} sequences, {n_classes} classes; {how} ({held.sum()} samples)")
+    class_text = encode_classes(data.texts.texts, settings.text_model, ensemble=True)  # (N, M, D)
+    x = data.inputs(progress)
+    log(f"[sadvae] {len(data.skeletons)} sequences, {n_classes} classes; {data.how} ({held.sum()} samples)")
 
-    def train(classes: np.ndarray, desc: str, seed: int):
-        fit, hold = ~held & np.isin(labels, classes), held & np.isin(labels, classes)
-        config = EncoderConfig(layout=skeletons.layout, n_classes=len(classes), channels=settings.channels,
-                               strides=settings.strides, embed_dim=settings.embed_dim, bodies=bodies,
-                               streams=settings.streams, head="text", text_dim=class_text.shape[2],
-                               text_members=class_text.shape[1])
-        training = dataclasses.replace(settings.training, seed=seed)
-        enc = train_encoder(x[fit], labels[fit], x[hold], labels[hold], classes, config, prep, training,
-                            progress=progress, desc=desc, class_text=class_text)
-        best = enc.history[enc.best_epoch]
-        log(f"[sadvae] {desc}: {len(classes)} classes, best held-out accuracy {100 * best['holdout_accuracy']:.1f}% "
-            f"at epoch {enc.best_epoch + 1}/{len(enc.history)}")
-        return enc
+    def train(classes, desc, seed):
+        return train_classes(data, x, class_text, classes, settings, seed, desc, progress, log)
 
+    t_encoder = time.perf_counter()
     encoder = train(present, "encoder (all classes)", settings.training.seed)
+    encoder_seconds = time.perf_counter() - t_encoder
     rng = np.random.default_rng(settings.seed + 1)
     draws, calibration = [], []
     for d in range(settings.calibration_draws):
@@ -140,14 +244,16 @@ def fit_all_classes(skeletons, out, settings: FitSettings, progress: bool = True
     gate = fit_stacking_pooled(draws, scores="logits")
     log(f"[sadvae] gate: calibrated stacking over {len(draws)} draws, margin "
         f"{gate.threshold:.3f} on the cosine scores (validation H {100 * gate.holdout_accuracy:.1f}%)")
+    epochs = len(encoder.history)
+    clips_per_second = epochs * int((~held).sum()) / max(encoder_seconds, 1e-9)
     write_anchor_bundle(out, encoder, gate, names, settings.text_model or OFFLINE_DEFAULT, True, force=settings.force,
-                        extra={"text_mode": "desc" if settings.descriptions else "lb",
-                               "trained_on": f"all {n_classes} labelled classes",
-                               "class_texts": texts.source, "holdout": how, "calibration": calibration,
-                               "encoder_history": {"epochs_run": len(encoder.history),
-                                                   "best_epoch": encoder.best_epoch}})
-    return {"classes": n_classes, "holdout": how, "gate": gate.__dict__, "calibration": calibration,
-            "seconds": time.perf_counter() - t0, "out": str(out)}
+                        extra={**data.manifest, "class_texts": data.texts.source, "holdout": data.how,
+                               "calibration": calibration,
+                               "encoder_history": {"epochs_run": epochs, "best_epoch": encoder.best_epoch,
+                                                   "clips_per_second": round(clips_per_second, 1)}})
+    return {"classes": n_classes, "holdout": data.how, "gate": gate.__dict__, "calibration": calibration,
+            "seconds": time.perf_counter() - t0, "out": str(out), "encoder_seconds": encoder_seconds,
+            "encoder_clips_per_second": clips_per_second}
 
 
 def _zsl_logits(encoder, feats: np.ndarray, text: np.ndarray) -> np.ndarray:

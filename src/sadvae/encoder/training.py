@@ -146,8 +146,13 @@ def _augment(x: torch.Tensor, cfg: EncoderTraining, gen: torch.Generator) -> tor
     return _temporal_crop(x, cfg.min_crop, gen) if cfg.min_crop < 1 else x
 
 
-def _batches(n: int, size: int, gen: torch.Generator | None):
-    order = torch.randperm(n, generator=gen) if gen is not None else torch.arange(n)
+def _batches(n: int, size: int, gen: torch.Generator | None, weights: torch.Tensor | None = None):
+    """Index batches of one epoch: a shuffle of all n samples, or n draws (with replacement) in
+    proportion to `weights` (to balance datasets of different sizes); in order without `gen`."""
+    if weights is not None:
+        order = torch.multinomial(weights, n, replacement=True, generator=gen)
+    else:
+        order = torch.randperm(n, generator=gen) if gen is not None else torch.arange(n)
     for i in range(0, n, size):
         yield order[i:i + size]
 
@@ -167,11 +172,12 @@ def predict_features(model: STGCN, x: np.ndarray, device: torch.device, batch_si
 def train_encoder(x: np.ndarray, labels: np.ndarray, holdout_x: np.ndarray, holdout_labels: np.ndarray,
                   classes: np.ndarray, config: EncoderConfig, preprocessing: Preprocessing,
                   training: EncoderTraining, progress: bool = False, desc: str = "encoder",
-                  class_text: np.ndarray | None = None) -> TrainedEncoder:
+                  class_text: np.ndarray | None = None, sample_weights: np.ndarray | None = None) -> TrainedEncoder:
     """Train on (x, labels) whose labels are dataset class ids inside `classes`; keep the epoch with the
     best accuracy on the held-out samples (ties: lower held-out loss). The text head needs `class_text`,
     the text embeddings of every dataset class, (N, D) or (N, M, D) with M descriptions per class; only
-    the rows of `classes` are read."""
+    the rows of `classes` are read. `sample_weights` (n,): each epoch draws its samples in proportion
+    to them (e.g. 1 / the size of each sample's dataset) instead of taking each once."""
     from tqdm.auto import tqdm
 
     training.check()
@@ -187,6 +193,13 @@ def train_encoder(x: np.ndarray, labels: np.ndarray, holdout_x: np.ndarray, hold
                           f"{missing[:8]}")
     if len(holdout_x) == 0:
         raise SadvaeError("encoder: expected held-out samples for early stopping, found none")
+    weights = None
+    if sample_weights is not None:
+        weights = torch.as_tensor(np.asarray(sample_weights, dtype=np.float64))
+        if weights.shape != (len(x),) or not bool(torch.isfinite(weights).all()) or bool((weights < 0).any()) \
+                or float(weights.sum()) <= 0:
+            raise SadvaeError(f"encoder: expected {len(x)} finite non-negative sample weights, found shape "
+                              f"{tuple(weights.shape)}")
 
     device = distributed.local_device(training.device)
     world, rank = (torch.distributed.get_world_size(), distributed.rank()) if distributed.active() else (1, 0)
@@ -215,7 +228,7 @@ def train_encoder(x: np.ndarray, labels: np.ndarray, holdout_x: np.ndarray, hold
     for epoch in bar:
         net.train()
         total, correct, loss_sum = 0, 0, 0.0
-        for idx in _batches(len(x), training.batch_size, gen):
+        for idx in _batches(len(x), training.batch_size, gen, weights):
             if len(idx) < 2 * world:  # batch norm needs two samples (per rank)
                 continue
             xb = xt[idx]

@@ -126,14 +126,20 @@ def infer_protocol(dataset: str, unseen: int, split_name: str | None) -> str | N
     return None
 
 
-def read_config_file(path) -> dict:
+def read_toml(path) -> dict:
+    """A TOML file's tables; one clear error when it is missing or not TOML."""
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text())
-    except FileNotFoundError:
-        raise SadvaeError(f"{path}: expected a TOML config file, found no such file") from None
+        return tomllib.loads(path.read_text())
+    except (FileNotFoundError, IsADirectoryError):
+        raise SadvaeError(f"{path}: expected a TOML file, found no such file") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise SadvaeError(f"{path}: expected valid TOML, found {exc}") from None
+
+
+def read_config_file(path) -> dict:
+    path = Path(path)
+    data = read_toml(path)
     unknown = sorted(set(data) - CONFIG_KEYS)
     if unknown:
         raise SadvaeError(f"{path}: expected keys among {', '.join(sorted(CONFIG_KEYS))}, "

@@ -49,7 +49,6 @@ class FeatureSettings(EncoderSettings):
     dropout: float = 0.2
     head: str = "text"  # "text" (text-anchored prototypes) or "classifier" (plain ST-GCN)
     descriptions: str | None = None  # class descriptions: a built-in list (utd27-desc) or a CSV idx,description
-    align_view: bool = False
     text_model: str | None = None  # None: the offline default
     write_text: bool = True
     force: bool = False
@@ -97,7 +96,8 @@ def build_feature_pack(skeletons, resources, settings: FeatureSettings, progress
 
     bodies = settings.bodies or min(2, max(s.shape[1] for s in skeletons.sequences))
     prep = Preprocessing(layout=skeletons.layout, frames=settings.frames, bodies=bodies, center=settings.center,
-                         align_view=settings.align_view)
+                         align_view=settings.align_view, fps=skeletons.fps if settings.max_seconds else None,
+                         max_seconds=settings.max_seconds)
     x = preprocess(skeletons, prep, progress=progress)
     labels = skeletons.labels
     report = {"dataset": settings.dataset, "sequences": len(skeletons), "classes": n_classes,

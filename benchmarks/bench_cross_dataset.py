@@ -1,0 +1,235 @@
+"""Across datasets and sensors: leave one dataset out, name its actions from their names alone.
+
+Three real datasets of ../shared/data, three sensors and styles: UTD-MHAD (Kinect v1, 27 actions,
+8 performers), NW-UCLA (Kinect v1, three views, 10 everyday actions, 10 performers) and Bandai-Namco
+(optical motion capture, BVH, 25 contents by 3 actors in up to 15 styles). For each dataset held out:
+
+  others   the recipe of `sadvae fit` with several datasets (the ready model `general`): the two
+           other datasets in the shared skeleton space (body-16, 30 fps, views aligned), their
+           classes merged by name, batches balanced between them, each class learnt against its
+           built-in descriptions;
+  X alone  the same recipe on one of the other datasets alone (today's one-dataset model, in the
+           shared space so that it can read every sensor);
+  utd-mhad the shipped ready model `utd-mhad` (Kinect v1 joints: it cannot read BVH), NW-UCLA only.
+
+Every recording of the held-out dataset is named among that dataset's own class names (`names`), or
+among its built-in descriptions (`desc`, each class the ensemble of its three); top-1 and top-5 over
+recordings, for all of them, and separately for the held-out classes whose action some training set
+has (SAME_ACTION below, written from the class names before any measurement) and for those no
+training set has. `top share` is the share of recordings given the most frequent answer (an answer
+piled on one name shows there). Mean +- std over --seeds encoder seeds (each also draws the held-out
+performers).
+
+    python benchmarks/bench_cross_dataset.py                       # 3 seeds, ~70 min on 2 CPU cores
+    python benchmarks/bench_cross_dataset.py --seeds 1 --epochs 5  # a quick look
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data"
+
+# name: (format, folder under the data root, built-in descriptions)
+DATASETS = {
+    "utd-mhad": ("utd", "utd_mhad/Skeleton", "utd27-desc"),
+    "nw-ucla": ("nwucla", "nw_ucla/all_sqe", "nwucla10-desc"),
+    "bandai-namco": ("bvh", "bandai_namco", "bandai25-desc"),
+}
+
+# The same action in two datasets (written from the class names before any measurement): a held-out
+# class whose action a training set has is scored apart from the ones that no training set has.
+SAME_ACTION = [
+    ("utd-mhad", "walking", "nw-ucla", "walk around"),
+    ("utd-mhad", "walking", "bandai-namco", "walk"),
+    ("nw-ucla", "walk around", "bandai-namco", "walk"),
+    ("utd-mhad", "sit to stand", "nw-ucla", "stand up"),
+    ("utd-mhad", "stand to sit", "nw-ucla", "sit down"),
+    ("utd-mhad", "right arm throw", "nw-ucla", "throw"),
+    ("utd-mhad", "pick up and throw", "nw-ucla", "pick up with one hand"),
+    ("utd-mhad", "pick up and throw", "nw-ucla", "throw"),
+    ("utd-mhad", "right hand wave", "bandai-namco", "wave right hand"),
+    ("utd-mhad", "right hand wave", "bandai-namco", "bye"),
+    ("utd-mhad", "jogging", "bandai-namco", "run"),
+    ("utd-mhad", "front boxing", "bandai-namco", "punch"),
+]
+
+_CACHE: dict = {}
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--data", default=str(DATA), help="the folder holding utd_mhad, nw_ucla and bandai_namco")
+    p.add_argument("--seeds", type=int, default=3)
+    p.add_argument("--epochs", type=int, default=60)
+    p.add_argument("--jobs", type=int, default=2, help="trainings side by side, one thread each (default 2)")
+    p.add_argument("--json", help="write every figure here")
+    return p.parse_args(argv)
+
+
+def read(name: str, root: str):
+    """The dataset and its built-in descriptions (cached per worker process)."""
+    if name not in _CACHE:
+        from sadvae.data.skeletons import read_skeletons
+        from sadvae.pack.text import read_descriptions
+
+        fmt, folder, desc = DATASETS[name]
+        skeletons = read_skeletons(Path(root) / folder, fmt)
+        _CACHE[name] = (skeletons, read_descriptions(desc, len(skeletons.class_names)))
+    return _CACHE[name]
+
+
+def known_classes(held_out: str, trained_on: tuple[str, ...]) -> set[str]:
+    """Classes of the held-out dataset whose action one of the training datasets has."""
+    out = set()
+    for a, ca, b, cb in SAME_ACTION:
+        if a == held_out and b in trained_on:
+            out.add(ca)
+        if b == held_out and a in trained_on:
+            out.add(cb)
+    return out
+
+
+def train(job):
+    """One encoder of the recipe on `trained_on`; returns its scores on every other dataset."""
+    trained_on, seed, epochs, root = job
+    import torch
+
+    torch.set_num_threads(1)
+    from sadvae.data.sources import Source
+    from sadvae.deploy.fit import FitSettings, sources_training_data, train_classes
+    from sadvae.encoder.training import default_training
+    from sadvae.pack.text import encode_classes
+
+    t0 = time.perf_counter()
+    sources = []
+    for name in trained_on:
+        skeletons, texts = read(name, root)
+        sources.append(Source(skeletons, name, texts.texts, texts.source))
+    settings = FitSettings(align_view=True, seed=seed, training=default_training(epochs=epochs, seed=seed))
+    data = sources_training_data(sources, settings)
+    class_text = encode_classes(data.texts.texts, None, ensemble=True)
+    x = data.inputs()
+    encoder = train_classes(data, x, class_text, np.unique(data.skeletons.labels), settings, seed)
+    seconds = time.perf_counter() - t0
+    scores = {}
+    for held_out in DATASETS:
+        if held_out not in trained_on:
+            scores[held_out] = evaluate(encoder, held_out, trained_on, root)
+    return {"trained_on": list(trained_on), "seed": seed, "seconds": seconds, "epochs_run": len(encoder.history),
+            "clips": int((~data.held).sum()), "scores": scores}
+
+
+def evaluate(encoder, held_out: str, trained_on, root: str) -> dict:
+    """Top-1/top-5 of the held-out dataset's recordings among its class names and descriptions."""
+    import torch
+
+    from sadvae.data.sources import Source, combine
+    from sadvae.data.layouts import map_layout
+    from sadvae.data.preprocess import preprocess
+    from sadvae.encoder.training import predict_features
+    from sadvae.pack.text import encode_classes
+
+    skeletons, texts = read(held_out, root)
+    layout = encoder.preprocessing.layout
+    if layout == "body-16":
+        test = combine([Source(skeletons, held_out)]).skeletons
+    else:  # a model in its own joint layout (the ready model utd-mhad)
+        test = skeletons.subset(np.arange(len(skeletons)))
+        test.sequences = [map_layout(s, skeletons.layout, layout) for s in test.sequences]
+        test.layout = layout
+    x = preprocess(test, encoder.preprocessing)
+    feats, _ = predict_features(encoder.model, x, torch.device("cpu"))
+    names = list(skeletons.class_names)
+    known = known_classes(held_out, tuple(trained_on))
+    is_known = np.isin(test.labels, [names.index(c) for c in known])
+    out = {"known_classes": sorted(known), "chance": 100 / len(names)}
+    for mode, class_texts in (("names", [[n] for n in names]), ("desc", texts.texts)):
+        text = torch.as_tensor(encode_classes(class_texts, None, ensemble=True))
+        with torch.no_grad():
+            logits = encoder.model.text_logits(torch.as_tensor(feats), text).numpy()
+        order = np.argsort(-logits, axis=1)
+        top1 = order[:, 0] == test.labels
+        top5 = (order[:, :5] == test.labels[:, None]).any(1)
+        answers = np.bincount(order[:, 0], minlength=len(names))
+        out[mode] = {"top1": 100 * top1.mean(), "top5": 100 * top5.mean(),
+                     "top1_known": 100 * top1[is_known].mean() if is_known.any() else None,
+                     "top1_novel": 100 * top1[~is_known].mean() if (~is_known).any() else None,
+                     "top_share": 100 * answers.max() / len(test.labels),
+                     "top_answer": names[int(answers.argmax())]}
+    return out
+
+
+def ready_model_scores(root: str) -> dict:
+    """The shipped `utd-mhad` on NW-UCLA (it has Kinect v1 joints; BVH rigs have no hands and feet)."""
+    from sadvae.deploy.bundle import load
+
+    model = load("utd-mhad")
+    return {"nw-ucla": evaluate(model.encoder, "nw-ucla", ("utd-mhad",), root)}
+
+
+def mean_std(values):
+    values = [v for v in values if v is not None]
+    if not values:
+        return "-"
+    return f"{np.mean(values):.1f} ± {np.std(values, ddof=1) if len(values) > 1 else 0:.1f}"
+
+
+def table(results: list[dict], ready: dict) -> str:
+    rows = ["| held out (chance) | trained on | names top-1 | known | novel | names top-5 | desc top-1 | "
+            "desc top-5 | top share |", "|---|---|---|---|---|---|---|---|---|"]
+    for held_out in DATASETS:
+        groups: dict[tuple, list] = {}
+        for r in results:
+            if held_out in r["scores"]:
+                groups.setdefault(tuple(r["trained_on"]), []).append(r["scores"][held_out])
+        if held_out in ready:
+            groups[("ready model utd-mhad",)] = [ready[held_out]]
+        for trained_on, scores in sorted(groups.items(), key=lambda kv: -len(kv[0])):
+            label = " + ".join(trained_on) if len(trained_on) > 1 else f"{trained_on[0]} alone" \
+                if trained_on[0] in DATASETS else trained_on[0]
+            n, d = [s["names"] for s in scores], [s["desc"] for s in scores]
+            rows.append(f"| {held_out} ({scores[0]['chance']:.1f}) | {label} | {mean_std([s['top1'] for s in n])} | "
+                        f"{mean_std([s['top1_known'] for s in n])} | {mean_std([s['top1_novel'] for s in n])} | "
+                        f"{mean_std([s['top5'] for s in n])} | {mean_std([s['top1'] for s in d])} | "
+                        f"{mean_std([s['top5'] for s in d])} | {mean_std([s['top_share'] for s in n])} |")
+    return "\n".join(rows)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    t0 = time.perf_counter()
+    names = list(DATASETS)
+    trainings = [tuple(n for n in names if n != held) for held in names] + [(n,) for n in names]
+    jobs = [(t, seed, args.epochs, args.data) for seed in range(args.seeds) for t in trainings]
+    jobs.sort(key=lambda j: -len(j[0]))  # the long ones first
+    ctx = multiprocessing.get_context("spawn")
+    results = []
+    with ProcessPoolExecutor(max_workers=args.jobs, mp_context=ctx) as pool:
+        for r in pool.map(train, jobs):
+            print(f"[bench] trained on {' + '.join(r['trained_on'])}, seed {r['seed']}: {r['epochs_run']} epochs, "
+                  f"{r['clips']} clips, {r['seconds']:.0f} s ({r['epochs_run'] * r['clips'] / r['seconds']:.0f} "
+                  "clips/s on one thread)", file=sys.stderr, flush=True)
+            results.append(r)
+    ready = ready_model_scores(args.data)
+    seconds = time.perf_counter() - t0
+    print(f"\nLeave one dataset out: top-1/top-5 (%) of the held-out dataset's recordings among its own class "
+          f"names or descriptions; known/novel = held-out classes whose action a training set has / has not; "
+          f"mean ± std over {args.seeds} seeds ({args.epochs} epochs at most), {seconds:.0f} s\n")
+    print(table(results, ready))
+    if args.json:
+        Path(args.json).write_text(json.dumps({"results": results, "ready_model": ready, "seconds": seconds,
+                                               "epochs": args.epochs, "seeds": args.seeds}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

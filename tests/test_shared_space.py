@@ -1,0 +1,244 @@
+"""One skeleton space across sensors: the shared joint set, the NW-UCLA reader, several datasets in
+one training set, balanced sampling, and a model fitted on two datasets."""
+import json
+
+import numpy as np
+import pytest
+
+from sadvae.data import classnames
+from sadvae.data.layouts import BODY16, COCO17, KINECT_V1_20, NTU25, SHARED, joint_map, map_layout, to_shared
+from sadvae.data.preprocess import Preprocessing, crop_seconds, preprocess_sequence, resample_rate
+from sadvae.data.skeletons import SkeletonFormatError, SkeletonSet, read_npz, read_nwucla, write_npz
+from sadvae.data.sources import Source, combine
+from sadvae.errors import SadvaeError
+
+from .conftest import shared_or_skip
+
+
+def kinect_motion(seed=0, frames=20) -> np.ndarray:
+    """(T, 1, 20, 3) a plausible standing body (metres, y up) with its right arm waving."""
+    rng = np.random.default_rng(seed)
+    j = {n: i for i, n in enumerate(KINECT_V1_20.joints)}
+    pose = np.zeros((20, 3))
+    spots = {"HipCenter": (0, 1.0, 0), "Spine": (0, 1.1, 0), "ShoulderCenter": (0, 1.45, 0), "Head": (0, 1.65, 0),
+             "ShoulderLeft": (-0.2, 1.4, 0), "ElbowLeft": (-0.25, 1.15, 0), "WristLeft": (-0.27, 0.9, 0),
+             "HandLeft": (-0.28, 0.82, 0), "ShoulderRight": (0.2, 1.4, 0), "ElbowRight": (0.25, 1.15, 0),
+             "WristRight": (0.27, 0.9, 0), "HandRight": (0.28, 0.82, 0), "HipLeft": (-0.1, 0.95, 0),
+             "KneeLeft": (-0.1, 0.5, 0), "AnkleLeft": (-0.1, 0.08, 0), "FootLeft": (-0.1, 0.02, 0.1),
+             "HipRight": (0.1, 0.95, 0), "KneeRight": (0.1, 0.5, 0), "AnkleRight": (0.1, 0.08, 0),
+             "FootRight": (0.1, 0.02, 0.1)}
+    for name, xyz in spots.items():
+        pose[j[name]] = xyz
+    seq = np.repeat(pose[None], frames, 0) + 0.005 * rng.standard_normal((frames, 20, 3))
+    angle = np.linspace(0, 2 * np.pi, frames)
+    for name in ("ElbowRight", "WristRight", "HandRight"):
+        seq[:, j[name], 0] += 0.2 * np.sin(angle)
+        seq[:, j[name], 1] += 0.5
+    return seq[:, None].astype(np.float32)
+
+
+def rotation_y(degrees: float) -> np.ndarray:
+    a = np.radians(degrees)
+    return np.array([[np.cos(a), 0, np.sin(a)], [0, 1, 0], [-np.sin(a), 0, np.cos(a)]])
+
+
+# ------------------------------------------------------------------------------------------ the joint set
+
+
+def test_every_sensor_layout_maps_onto_the_shared_space():
+    assert SHARED == "body-16" and BODY16.n_joints == 16
+    for layout in (KINECT_V1_20, NTU25, COCO17):
+        out = to_shared(np.zeros((3, 1, layout.n_joints, 3), np.float32), layout.name)
+        assert out.shape == (3, 1, 16, 3)
+    with pytest.raises(SadvaeError, match="body-16 that map onto every joint of kinect-v1-20, found none for"):
+        map_layout(np.zeros((2, 16, 3)), "body-16", "kinect-v1-20")  # no hands, no feet in the shared space
+
+
+def test_one_motion_through_two_layouts_matches_on_the_joints_they_share():
+    """A Kinect v1 recording written as NTU's Kinect v2 joints and as COCO keypoints (its limbs; a face
+    around the head) gives the same shared skeleton: limbs exactly, COCO's trunk as means."""
+    seq = kinect_motion()
+    as_ntu = np.full((len(seq), 1, 25, 3), 7.0, np.float32)  # joints Kinect v1 lacks: anything
+    as_ntu[..., joint_map("ntu-25", "kinect-v1-20"), :] = seq
+    np.testing.assert_array_equal(to_shared(as_ntu, "ntu-25"), to_shared(seq, "kinect-v1-20"))
+
+    k = KINECT_V1_20.index
+    coco = np.zeros((len(seq), 1, 17, 3), np.float32)
+    for side, tag in (("left", "Left"), ("right", "Right")):
+        for joint in ("shoulder", "elbow", "wrist", "hip", "knee", "ankle"):
+            coco[..., COCO17.index([f"{side}_{joint}"])[0], :] = seq[..., k([f"{joint.capitalize()}{tag}"])[0], :]
+    head = seq[..., k(["Head"])[0], :]
+    for name, dx in (("nose", 0.0), ("left_eye", -0.03), ("right_eye", 0.03), ("left_ear", -0.07),
+                     ("right_ear", 0.07)):
+        coco[..., COCO17.index([name])[0], :] = head + np.array([dx, 0, 0.05 if "ear" not in name else 0])
+    a, b = to_shared(coco, "coco-17"), to_shared(seq, "kinect-v1-20")
+    limbs = BODY16.index([j for j in BODY16.joints if j.startswith(("left_", "right_"))])
+    np.testing.assert_array_equal(a[..., limbs, :], b[..., limbs, :])
+    np.testing.assert_allclose(a[..., BODY16.index(["head"]), :], b[..., BODY16.index(["head"]), :], atol=1e-6)
+    hips = seq[..., k(["HipLeft", "HipRight"]), :].mean(-2)
+    np.testing.assert_allclose(a[..., 0, :], hips, atol=1e-6)  # COCO's pelvis: between its hips
+
+
+def test_the_same_motion_from_two_sensors_looks_the_same_after_preprocessing():
+    """Another sensor: centimetres, turned 70 degrees, elsewhere in the room, at 120 fps. After the
+    shared preprocessing (centre, body size, facing direction, seconds) the inputs agree."""
+    kinect = to_shared(kinect_motion(frames=31), "kinect-v1-20").astype(np.float64)
+    t = np.linspace(0, 30, 121)  # the same 1 s at 120 fps: interpolate the Kinect frames
+    lo = np.floor(t).astype(int).clip(0, 29)
+    w = (t - lo)[:, None, None, None]
+    fast = kinect[lo] * (1 - w) + kinect[lo + 1] * w
+    other = (fast @ rotation_y(70).T + np.array([2.0, 0.1, -3.0])) * 100.0
+    prep = Preprocessing(layout=SHARED, frames=16, bodies=1, align_view=True, fps=30.0)
+    a = preprocess_sequence(kinect, prep, prep.steps(30.0))
+    b = preprocess_sequence(other, prep, prep.steps(120.0))
+    np.testing.assert_allclose(a, b, atol=1e-4)
+    c = preprocess_sequence(other, Preprocessing(layout=SHARED, frames=16, bodies=1), None)
+    assert np.abs(c - a).max() > 0.1  # without aligning the view they differ: the check can fail
+
+
+def test_frame_rate_and_seconds():
+    seq = np.arange(121, dtype=np.float64).reshape(121, 1, 1, 1) * np.ones((1, 1, 16, 3))
+    slow = resample_rate(seq, 120.0, 30.0)
+    assert len(slow) == 31 and slow[1, 0, 0, 0] == pytest.approx(4.0)  # every fourth frame
+    assert len(crop_seconds(slow, 0.5, 30.0)) == 15 and crop_seconds(slow, 0.5, 30.0)[0, 0, 0, 0] == pytest.approx(32)
+    assert len(crop_seconds(slow, 5.0, 30.0)) == 31  # shorter than the window: all of it
+    with pytest.raises(SadvaeError, match="expected a positive max_seconds"):
+        Preprocessing(layout=SHARED, max_seconds=0.0).check()
+
+
+# ----------------------------------------------------------------------------------------------- NW-UCLA
+
+
+def write_nwucla(folder, name, frames, label=1, **extra):
+    content = {"file_name": name, "skeletons": frames, "label": label, **extra}
+    (folder / f"{name}.json").write_text(json.dumps(content))
+
+
+def test_nwucla_reader_on_real_files():
+    folder = shared_or_skip("nw_ucla", "all_sqe")
+    data = read_nwucla(folder)
+    assert len(data) == 1484 and data.class_names == list(classnames.NWUCLA10) and data.layout == "kinect-v1-20"
+    assert sorted(np.unique(data.subjects).tolist()) == list(range(1, 11)) and data.fps == 30.0
+    first = data.sequences[0]
+    assert first.shape[1:] == (1, 20, 3)
+    head, feet = first[:, 0, 3, 1], first[:, 0, [15, 19], 1]
+    assert (head > feet.max(1)).mean() > 0.9  # y up: the head above the feet (the README's joint order)
+    donning = data.sample_ids.index("a08_s01_e00_v01")
+    assert data.labels[donning] == 6 and data.class_names[6] == "donning"  # a08 is label 7: ids skip a07
+
+
+@pytest.mark.parametrize("frames, label, match", [
+    ([], 1, "'skeletons' as a non-empty list of frames"),
+    ([[[0, 0, 0]] * 19], 1, "frame 0 of 'skeletons' with 20 joints of 3 numbers, found 19 joints"),
+    ([[[0, 0, 0]] * 20, [[0, 0]] * 20], 1, "frame 1 of 'skeletons' with 20 joints"),
+    ([[[0, 0, "x"]] * 20], 1, "numbers in 'skeletons'"),
+    ([[[0, 0, float("nan")]] * 20], 1, "finite coordinates in 'skeletons'"),
+    ([[[0, 0, 1.0]] * 20], 11, "a label in 1..10"),
+    ([[[0, 0, 1.0]] * 20], "one", "an integer 'label'"),
+])
+def test_nwucla_damaged_files_are_one_clear_error(tmp_path, frames, label, match):
+    write_nwucla(tmp_path, "a01_s01_e00_v01", frames, label)
+    with pytest.raises(SkeletonFormatError, match=match) as info:
+        read_nwucla(tmp_path)
+    assert "a01_s01_e00_v01.json" in str(info.value)
+
+
+def test_nwucla_not_json_or_no_skeletons(tmp_path):
+    (tmp_path / "a01_s01_e00_v01.json").write_text('{"skeletons": [')
+    with pytest.raises(SkeletonFormatError, match="invalid JSON"):
+        read_nwucla(tmp_path)
+    (tmp_path / "a01_s01_e00_v01.json").write_text('{"frames": []}')
+    with pytest.raises(SkeletonFormatError, match=r"the key 'skeletons'.*found keys \['frames'\]"):
+        read_nwucla(tmp_path)
+    (tmp_path / "a01_s01_e00_v01.json").unlink()
+    with pytest.raises(SkeletonFormatError, match="NW-UCLA files named aAA_sSS_eEE_vVV.json, found none"):
+        read_nwucla(tmp_path)
+
+
+def test_convert_of_a_damaged_nwucla_folder_writes_nothing(tmp_path, capsys):
+    from sadvae.cli.main import main
+
+    write_nwucla(tmp_path, "a01_s01_e00_v01", [[[0, 0, 1.0]] * 20])
+    write_nwucla(tmp_path, "a02_s01_e00_v01", [[[0, 0, 1.0]] * 21], label=2)
+    out = tmp_path / "out.npz"
+    assert main(["convert", "--data", str(tmp_path), "--format", "nwucla", "--out", str(out)]) == 2
+    assert "a02_s01_e00_v01.json" in capsys.readouterr().err and not out.exists()
+    (tmp_path / "a02_s01_e00_v01.json").unlink()
+    assert main(["convert", "--data", str(tmp_path), "--format", "nwucla", "--out", str(out)]) == 0
+    back = read_npz(out)
+    assert back.fps == 30.0 and back.layout == "kinect-v1-20" and back.subjects.tolist() == [1]
+
+
+# ------------------------------------------------------------------------------------ several datasets
+
+
+def small_set(names, per_class, layout="kinect-v1-20", subjects=True, fps=30.0, seed=0):
+    rng = np.random.default_rng(seed)
+    n_joints = {"kinect-v1-20": 20, "body-16": 16}[layout]
+    labels = np.repeat(np.arange(len(names)), per_class)
+    seqs = [(rng.standard_normal((12, 1, n_joints, 3)) + 2).astype(np.float32) for _ in labels]
+    return SkeletonSet(seqs, labels, list(names), layout, np.tile(np.arange(1, per_class + 1), len(names))
+                       if subjects else None, [f"s{i}" for i in range(len(labels))], fps=fps)
+
+
+def test_combine_merges_classes_by_name_and_keeps_performers_apart():
+    a = small_set(["walk", "Sit Down", "clap"], 4)
+    b = small_set(["sit down", "kick"], 3, layout="body-16", subjects=False, fps=120.0)
+    b.styles = ["happy", "sad"] * 3
+    both = combine([Source(a, "a", [["w1"], ["s1", "s2"], ["c1"]]), Source(b, "b", [["s2", "s3"], ["k1"]])])
+    sk = both.skeletons
+    assert sk.class_names == ["walk", "Sit Down", "clap", "kick"] and sk.layout == SHARED and sk.fps == 30.0
+    assert both.texts[1] == ["s1", "s2", "s3"] and both.class_datasets[1] == ["a", "b"]
+    assert sk.labels.tolist() == [0] * 4 + [1] * 4 + [2] * 4 + [1] * 3 + [3] * 3
+    assert sk.subjects[:4].tolist() == [1, 2, 3, 4] and (sk.subjects[12:] == -1).all()
+    assert len(sk.sequences[12]) == 4  # 12 frames at 120 fps span 11/120 s: 2.75 frame steps at 30 fps -> 4
+    assert sk.styles == [""] * 12 + b.styles and both.counts() == {"a": 12, "b": 6}
+    apart = combine([Source(a, "a"), Source(b, "b")], merge=False)
+    assert apart.skeletons.class_names[1] == "Sit Down (a)" and len(apart.skeletons.class_names) == 5
+    with pytest.raises(SadvaeError, match="distinct dataset names"):
+        combine([Source(a, "a"), Source(b, "a")])
+    with pytest.raises(SadvaeError, match="expected texts for all 3 classes"):
+        combine([Source(a, "a", [["w"]])])
+
+
+def test_balanced_sampling_draws_each_dataset_equally_often():
+    import torch
+
+    from sadvae.encoder.training import _batches
+
+    weights = torch.tensor([1 / 90] * 90 + [1 / 10] * 10, dtype=torch.float64)
+    drawn = torch.cat(list(_batches(100, 32, torch.Generator().manual_seed(0), weights)))
+    share = float((drawn >= 90).double().mean())
+    assert len(drawn) == 100 and 0.35 < share < 0.65  # a tenth of the data, half of the draws
+    assert torch.equal(torch.cat(list(_batches(5, 2, None))), torch.arange(5))
+
+
+def test_fit_of_two_datasets_writes_a_shared_space_model(tmp_path):
+    pytest.importorskip("sentence_transformers")
+    from sadvae import load
+    from sadvae.deploy.fit import FitSettings, fit_sources
+    from sadvae.encoder.training import default_training
+
+    a = small_set(["walk", "sit down", "clap", "wave"], 8)
+    b = small_set(["sit down", "kick", "bow"], 10, layout="body-16", subjects=False, fps=60.0, seed=1)
+    settings = FitSettings(align_view=True, calibration_draws=2, validation_share=0.35,
+                           training=default_training(epochs=2))
+    report = fit_sources([Source(a, "kinect"), Source(b, "mocap")], tmp_path / "model", settings, progress=False,
+                         log=lambda m: None)
+    assert report["classes"] == 6
+    manifest = json.loads((tmp_path / "model" / "manifest.json").read_text())
+    assert manifest["datasets"]["mocap"]["classes"] == ["sit down", "kick", "bow"]
+    assert manifest["balanced_batches"] and "kinect: performers" in manifest["holdout"]
+    assert "mocap: 20% of each class held out at random" in manifest["holdout"]
+    model = load(tmp_path / "model")
+    assert model.layout == SHARED and model.encoder.preprocessing.align_view
+    preds = model.predict(a.sequences[:2], ["walk", "kick"], layout="kinect-v1-20")
+    assert len(preds) == 2 and all(len(p.labels) == 2 for p in preds)
+
+
+def test_npz_keeps_frame_rate_and_styles(tmp_path):
+    s = small_set(["a", "b"], 2, layout="body-16", subjects=False, fps=120.0)
+    s.styles = ["x", "y", "x", "y"]
+    write_npz(s, tmp_path / "s.npz")
+    back = read_npz(tmp_path / "s.npz")
+    assert back.fps == 120.0 and back.styles == s.styles and back.layout == "body-16"
