@@ -83,7 +83,7 @@ def read(name: str, root: str):
 
         fmt, folder, desc = DATASETS[name]
         skeletons = read_skeletons(Path(root) / folder, fmt)
-        _CACHE[name] = (skeletons, read_descriptions(desc, len(skeletons.class_names)))
+        _CACHE[name] = (skeletons, read_descriptions(desc, len(skeletons.class_names), skeletons.class_names))
     return _CACHE[name]
 
 

@@ -571,7 +571,8 @@ def cmd_fit(args) -> int:
             name = t.get("name") or DATASET_NAMES.get(t["format"]) or Path(t["data"]).stem or t["format"]
             name = name if name not in seen else f"{name}-{i + 1}"
             seen.add(name)
-            texts = read_descriptions(t["descriptions"], len(skeletons.class_names)) if t.get("descriptions") else None
+            texts = (read_descriptions(t["descriptions"], len(skeletons.class_names), skeletons.class_names)
+                     if t.get("descriptions") else None)
             sources.append(Source(skeletons, name, texts.texts if texts else None,
                                   texts.source if texts else "class names"))
         report = fit_sources(sources, args.out, settings, progress=not args.quiet, log=lambda m: _say(args, m))

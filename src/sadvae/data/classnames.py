@@ -299,3 +299,6 @@ BUILTIN = {"ntu60": NTU60, "ntu120": NTU120, "pku51": PKU51, "utd27": UTD27, "nw
 # class-text lists with several descriptions per class, by name (`sadvae text --classes utd27-desc`)
 BUILTIN_DESCRIPTIONS = {"utd27-desc": UTD27_DESCRIPTIONS, "nwucla10-desc": NWUCLA10_DESCRIPTIONS,
                         "bandai25-desc": BANDAI_DESCRIPTIONS}
+# the classes each built-in description list describes, in its order (descriptions are found by class name
+# when a dataset holds only some of them, e.g. Bandai-Namco without "dance long")
+DESCRIBED_CLASSES = {"utd27-desc": UTD27, "nwucla10-desc": NWUCLA10, "bandai25-desc": BANDAI_CONTENTS}

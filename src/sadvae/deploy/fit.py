@@ -66,7 +66,8 @@ def _held_out(labels: np.ndarray, subjects: np.ndarray | None, settings: FitSett
         held = np.zeros(len(labels), dtype=bool)
         for c in np.unique(labels):
             idx = np.flatnonzero(labels == c)
-            held[rng.choice(idx, max(1, round(settings.holdout * len(idx))), replace=False)] = True
+            if len(idx) > 1:  # a class of one recording keeps it for training
+                held[rng.choice(idx, max(1, round(settings.holdout * len(idx))), replace=False)] = True
         how = f"{settings.holdout:.0%} of each class held out at random"
     missing = sorted(set(np.unique(labels).tolist()) - set(np.unique(labels[~held]).tolist()))
     if missing:
@@ -99,7 +100,7 @@ def training_data(skeletons: SkeletonSet, settings: FitSettings) -> TrainingData
     if settings.descriptions:
         texts = settings.descriptions
         if not isinstance(texts, ClassTexts):
-            texts = read_descriptions(texts, len(names))
+            texts = read_descriptions(texts, len(names), names)
         elif len(texts.texts) != len(names):
             raise SadvaeError(f"{texts.source}: expected descriptions of all {len(names)} classes of the "
                               f"skeleton data, found {len(texts.texts)} classes")

@@ -219,7 +219,9 @@ def train_encoder(x: np.ndarray, labels: np.ndarray, holdout_x: np.ndarray, hold
     opt = torch.optim.SGD(model.parameters(), lr=training.lr, momentum=0.9, nesterov=True,
                           weight_decay=training.weight_decay)
     steps_per_epoch = math.ceil(len(x) / training.batch_size)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=training.lr, total_steps=training.epochs * steps_per_epoch,
+    # (at least 20 steps: OneCycleLR divides by the warm-up's length, zero for a handful of steps)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=training.lr,
+                                                total_steps=max(20, training.epochs * steps_per_epoch),
                                                 pct_start=0.1, anneal_strategy="cos")
     loss_fn = nn.CrossEntropyLoss()
     best = (-1.0, math.inf, -1, None)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data.classnames import BUILTIN, BUILTIN_DESCRIPTIONS, N_CLASSES
+from ..data.classnames import BUILTIN, BUILTIN_DESCRIPTIONS, DESCRIBED_CLASSES, N_CLASSES
 from ..errors import SadvaeError
 from ..io import atomic_write_bytes, atomic_write_text
 
@@ -72,10 +72,20 @@ def read_class_texts(spec: str, several: str | None = None) -> ClassTexts:
     return ClassTexts([[line.strip()] for line in lines], str(path), f"{len(lines)} lines, one class each")
 
 
-def read_descriptions(spec: str, n_classes: int) -> ClassTexts:
+def read_descriptions(spec: str, n_classes: int, class_names=None) -> ClassTexts:
     """Several descriptions per class (a built-in list or a CSV idx,description), checked to cover all
-    `n_classes` classes."""
+    `n_classes` classes. With `class_names`, a built-in list is looked up by name (a dataset may hold
+    only some of the classes it describes, in another order)."""
     texts = read_class_texts(spec, several="ensemble")
+    described = DESCRIBED_CLASSES.get(spec) if not Path(spec).exists() else None
+    if class_names is not None and described is not None and list(class_names) != list(described):
+        missing = [n for n in class_names if n not in described]
+        if missing and len(class_names) != len(described):
+            raise SadvaeError(f"{spec}: expected descriptions of every class of the skeleton data, found none for "
+                              f"{', '.join(map(repr, missing[:5]))} (it describes {', '.join(described)})")
+    if class_names is not None and described is not None and all(n in described for n in class_names):
+        return ClassTexts([texts.texts[list(described).index(n)] for n in class_names], texts.source,
+                          f"{texts.note}, by class name")
     if len(texts.texts) != n_classes:
         raise SadvaeError(f"{spec}: expected descriptions of all {n_classes} classes of the skeleton data, found "
                           f"{len(texts.texts)} classes")
