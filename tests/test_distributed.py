@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from sadvae.pack.format import load_pack
 from sadvae.data.skeletons import write_npz
@@ -13,6 +14,7 @@ ENCODER = ["--channels", "8,16", "--strides", "1,2", "--embed-dim", "16", "--fra
            "--patience", "3"]
 
 
+@pytest.mark.slow
 def test_torchrun_two_processes_train_one_encoder_and_write_once(tmp_path):
     data = synthetic_skeletons(n_classes=8, per_subject=4, subjects=4, frames=24, seed=5)
     write_npz(data, tmp_path / "m.npz")

@@ -98,6 +98,7 @@ def test_msf_fuses_every_description_type(tmp_path):
     np.testing.assert_array_equal(fused[:, :, 5:], np.load(tmp_path / "desc_4.npy"))
 
 
+@pytest.mark.slow
 def test_fast_path_switch_gives_the_same_probabilities(tiny_pack_master):
     """The hand-written step off: the generic autograd step trains the same model, to float rounding.
 

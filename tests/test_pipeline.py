@@ -16,6 +16,7 @@ def cfg_for(resources, **kw):
     return resolve_config({**FAST, "resources": str(resources), **kw})
 
 
+@pytest.mark.slow
 def test_demo_end_to_end_is_well_above_chance(tmp_path, capsys):
     out = tmp_path / "demo"
     assert main(["demo", "--out", str(out), "--quiet", "--seeds", "2"]) == 0
@@ -44,6 +45,7 @@ def _poison(resources):
         np.save(sk / name, np.array([mapping.get(v, v) for v in y]))
 
 
+@pytest.mark.slow
 def test_selection_val_never_uses_test_labels(tiny_pack_master, tiny_pack):
     clean = run_all(cfg_for(tiny_pack_master, seeds=[5, 6]), progress=False)
     _poison(tiny_pack)
@@ -58,6 +60,7 @@ def test_selection_val_never_uses_test_labels(tiny_pack_master, tiny_pack):
     assert poisoned.summary["zsl_top1"]["mean"] != clean.summary["zsl_top1"]["mean"]
 
 
+@pytest.mark.slow
 def test_selection_test_is_labelled_and_picks_best_test_pass(tiny_pack_master):
     res = run_all(cfg_for(tiny_pack_master, selection="test", seeds=[5]), progress=False)
     assert res.metrics()["selection_rule"].startswith("test: pass chosen on the unseen test set (paper protocol)")
@@ -66,6 +69,7 @@ def test_selection_test_is_labelled_and_picks_best_test_pass(tiny_pack_master):
     assert res.per_seed[0]["zsl_top1"] == pytest.approx(acc.max())
 
 
+@pytest.mark.slow
 def test_same_seed_same_numbers_and_batched_seeds(tiny_pack_master):
     a = run_all(cfg_for(tiny_pack_master, seeds=[7]), progress=False)
     b = run_all(cfg_for(tiny_pack_master, seeds=[7]), progress=False)
@@ -77,6 +81,7 @@ def test_same_seed_same_numbers_and_batched_seeds(tiny_pack_master):
     assert np.abs(both.main.probs["ztest"][1] - a.main.probs["ztest"][0]).max() > 0.1
 
 
+@pytest.mark.slow
 def test_stage_commands_reproduce_run(tiny_pack_master, tmp_path, capsys):
     flags = ["--resources", str(tiny_pack_master), "--dataset", "tiny", "--unseen", "3", "--lr", "2e-3",
              "--semantic-dim", "16", "--style-dim", "4", "--seeds", "2", "--device", "cpu", "--quiet"]
@@ -152,6 +157,7 @@ def test_python_api(tiny_pack_master):
     assert open_pack(cfg_for(tiny_pack_master)).n_classes == 12
 
 
+@pytest.mark.slow
 def test_parallel_splits_equal_sequential(tiny_pack_master):
     """The two worker processes (one core each) give exactly the numbers of the sequential path."""
     seq = run_all(cfg_for(tiny_pack_master, seeds=[5], passes=3), progress=False, jobs=1)
@@ -160,6 +166,7 @@ def test_parallel_splits_equal_sequential(tiny_pack_master):
     np.testing.assert_array_equal(seq.val.probs["ztest"], par.val.probs["ztest"])
 
 
+@pytest.mark.slow
 def test_text_ensemble_trains_and_evaluates(tiny_pack):
     """(N, M, D) text: each training sample meets one of its class's descriptions; the ZSL classifier all."""
     from sadvae.pack.format import load_pack

@@ -90,6 +90,7 @@ def test_protocol_splits_and_their_errors():
             protocol_splits(*args)
 
 
+@pytest.mark.slow
 def test_synse_protocol_writes_report_with_published_numbers(packs, tmp_path, capsys):
     out = tmp_path / "synse"
     assert main(["protocol", "synse", "--resources", str(packs), "--dataset", "ntu60", "--out", str(out), *FAST]) == 0
@@ -127,6 +128,7 @@ def test_synse_protocol_writes_report_with_published_numbers(packs, tmp_path, ca
         assert f"plots/{n}" in report
 
 
+@pytest.mark.slow
 def test_random_protocol_averages_the_splits(packs, tmp_path, capsys):
     out = tmp_path / "random"
     assert main(["protocol", "random", "--resources", str(packs), "--dataset", "ntu60", "--out", str(out), *FAST]) == 0
@@ -158,6 +160,7 @@ def test_llm_protocol_uses_chat_features_and_methods(packs, tmp_path, capsys):
     assert "projection" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_own_splits_report_rebuild_and_compare(packs, tmp_path, capsys):
     runs = []
     for method, jobs in (("sadvae", "2"), ("naive", "1")):  # two worker processes, one split each
@@ -190,6 +193,7 @@ def test_own_splits_report_rebuild_and_compare(packs, tmp_path, capsys):
     assert load_study(single).kind == "run"
 
 
+@pytest.mark.slow
 def test_seeds_split_over_processes_give_the_batched_numbers(packs, tmp_path, capsys):
     """--jobs 2 on one split trains each seed alone in its own process; the numbers must equal those
     of both seeds trained together, batched, in this process."""
@@ -225,6 +229,7 @@ def test_protocol_errors_leave_nothing_behind(packs, tmp_path, capsys):
         assert "expected" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_killed_protocol_resumes_to_the_same_report(packs, tmp_path, capsys):
     """SIGKILL after the first split finished and while the second trains; --resume keeps the first,
     continues the second from its checkpoint, and gives the uninterrupted run's results."""

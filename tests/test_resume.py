@@ -21,6 +21,7 @@ def numbers(folder):
     return {k: metrics[k] for k in ("per_seed", "summary", "per_pass_zsl")}
 
 
+@pytest.mark.slow
 def test_same_seed_same_metrics_json(tiny_pack_master, tmp_path):
     for name in ("a", "b"):
         assert main(["run", "--resources", str(tiny_pack_master), *ARGS, "--passes", "4", "--out",
@@ -28,6 +29,7 @@ def test_same_seed_same_metrics_json(tiny_pack_master, tmp_path):
     assert numbers(tmp_path / "a") == numbers(tmp_path / "b")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX signals")
 def test_sigkill_mid_training_then_resume_gives_the_uninterrupted_numbers(tiny_pack_master, tmp_path, capsys):
     full, killed = tmp_path / "full", tmp_path / "killed"
@@ -61,6 +63,7 @@ def test_sigkill_mid_training_then_resume_gives_the_uninterrupted_numbers(tiny_p
     assert "complete run" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_failure_while_writing_results_resumes_without_retraining(tiny_pack_master, tmp_path, capsys, monkeypatch):
     """A full disk when the metrics are written: the checkpoints stay, --resume finishes the run."""
     import sadvae.experiment.rundir as rundir

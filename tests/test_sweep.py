@@ -25,6 +25,7 @@ def rows(out):
         return list(csv.DictReader(f))
 
 
+@pytest.mark.slow
 def test_sweep_resumes_from_its_storage_and_writes_a_usable_config(tiny_pack_master, tmp_path, capsys):
     out = tmp_path / "sweep"
     assert main(sweep_args(tiny_pack_master, out, 3, "--sampler-seed", "1", "--batch-size", "32")) == 0
@@ -46,6 +47,7 @@ def test_sweep_resumes_from_its_storage_and_writes_a_usable_config(tiny_pack_mas
     assert cfg["lr"] == summary["best"]["params"]["lr"] and cfg["passes"] == 2
 
 
+@pytest.mark.slow
 def test_two_workers_on_one_storage_finish_the_trials_once(tiny_pack_master, tmp_path):
     out = tmp_path / "shared"
     out.mkdir()
