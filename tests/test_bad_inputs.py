@@ -316,6 +316,115 @@ def c_sweep_bad_storage(tmp, res):
             "--trials", "1", "--storage", "nonsense://x", "--out", str(tmp / "out"), *FAST], None, "--storage"
 
 
+BVH = """HIERARCHY
+ROOT Hips
+{
+  OFFSET 0 0 0
+  CHANNELS 6 Xposition Yposition Zposition Zrotation Xrotation Yrotation
+  End Site
+  {
+    OFFSET 0 10 0
+  }
+}
+MOTION
+Frames: 2
+Frame Time: 0.0333333
+0 90 0 0 0 0
+0 90 0 0 0 0
+"""
+
+
+def _bvh(tmp, text: str):
+    folder = tmp / "mocap"
+    folder.mkdir()
+    (folder / "walk.bvh").write_text(text)
+    return ["convert", "--data", str(folder), "--format", "bvh", "--out", str(tmp / "out.npz"), "--quiet"], \
+        folder / "walk.bvh"
+
+
+def c_bvh_truncated_motion(tmp, res):
+    return (*_bvh(tmp, BVH.rsplit("0 90", 1)[0]), "Frames")
+
+
+def c_bvh_unknown_channel(tmp, res):
+    return (*_bvh(tmp, BVH.replace("Yrotation", "Wrotation")), "Wrotation")
+
+
+def c_bvh_unbalanced_braces(tmp, res):
+    return (*_bvh(tmp, BVH.replace("}\nMOTION", "MOTION")), "expected")
+
+
+def c_bvh_nan(tmp, res):
+    return (*_bvh(tmp, BVH.replace("0 90 0 0 0 0\n", "0 nan 0 0 0 0\n", 1)), "finite")
+
+
+def c_bvh_short_row(tmp, res):
+    return (*_bvh(tmp, BVH.replace("0 90 0 0 0 0\n", "0 90 0 0 0\n", 1)), "6 values")
+
+
+def c_bvh_rig_without_arms(tmp, res):
+    return (*_bvh(tmp, BVH), "left_shoulder")  # one joint: nothing of the shared space but the pelvis
+
+
+def _nwucla(tmp, content):
+    import json
+
+    folder = tmp / "ucla"
+    folder.mkdir()
+    (folder / "a01_s01_e00_v01.json").write_text(json.dumps(content))
+    return ["convert", "--data", str(folder), "--format", "nwucla", "--out", str(tmp / "out.npz"), "--quiet"], \
+        folder / "a01_s01_e00_v01.json"
+
+
+def c_nwucla_without_skeletons(tmp, res):
+    return (*_nwucla(tmp, {"file_name": "x", "label": 1}), "the key 'skeletons'")
+
+
+def c_nwucla_wrong_joint_count(tmp, res):
+    return (*_nwucla(tmp, {"skeletons": [[[0, 0, 1]] * 18], "label": 1}), "20 joints")
+
+
+def c_nwucla_empty(tmp, res):
+    return (*_nwucla(tmp, {"skeletons": [], "label": 1}), "non-empty list of frames")
+
+
+def c_fit_sources_bad_table(tmp, res):
+    (tmp / "sources.toml").write_text('[[source]]\ndata = "x"\n')
+    return ["fit", "--sources", str(tmp / "sources.toml"), "--out", str(tmp / "model"), "--quiet"], \
+        tmp / "sources.toml", "with data and format"
+
+
+def c_fit_formats_per_data(tmp, res):
+    return ["fit", "--data", "a", "--data", "b", "--data", "c", "--format", "utd", "--format", "bvh", "--out",
+            str(tmp / "model"), "--quiet"], None, "--format: expected one for all 3 --data or one per --data"
+
+
+def full_rig_bvh() -> str:
+    """A BVH rig with every joint of the shared space (a spine, a head, two arms, two legs), two frames."""
+    chains = {"Spine": ["Neck", "Head"], "LeftArm": ["LeftForeArm", "LeftHand"],
+              "RightArm": ["RightForeArm", "RightHand"], "LeftUpLeg": ["LeftLeg", "LeftFoot"],
+              "RightUpLeg": ["RightLeg", "RightFoot"]}
+    offsets = {"Spine": "0 10 0", "Neck": "0 40 0", "Head": "0 10 0", "LeftArm": "-20 45 0", "RightArm": "20 45 0",
+               "LeftUpLeg": "-10 -5 0", "RightUpLeg": "10 -5 0"}
+    lines, joints = ["HIERARCHY", "ROOT Hips", "{", "OFFSET 0 0 0",
+                     "CHANNELS 6 Xposition Yposition Zposition Zrotation Xrotation Yrotation"], 1
+    for first, rest in chains.items():
+        for depth, name in enumerate([first, *rest]):
+            lines += [f"JOINT {name}", "{", f"OFFSET {offsets.get(name, '0 -25 0')}", "CHANNELS 3 Zrotation Xrotation "
+                      "Yrotation"]
+            joints += 1
+        lines += ["End Site", "{", "OFFSET 0 5 0", "}"] + ["}"] * (len(rest) + 1)
+    lines += ["}", "MOTION", "Frames: 2", "Frame Time: 0.0333333"]
+    lines += [" ".join(["0", "90", "0"] + ["0"] * (3 + 3 * (joints - 1)))] * 2
+    return "\n".join(lines) + "\n"
+
+
+def c_predict_unmappable_layout(tmp, res):
+    argv, path = _bvh(tmp, full_rig_bvh())
+    return ["predict", "--model", "utd-mhad", "--input", str(path), "--classes", "walk", "run"], path, \
+        "found none for HandLeft, HandRight, FootLeft, FootRight"
+
+
 CASES = [c_missing_resources, c_missing_file, c_wrong_shape, c_nan_features, c_inf_logits, c_label_outside_split,
          c_overlapping_splits, c_text_rows, c_text_nan, c_unknown_text_model, c_unknown_encoder, c_bad_toml,
          c_unknown_config_key, c_wrong_config_type, c_bad_passes, c_too_many_unseen, c_output_exists,
@@ -325,7 +434,9 @@ CASES = [c_missing_resources, c_missing_file, c_wrong_shape, c_nan_features, c_i
          c_features_unknown_layout, c_prepare_labels_out_of_range, c_prepare_nan_features, c_gate_without_run,
          c_report_not_a_run, c_export_without_run, c_sweep_bad_storage, c_descriptions_missing_class,
          c_descriptions_empty_row, c_descriptions_unknown_builtin, c_anchor_without_text_head,
-         c_text_ensembles_differ]
+         c_text_ensembles_differ, c_bvh_truncated_motion, c_bvh_unknown_channel, c_bvh_unbalanced_braces,
+         c_bvh_nan, c_bvh_short_row, c_bvh_rig_without_arms, c_nwucla_without_skeletons, c_nwucla_wrong_joint_count,
+         c_nwucla_empty, c_fit_sources_bad_table, c_fit_formats_per_data, c_predict_unmappable_layout]
 
 
 def case_id(case) -> str:

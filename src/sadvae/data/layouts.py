@@ -198,6 +198,9 @@ def _recipe(source: Layout, target: Layout) -> list[tuple[str, ...]]:
     """For each joint of `target`, the joints of `source` whose mean places it (some may be absent)."""
     if target.name == SHARED and source.name in TO_SHARED:
         return [TO_SHARED[source.name][j] for j in target.joints]
+    if source.name == SHARED and target.name in TO_SHARED:  # back: the joints the shared space keeps by name
+        back = {names[0]: shared for shared, names in TO_SHARED[target.name].items() if len(names) == 1}
+        return [(back.get(j, j),) for j in target.joints]
     aliases = JOINT_ALIASES.get((source.name, target.name), {})
     return [(aliases.get(j, j),) for j in target.joints]
 
