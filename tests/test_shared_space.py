@@ -242,3 +242,30 @@ def test_npz_keeps_frame_rate_and_styles(tmp_path):
     write_npz(s, tmp_path / "s.npz")
     back = read_npz(tmp_path / "s.npz")
     assert back.fps == 120.0 and back.styles == s.styles and back.layout == "body-16"
+
+
+def test_fit_command_with_a_sources_table_and_with_repeated_data(tmp_path, capsys):
+    pytest.importorskip("sentence_transformers")
+    from sadvae.cli.main import main
+
+    write_npz(small_set(["walk", "sit down", "clap", "wave"], 8), tmp_path / "kinect.npz")
+    mocap = small_set(["sit down", "kick", "bow"], 10, layout="body-16", subjects=False, fps=60.0, seed=1)
+    write_npz(mocap, tmp_path / "mocap.npz")
+    (tmp_path / "names.txt").write_text("sit down\nkick\nbow\n")
+    (tmp_path / "sources.toml").write_text(
+        f'[[source]]\ndata = "{tmp_path / "kinect.npz"}"\nformat = "npz"\nname = "kinect"\n\n'
+        f'[[source]]\ndata = "{tmp_path / "mocap.npz"}"\nformat = "npz"\nclass_names = "{tmp_path / "names.txt"}"\n')
+    tiny = ["--epochs", "1", "--channels", "4", "--strides", "1", "--embed-dim", "8", "--calibration-draws", "2",
+            "--quiet"]
+    assert main(["fit", "--sources", str(tmp_path / "sources.toml"), "--out", str(tmp_path / "a"), *tiny]) == 0
+    manifest = json.loads((tmp_path / "a" / "manifest.json").read_text())
+    assert set(manifest["datasets"]) == {"kinect", "mocap"} and manifest["layout"] == "body-16"
+    assert manifest["classes"]["names"] == ["walk", "sit down", "clap", "wave", "kick", "bow"]
+    assert main(["fit", "--data", str(tmp_path / "kinect.npz"), "--data", str(tmp_path / "mocap.npz"), "--format",
+                 "npz", "--separate-classes", "--no-balance", "--out", str(tmp_path / "b"), *tiny]) == 0
+    manifest = json.loads((tmp_path / "b" / "manifest.json").read_text())
+    assert "sit down (mocap)" in manifest["classes"]["names"] and not manifest["balanced_batches"]
+    capsys.readouterr()
+    assert main(["fit", "--sources", str(tmp_path / "sources.toml"), "--data", "x", "--out", str(tmp_path / "c"),
+                 *tiny]) == 2
+    assert "found both" in capsys.readouterr().err and not (tmp_path / "c").exists()
