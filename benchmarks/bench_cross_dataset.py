@@ -20,8 +20,16 @@ training set has. `top share` is the share of recordings given the most frequent
 piled on one name shows there). Mean +- std over --seeds encoder seeds (each also draws the held-out
 performers).
 
-    python benchmarks/bench_cross_dataset.py                       # 3 seeds, ~70 min on 2 CPU cores
+Within one dataset, with and without the others (`--purls`): UTD-MHAD's PURLS splits (seen/unseen
+classes of ../shared/data/utd_mhad/purls_splits), the encoder trained on the seen classes of the odd
+performers alone, or beside every NW-UCLA and Bandai-Namco class except those whose action is one of
+the unseen ones (SAME_ACTION: the unseen actions stay unseen); the even performers' recordings of the
+unseen classes named among the unseen classes (names and descriptions). Adding data must not make
+within-dataset zero-shot worse.
+
+    python benchmarks/bench_cross_dataset.py                       # 3 seeds, ~50 min on 2 CPU cores
     python benchmarks/bench_cross_dataset.py --seeds 1 --epochs 5  # a quick look
+    python benchmarks/bench_cross_dataset.py --purls 5,13          # PURLS 22/5 and 14/13, with and without
 """
 from __future__ import annotations
 
@@ -71,6 +79,8 @@ def parse_args(argv=None):
     p.add_argument("--seeds", type=int, default=3)
     p.add_argument("--epochs", type=int, default=60)
     p.add_argument("--jobs", type=int, default=2, help="trainings side by side, one thread each (default 2)")
+    p.add_argument("--purls", help="instead: UTD-MHAD's PURLS splits by unseen count (e.g. 5,9,13), with and "
+                                   "without the other datasets in training")
     p.add_argument("--json", help="write every figure here")
     return p.parse_args(argv)
 
@@ -168,6 +178,98 @@ def evaluate(encoder, held_out: str, trained_on, root: str) -> dict:
     return out
 
 
+def only_classes(skeletons, texts, keep: list[int], name: str, rows=None):
+    """A Source of the recordings of classes `keep` (and where `rows` is True), relabelled 0..len(keep)-1."""
+    from sadvae.data.sources import Source
+
+    mask = np.isin(skeletons.labels, keep) & (True if rows is None else rows)
+    sub = skeletons.subset(np.flatnonzero(mask))
+    sub.class_names = [skeletons.class_names[c] for c in keep]
+    sub.labels = np.searchsorted(keep, sub.labels)
+    return Source(sub, name, [texts.texts[c] for c in keep], texts.source)
+
+
+def train_purls(job):
+    """The encoder of a PURLS split's seen classes (odd performers), alone or beside the other datasets
+    (minus the classes of the unseen actions); its ZSL top-1 on the even performers' unseen recordings."""
+    n_unseen, with_others, seed, epochs, root = job
+    import torch
+
+    torch.set_num_threads(1)
+    from sadvae.data.sources import Source, combine
+    from sadvae.data.preprocess import preprocess
+    from sadvae.deploy.fit import FitSettings, sources_training_data, train_classes
+    from sadvae.encoder.training import default_training, predict_features
+    from sadvae.pack.text import encode_classes
+
+    t0 = time.perf_counter()
+    utd, utd_texts = read("utd-mhad", root)
+    unseen = sorted(np.load(Path(root) / "utd_mhad" / "purls_splits" / f"ru{n_unseen}.npy").tolist())
+    unseen_names = {utd.class_names[c] for c in unseen}
+    seen = [c for c in range(len(utd.class_names)) if c not in unseen]
+    sources = [only_classes(utd, utd_texts, seen, "utd-mhad", utd.subjects % 2 == 1)]
+    excluded = {}
+    if with_others:
+        for name in ("nw-ucla", "bandai-namco"):
+            skeletons, texts = read(name, root)
+            same = {cb for a, ca, b, cb in SAME_ACTION if a == "utd-mhad" and b == name and ca in unseen_names}
+            same |= {ca for a, ca, b, cb in SAME_ACTION if b == "utd-mhad" and a == name and cb in unseen_names}
+            excluded[name] = sorted(same)
+            keep = [c for c, n in enumerate(skeletons.class_names) if n not in same]
+            sources.append(only_classes(skeletons, texts, keep, name))
+    settings = FitSettings(align_view=True, seed=seed, training=default_training(epochs=epochs, seed=seed))
+    data = sources_training_data(sources, settings)
+    class_text = encode_classes(data.texts.texts, None, ensemble=True)
+    encoder = train_classes(data, data.inputs(), class_text, np.unique(data.skeletons.labels), settings, seed)
+    test_rows = np.flatnonzero(np.isin(utd.labels, unseen) & (utd.subjects % 2 == 0))
+    test = combine([Source(utd.subset(test_rows), "utd-mhad")]).skeletons
+    feats, _ = predict_features(encoder.model, preprocess(test, encoder.preprocessing), torch.device("cpu"))
+    truth = np.searchsorted(unseen, utd.labels[test_rows])
+    scores = {}
+    for mode, class_texts in (("names", [[utd.class_names[c]] for c in unseen]),
+                              ("desc", [utd_texts.texts[c] for c in unseen])):
+        text = torch.as_tensor(encode_classes(class_texts, None, ensemble=True))
+        with torch.no_grad():
+            logits = encoder.model.text_logits(torch.as_tensor(feats), text).numpy()
+        scores[mode] = 100 * float((logits.argmax(1) == truth).mean())
+    return {"unseen": n_unseen, "with_others": with_others, "seed": seed, "scores": scores, "excluded": excluded,
+            "seconds": time.perf_counter() - t0, "test_recordings": int(len(test_rows))}
+
+
+def purls_table(results: list[dict]) -> str:
+    rows = ["| split | trained on | ZSL top-1, names | ZSL top-1, descriptions |", "|---|---|---|---|"]
+    for u in sorted({r["unseen"] for r in results}):
+        for with_others in (False, True):
+            group = [r for r in results if r["unseen"] == u and r["with_others"] == with_others]
+            if not group:
+                continue
+            label = "UTD-MHAD seen classes + NW-UCLA + Bandai-Namco" if with_others else "UTD-MHAD seen classes"
+            rows.append(f"| {27 - u}/{u} | {label} | {mean_std([r['scores']['names'] for r in group])} | "
+                        f"{mean_std([r['scores']['desc'] for r in group])} |")
+    return "\n".join(rows)
+
+
+def main_purls(args) -> int:
+    t0 = time.perf_counter()
+    splits = [int(u) for u in args.purls.split(",")]
+    jobs = [(u, w, seed, args.epochs, args.data) for w in (True, False) for u in splits for seed in range(args.seeds)]
+    ctx = multiprocessing.get_context("spawn")
+    results = []
+    with ProcessPoolExecutor(max_workers=args.jobs, mp_context=ctx) as pool:
+        for r in pool.map(train_purls, jobs):
+            print(f"[bench] PURLS {27 - r['unseen']}/{r['unseen']}, {'with' if r['with_others'] else 'without'} "
+                  f"the others, seed {r['seed']}: names {r['scores']['names']:.1f}, desc {r['scores']['desc']:.1f} "
+                  f"({r['seconds']:.0f} s; left out of the others: {r['excluded']})", file=sys.stderr, flush=True)
+            results.append(r)
+    seconds = time.perf_counter() - t0
+    print(f"\nUTD-MHAD PURLS splits, odd performers train, even performers' unseen recordings test; mean ± std over "
+          f"{args.seeds} seeds, {seconds:.0f} s\n")
+    print(purls_table(results))
+    if args.json:
+        Path(args.json).write_text(json.dumps({"purls": results, "seconds": seconds, "epochs": args.epochs}, indent=2))
+    return 0
+
+
 def ready_model_scores(root: str) -> dict:
     """The shipped `utd-mhad` on NW-UCLA (it has Kinect v1 joints; BVH rigs have no hands and feet)."""
     from sadvae.deploy.bundle import load
@@ -206,6 +308,8 @@ def table(results: list[dict], ready: dict) -> str:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if args.purls:
+        return main_purls(args)
     t0 = time.perf_counter()
     names = list(DATASETS)
     trainings = [tuple(n for n in names if n != held) for held in names] + [(n,) for n in names]

@@ -78,7 +78,8 @@ def main(argv=None) -> int:
     size = sum(f.stat().st_size for f in out.iterdir())
     print(f"wrote {out} ({size / 1e6:.2f} MB) in {time.perf_counter() - t0:.0f} s; {report['classes']} classes; "
           f"encoder {report['encoder_seconds']:.0f} s ({report['encoder_clips_per_second']:.0f} training clips/s); "
-          f"gate margin {report['gate']['threshold']:.3f}, validation H {100 * report['gate']['holdout_accuracy']:.1f}%")
+          f"gate margin {report['gate']['threshold']:.3f}, "
+          f"validation H {100 * report['gate']['holdout_accuracy']:.1f}%")
     return 0
 
 
