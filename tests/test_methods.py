@@ -203,3 +203,15 @@ def test_settings_are_checked_against_their_declaration(tiny_pack_master):
     with pytest.raises(SadvaeError, match="--method: expected one of sadvae, no-tc, naive, fs-vae, msf"):
         resolve_config({**base, "method": "fsvae"})
     assert resolve_config({**base, "fast_path": False}).fast_path is False
+
+
+def test_the_settings_list_every_registered_method_and_the_command_line_needs_no_torch():
+    import subprocess
+    import sys
+
+    from sadvae.methods import config, registry
+
+    assert config.METHODS == registry.METHODS
+    code = "import sys; from sadvae.cli.main import build_parser; build_parser(); print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"  # sadvae --help and every command's --help stay fast

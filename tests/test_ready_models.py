@@ -145,3 +145,24 @@ def test_export_of_an_anchor_run_is_an_anchor_bundle(tmp_path, capsys):
                  "--include-seen", "--json"]) == 0
     preds = json.loads(capsys.readouterr().out)
     assert len(preds) == len(data.labels) and {p["gate"] for p in preds} <= {"seen", "new"}
+
+
+def test_the_ready_general_model_reads_every_sensor_after_install(capsys):
+    """`general` (UTD-MHAD, NW-UCLA and Bandai-Namco in the shared space) names actions in a Kinect v1
+    .mat file, an NW-UCLA .json file and a BVH motion capture file, each as it comes."""
+    if "general" not in ready_models():
+        pytest.skip("the general ready model is not in this checkout (benchmarks/build_ready_model.py --model general)")
+    folder = ready_models()["general"]
+    assert sum(p.stat().st_size for p in folder.iterdir()) < 5_000_000
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["layout"] == "body-16" and set(manifest["datasets"]) == {"utd-mhad", "nw-ucla", "bandai-namco"}
+    assert main(["models"]) == 0
+    assert "general: " in capsys.readouterr().out
+    inputs = [shared_or_skip("utd_mhad", "Skeleton", "a1_s1_t1_skeleton.mat"),
+              shared_or_skip("nw_ucla", "all_sqe", "a01_s01_e00_v01.json"),
+              shared_or_skip("bandai_namco", "set2", "data", "dataset-2_wave-left-hand_active_001.bvh")]
+    for path in inputs:
+        assert main(["predict", "--model", "general", "--input", str(path), "--classes", "drink water",
+                     "kick something", "jump up", "--top-k", "2", "--json"]) == 0
+        out = json.loads(capsys.readouterr().out)
+        assert out[0]["sample"] == path.name and len(out[0]["top"]) == 2

@@ -9,15 +9,26 @@ Public API (everything else is internal):
     load(bundle)                                -> ZeroShotModel (sadvae export's bundle;
                                                    .predict(sequences, ["class name", ...], include_seen=False))
 """
-from .deploy.bundle import ZeroShotModel, load  # noqa: E402
-from .errors import PackError, SadvaeError  # noqa: E402
-from .experiment.config import RunConfig, resolve_config  # noqa: E402
-from .experiment.pipeline import run_all as run  # noqa: E402
-from .experiment.protocols import run_protocol  # noqa: E402
-from .experiment.report import write_report  # noqa: E402
-from .pack.format import FeaturePack, load_pack  # noqa: E402
+import importlib
+
+# name -> the module that defines it, imported on first use (`import sadvae` and the command line's
+# help stay fast: PyTorch is imported only when something needs it)
+_HOMES = {"ZeroShotModel": "deploy.bundle", "load": "deploy.bundle", "PackError": "errors",
+          "SadvaeError": "errors", "RunConfig": "experiment.config", "resolve_config": "experiment.config",
+          "run": "experiment.pipeline", "run_protocol": "experiment.protocols", "write_report": "experiment.report",
+          "FeaturePack": "pack.format", "load_pack": "pack.format"}
+_RENAMED = {"run": "run_all"}
+
 from .version import __version__  # noqa: E402
 
 __all__ = ["FeaturePack", "PackError", "RunConfig", "SadvaeError", "load_pack", "resolve_config", "run",
            "run_protocol", "write_report", "load", "ZeroShotModel",
            "__version__"]
+
+
+def __getattr__(name: str):
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_HOMES[name]}", __name__), _RENAMED.get(name, name))
+    globals()[name] = value
+    return value

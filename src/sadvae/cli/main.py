@@ -8,9 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from ..encoder.settings import EncoderSettings
-from ..encoder.training import EncoderTraining
-from ..encoder.stgcn import HEADS
+from ..encoder.settings import HEADS, EncoderSettings, EncoderTraining
 from ..errors import SadvaeError
 from ..experiment.config import RunConfig, seeds_for
 from ..settings import add_flags, given, int_list

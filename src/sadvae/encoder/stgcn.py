@@ -26,6 +26,7 @@ from torch import nn
 
 from ..data.layouts import get_layout
 from ..errors import SadvaeError
+from .settings import HEADS, STREAMS
 
 
 @dataclass
@@ -68,8 +69,6 @@ class EncoderConfig:
         return d
 
 
-STREAMS = ("joint", "bone", "motion")
-HEADS = ("classifier", "text")
 
 
 def joint_parents(layout) -> list[int]:

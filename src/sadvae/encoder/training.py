@@ -21,43 +21,10 @@ from torch import nn
 
 from ..data.preprocess import Preprocessing
 from ..errors import SadvaeError
-from ..settings import setting
 from ..io import atomic_write_bytes, load_tensors
 from . import distributed
+from .settings import EncoderTraining, default_training  # noqa: F401  (their old home)
 from .stgcn import STGCN, EncoderConfig
-
-
-@dataclass
-class EncoderTraining:
-    epochs: int = setting(60, "most encoder epochs (default 60; early stopping)", group="training")
-    batch_size: int = setting(32, "encoder training batch size (default 32)", group="training",
-                              option="--encoder-batch-size")
-    lr: float = setting(0.05, "SGD learning rate, cosine schedule (default 0.05)", group="training",
-                        option="--encoder-lr")
-    weight_decay: float = 5e-4
-    patience: int = setting(15, "epochs without a better held-out accuracy before stopping (default 15)",
-                            group="training")
-    augment: bool = setting(True, "no augmentation (random turn, tilt, shear, scale, temporal crop) during training",
-                            group="training")
-    max_turn_degrees: float = 30.0  # augmentation: turn about the vertical axis
-    max_tilt_degrees: float = 0.0  # augmentation: turn about the two other axes
-    max_shear: float = 0.0  # augmentation: off-diagonal shear terms within +- this
-    max_scale: float = 0.15  # augmentation: scale by 1 +- this
-    min_crop: float = 1.0  # augmentation: keep a random window of at least this fraction of the frames
-    seed: int = setting(0, "seed of the encoder's initialisation, batches and augmentation (default 0)",
-                        group="training", option="--encoder-seed")
-    device: str = setting("cpu", "auto, cpu, cuda, cuda:1, mps (the command line's default: auto)", group="training")
-
-    def check(self) -> None:
-        if self.epochs < 1 or self.batch_size < 1 or self.lr <= 0 or self.patience < 1:
-            raise SadvaeError(f"encoder training: expected positive epochs, batch size, lr and patience, found "
-                              f"{self.epochs}, {self.batch_size}, {self.lr}, {self.patience}")
-
-
-def default_training(**changes) -> EncoderTraining:
-    """Encoder training of `sadvae features`: the stronger augmentation (tilt, shear, temporal crop
-    besides turn and scale) that small real datasets need; measured on UTD-MHAD (see docs/results.md)."""
-    return EncoderTraining(**({"max_tilt_degrees": 9.0, "max_shear": 0.2, "min_crop": 0.7} | changes))
 
 
 @dataclass

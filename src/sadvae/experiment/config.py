@@ -14,8 +14,7 @@ import numpy as np
 
 from ..errors import SadvaeError
 from ..settings import check, declared, setting
-from ..methods import TrainConfig
-from ..methods.msf import fused_text_mode
+from ..methods.config import TrainConfig, fused_text_mode
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -14,11 +14,18 @@ hook `zsl_probabilities`, or inherit them) and add it to `TRAINED` in registry.p
 """
 from __future__ import annotations
 
-from .base import Batch, Method, Replicated
-from .registry import METHODS, SINGLE_PASS, TRAINED, style_dim_of
-from .config import TrainConfig
-from .result import LOSS_TERMS, SplitResult
-from .training import resolve_device, train_split
+import importlib
 
-__all__ = ["Batch", "LOSS_TERMS", "METHODS", "Method", "Replicated", "SINGLE_PASS", "SplitResult", "TRAINED",
-           "TrainConfig", "resolve_device", "style_dim_of", "train_split"]
+# name -> the module that defines it; imported on first use, so that the command line can read the
+# settings (methods/config.py) without importing PyTorch
+_HOMES = {"Batch": "base", "Method": "base", "Replicated": "base", "METHODS": "registry", "SINGLE_PASS": "registry",
+          "TRAINED": "registry", "style_dim_of": "registry", "TrainConfig": "config", "LOSS_TERMS": "result",
+          "SplitResult": "result", "resolve_device": "training", "train_split": "training"}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str):
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{_HOMES[name]}", __name__), name)

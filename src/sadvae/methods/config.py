@@ -5,7 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..settings import setting
-from .registry import METHODS
+
+# every --method, as the registry (registry.py) holds them; written out here so that the settings and
+# their flags need no PyTorch (tests/test_methods.py checks the two agree)
+METHODS = ("sadvae", "no-tc", "naive", "fs-vae", "msf", "projection", "anchor")
+
+
+def fused_text_mode(modes: list[str]) -> str:
+    """All of a pack's text modes as one `_`-joined mode, the class label (`lb`) first (MSF's text)."""
+    ordered = sorted(modes, key=lambda m: (m != "lb", m))
+    return "_".join(ordered)
 
 
 @dataclass

@@ -13,6 +13,7 @@ modes, and training draws one description per sample, as for any ensemble.
 """
 from __future__ import annotations
 
+from .config import fused_text_mode  # noqa: F401  (its old home)
 from .naive import Naive
 
 
@@ -20,7 +21,3 @@ class MSF(Naive):
     name = "msf"
 
 
-def fused_text_mode(modes: list[str]) -> str:
-    """All of a pack's text modes as one `_`-joined mode, the class label (`lb`) first."""
-    ordered = sorted(modes, key=lambda m: (m != "lb", m))
-    return "_".join(ordered)
