@@ -79,6 +79,10 @@ def parse_args(argv=None):
     p.add_argument("--seeds", type=int, default=3)
     p.add_argument("--epochs", type=int, default=60)
     p.add_argument("--jobs", type=int, default=2, help="trainings side by side, one thread each (default 2)")
+    p.add_argument("--center", default="first", choices=["first", "frame"],
+                   help="the recipe's centring: the first frame's body centre (default) or every frame's")
+    p.add_argument("--max-seconds", type=float, help="the recipe's window in seconds (default: all of each)")
+    p.add_argument("--pairs-only", action="store_true", help="only the trainings on two datasets (no X alone)")
     p.add_argument("--purls", help="instead: UTD-MHAD's PURLS splits by unseen count (e.g. 5,9,13), with and "
                                    "without the other datasets in training")
     p.add_argument("--json", help="write every figure here")
@@ -110,7 +114,7 @@ def known_classes(held_out: str, trained_on: tuple[str, ...]) -> set[str]:
 
 def train(job):
     """One encoder of the recipe on `trained_on`; returns its scores on every other dataset."""
-    trained_on, seed, epochs, root = job
+    trained_on, seed, epochs, root, recipe = job
     import torch
 
     torch.set_num_threads(1)
@@ -124,7 +128,7 @@ def train(job):
     for name in trained_on:
         skeletons, texts = read(name, root)
         sources.append(Source(skeletons, name, texts.texts, texts.source))
-    settings = FitSettings(align_view=True, seed=seed, training=default_training(epochs=epochs, seed=seed))
+    settings = FitSettings(align_view=True, seed=seed, training=default_training(epochs=epochs, seed=seed), **recipe)
     data = sources_training_data(sources, settings)
     class_text = encode_classes(data.texts.texts, None, ensemble=True)
     x = data.inputs()
@@ -192,7 +196,7 @@ def only_classes(skeletons, texts, keep: list[int], name: str, rows=None):
 def train_purls(job):
     """The encoder of a PURLS split's seen classes (odd performers), alone or beside the other datasets
     (minus the classes of the unseen actions); its ZSL top-1 on the even performers' unseen recordings."""
-    n_unseen, with_others, seed, epochs, root = job
+    n_unseen, with_others, seed, epochs, root, recipe = job
     import torch
 
     torch.set_num_threads(1)
@@ -217,7 +221,7 @@ def train_purls(job):
             excluded[name] = sorted(same)
             keep = [c for c, n in enumerate(skeletons.class_names) if n not in same]
             sources.append(only_classes(skeletons, texts, keep, name))
-    settings = FitSettings(align_view=True, seed=seed, training=default_training(epochs=epochs, seed=seed))
+    settings = FitSettings(align_view=True, seed=seed, training=default_training(epochs=epochs, seed=seed), **recipe)
     data = sources_training_data(sources, settings)
     class_text = encode_classes(data.texts.texts, None, ensemble=True)
     encoder = train_classes(data, data.inputs(), class_text, np.unique(data.skeletons.labels), settings, seed)
@@ -249,10 +253,16 @@ def purls_table(results: list[dict]) -> str:
     return "\n".join(rows)
 
 
+def recipe_of(args) -> dict:
+    """The FitSettings a run changes from the recipe of `sadvae fit` with several datasets."""
+    return {"center": args.center, "max_seconds": args.max_seconds}
+
+
 def main_purls(args) -> int:
     t0 = time.perf_counter()
     splits = [int(u) for u in args.purls.split(",")]
-    jobs = [(u, w, seed, args.epochs, args.data) for w in (True, False) for u in splits for seed in range(args.seeds)]
+    jobs = [(u, w, seed, args.epochs, args.data, recipe_of(args)) for w in (True, False) for u in splits
+            for seed in range(args.seeds)]
     ctx = multiprocessing.get_context("spawn")
     results = []
     with ProcessPoolExecutor(max_workers=args.jobs, mp_context=ctx) as pool:
@@ -312,8 +322,9 @@ def main(argv=None) -> int:
         return main_purls(args)
     t0 = time.perf_counter()
     names = list(DATASETS)
-    trainings = [tuple(n for n in names if n != held) for held in names] + [(n,) for n in names]
-    jobs = [(t, seed, args.epochs, args.data) for seed in range(args.seeds) for t in trainings]
+    trainings = [tuple(n for n in names if n != held) for held in names]
+    trainings += [] if args.pairs_only else [(n,) for n in names]
+    jobs = [(t, seed, args.epochs, args.data, recipe_of(args)) for seed in range(args.seeds) for t in trainings]
     jobs.sort(key=lambda j: -len(j[0]))  # the long ones first
     ctx = multiprocessing.get_context("spawn")
     results = []
@@ -327,7 +338,8 @@ def main(argv=None) -> int:
     seconds = time.perf_counter() - t0
     print(f"\nLeave one dataset out: top-1/top-5 (%) of the held-out dataset's recordings among its own class "
           f"names or descriptions; known/novel = held-out classes whose action a training set has / has not; "
-          f"mean ± std over {args.seeds} seeds ({args.epochs} epochs at most), {seconds:.0f} s\n")
+          f"mean ± std over {args.seeds} seeds ({args.epochs} epochs at most; centre {args.center}, window "
+          f"{args.max_seconds or 'all'} s), {seconds:.0f} s\n")
     print(table(results, ready))
     if args.json:
         Path(args.json).write_text(json.dumps({"results": results, "ready_model": ready, "seconds": seconds,

@@ -82,3 +82,17 @@ def test_generated_encoder_flags_reach_the_settings():
         (3, 0.01, 8, False, 7, "cpu")
     assert training.max_tilt_degrees == 9.0 and training.patience == 15  # the rest: the real-data defaults
     assert _encoder_given(args) == {"channels": (8, 16), "streams": ("joint",), "frames": 20}
+
+
+def test_the_readme_python_blocks_run_as_written(capsys, monkeypatch):
+    """Every ```python block of the README, run from the repository's root (it reads ../shared/data)."""
+    pytest.importorskip("sentence_transformers")
+    from .conftest import shared_or_skip
+
+    shared_or_skip("nw_ucla", "all_sqe")
+    blocks = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), flags=re.S)
+    assert blocks, "the README shows the Python API"
+    monkeypatch.chdir(ROOT)
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), {})
+    assert "general" in capsys.readouterr().out

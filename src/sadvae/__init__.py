@@ -6,8 +6,10 @@ Public API (everything else is internal):
     run(config)                                 -> RunResult     (the four stages; .metrics())
     run_protocol(protocol, dataset, overrides, out, ...) -> dict (every split and seed; report in `out`)
     write_report(run_or_protocol_dir)           -> dict          (rebuild report.md, results.*, plots/)
-    load(bundle)                                -> ZeroShotModel (sadvae export's bundle;
+    load(bundle_or_name)                        -> a model (a bundle of sadvae export or fit, or a ready model;
                                                    .predict(sequences, ["class name", ...], include_seen=False))
+    available_models()                          -> list[str]     (the ready models: "general", "utd-mhad")
+    read_skeletons(path, format)                -> SkeletonSet   (ntu, pku, utd, nwucla, bvh, npz)
 """
 import importlib
 
@@ -16,13 +18,14 @@ import importlib
 _HOMES = {"ZeroShotModel": "deploy.bundle", "load": "deploy.bundle", "PackError": "errors",
           "SadvaeError": "errors", "RunConfig": "experiment.config", "resolve_config": "experiment.config",
           "run": "experiment.pipeline", "run_protocol": "experiment.protocols", "write_report": "experiment.report",
-          "FeaturePack": "pack.format", "load_pack": "pack.format"}
+          "FeaturePack": "pack.format", "load_pack": "pack.format", "read_skeletons": "data.skeletons",
+          "available_models": "deploy.models"}
 _RENAMED = {"run": "run_all"}
 
 from .version import __version__  # noqa: E402
 
 __all__ = ["FeaturePack", "PackError", "RunConfig", "SadvaeError", "load_pack", "resolve_config", "run",
-           "run_protocol", "write_report", "load", "ZeroShotModel",
+           "run_protocol", "write_report", "load", "ZeroShotModel", "read_skeletons", "available_models",
            "__version__"]
 
 

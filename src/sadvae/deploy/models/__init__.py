@@ -18,6 +18,11 @@ def ready_models() -> dict[str, Path]:
     return {p.name: p for p in sorted(HERE.iterdir()) if (p / "manifest.json").is_file()}
 
 
+def available_models() -> list[str]:
+    """The names of the ready models installed with the package (`sadvae.load(name)`)."""
+    return list(ready_models())
+
+
 def resolve_model(spec) -> Path:
     """A bundle path as given, or the folder of the ready model of that name."""
     path = Path(spec)
