@@ -77,6 +77,7 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data", default=str(DATA), help="the folder holding utd_mhad, nw_ucla and bandai_namco")
     p.add_argument("--seeds", type=int, default=3)
+    p.add_argument("--first-seed", type=int, default=0, help="seeds first-seed .. first-seed + seeds - 1")
     p.add_argument("--epochs", type=int, default=60)
     p.add_argument("--jobs", type=int, default=2, help="trainings side by side, one thread each (default 2)")
     p.add_argument("--center", default="first", choices=["first", "frame"],
@@ -324,7 +325,8 @@ def main(argv=None) -> int:
     names = list(DATASETS)
     trainings = [tuple(n for n in names if n != held) for held in names]
     trainings += [] if args.pairs_only else [(n,) for n in names]
-    jobs = [(t, seed, args.epochs, args.data, recipe_of(args)) for seed in range(args.seeds) for t in trainings]
+    seeds = range(args.first_seed, args.first_seed + args.seeds)
+    jobs = [(t, seed, args.epochs, args.data, recipe_of(args)) for seed in seeds for t in trainings]
     jobs.sort(key=lambda j: -len(j[0]))  # the long ones first
     ctx = multiprocessing.get_context("spawn")
     results = []

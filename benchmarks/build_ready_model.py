@@ -6,7 +6,8 @@
   general   `sadvae fit` on the three datasets of ../shared/data at once: UTD-MHAD (Kinect v1),
             NW-UCLA (Kinect v1, three views) and Bandai-Namco (optical motion capture, BVH), each
             with its built-in descriptions, in the shared skeleton space (body-16, 30 fps, views
-            aligned), classes of the same name merged, batches balanced between the datasets, a
+            aligned, every frame centred on the pelvis, at most the centred 3 s of each recording),
+            classes of the same name merged, batches balanced between the datasets, a
             quarter of the performers of each dataset held out (a fifth of each class of Bandai-Namco,
             whose actors are not recorded).
 
@@ -28,6 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
 MODELS = ROOT / "src" / "sadvae" / "deploy" / "models"
+MAX_SECONDS = 3.0  # general: each recording's centred 3 s (Bandai-Namco's takes run 1-60 s, Kinect's 1-4 s)
 # the datasets of `general`: (name, format, folder under the data root, built-in descriptions)
 GENERAL = [("utd-mhad", "utd", "utd_mhad/Skeleton", "utd27-desc"),
            ("nw-ucla", "nwucla", "nw_ucla/all_sqe", "nwucla10-desc"),
@@ -68,8 +70,8 @@ def main(argv=None) -> int:
                 skeletons = read_skeletons(Path(args.data) / folder, fmt)
                 texts = read_descriptions(desc, len(skeletons.class_names), skeletons.class_names)
                 sources.append(Source(skeletons, name, texts.texts, texts.source))
-            report = fit_sources(sources, Path(tmp) / "model", FitSettings(align_view=True, training=training),
-                                 progress=True, log=log)
+            settings = FitSettings(align_view=True, center="frame", max_seconds=MAX_SECONDS, training=training)
+            report = fit_sources(sources, Path(tmp) / "model", settings, progress=True, log=log)
         if out.exists():
             shutil.rmtree(out)
         shutil.copytree(Path(tmp) / "model", out)

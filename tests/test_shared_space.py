@@ -261,6 +261,10 @@ def test_fit_command_with_a_sources_table_and_with_repeated_data(tmp_path, capsy
     manifest = json.loads((tmp_path / "a" / "manifest.json").read_text())
     assert set(manifest["datasets"]) == {"kinect", "mocap"} and manifest["layout"] == "body-16"
     assert manifest["classes"]["names"] == ["walk", "sit down", "clap", "wave", "kick", "bow"]
+    from sadvae import load
+
+    prep = load(tmp_path / "a").encoder.preprocessing  # the recipe for several datasets
+    assert (prep.align_view, prep.center, prep.max_seconds, prep.fps) == (True, "frame", 3.0, 30.0)
     assert main(["fit", "--data", str(tmp_path / "kinect.npz"), "--data", str(tmp_path / "mocap.npz"), "--format",
                  "npz", "--separate-classes", "--no-balance", "--out", str(tmp_path / "b"), *tiny]) == 0
     manifest = json.loads((tmp_path / "b" / "manifest.json").read_text())

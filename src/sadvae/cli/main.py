@@ -538,6 +538,9 @@ def _fit_sources(args) -> list[dict]:
             for d, f, c, t in zip(args.data, formats, names, descriptions)]
 
 
+# the recipe of `fit` with several datasets (the ready model `general`; benchmarks/bench_cross_dataset.py):
+# views aligned, every frame centred (walking in place and across a room alike), the centred 3 s
+SEVERAL_DATASETS = {"align_view": True, "center": "frame", "max_seconds": 3.0}
 DATASET_NAMES = {"utd": "utd-mhad", "nwucla": "nw-ucla", "ntu": "ntu-rgbd", "pku": "pku-mmd"}  # default names
 
 
@@ -548,7 +551,8 @@ def cmd_fit(args) -> int:
     listed = _fit_sources(args)
     given_settings = _encoder_given(args)
     if len(listed) > 1:  # several sensors: the same motion must look the same, whichever way it was filmed
-        given_settings.setdefault("align_view", True)
+        for name, value in SEVERAL_DATASETS.items():
+            given_settings.setdefault(name, value)
     settings = FitSettings(descriptions=listed[0]["descriptions"] if len(listed) == 1 else None,
                            text_model=args.text_model,
                            holdout_performers=args.holdout_performers, holdout=args.holdout,

@@ -52,12 +52,14 @@ def default_training(**changes) -> EncoderTraining:
 class EncoderSettings:
     frames: int = setting(32, "frames per sequence after resampling (default 32)", group="encoder")
     bodies: int | None = setting(None, "bodies per frame (default: most in the data, at most 2)", group="encoder")
-    center: str = setting("first", "subtract the body centre of the first frame (default) or of every frame",
+    center: str = setting("first", "subtract the body centre of the first frame (default; of every frame for "
+                          "several datasets) or of every frame",
                           choices=("first", "frame", "none"), group="encoder")
     align_view: bool = setting(False, "rotate each sequence so that the body stands up along +y and faces the same "
-                               "way (sensors with other axes, cameras at other angles)", group="encoder")
+                               "way (sensors with other axes, cameras at other angles; on for several datasets)",
+                               group="encoder")
     max_seconds: float | None = setting(None, "keep at most this many seconds of each sequence (the centred window; "
-                                        "default: all of it)", group="encoder")
+                                        "default: all of it; 3 for several datasets)", group="encoder")
     channels: tuple[int, ...] = setting((16, 32, 32, 64, 64), "channels of the ST-GCN blocks (default 16,32,32,64,64)",
                                         group="encoder")
     strides: tuple[int, ...] = setting((1, 2, 1, 2, 1), "temporal strides (default 1,2,1,2,1)", group="encoder")
