@@ -47,8 +47,6 @@ def _model_args(p: argparse.ArgumentParser) -> None:
 
 
 def _skeleton_input_args(p: argparse.ArgumentParser, several: bool = False) -> None:
-    from ..data.skeletons import FORMATS
-
     g = p.add_argument_group("skeleton data")
     more = " (repeat --data and --format for several datasets)" if several else ""
     g.add_argument("--data", required=not several, action="append" if several else "store",

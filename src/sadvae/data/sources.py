@@ -16,7 +16,7 @@ import numpy as np
 
 from ..errors import SadvaeError
 from .layouts import SHARED, map_layout
-from .preprocess import resample_rate
+from .preprocess import pad_bodies, resample_rate
 from .skeletons import SkeletonSet
 
 COMMON_FPS = 30.0  # the frame rate the shared space is kept at (Kinect's)
@@ -91,9 +91,7 @@ def combine(sources: list[Source], merge: bool = True, fps: float = COMMON_FPS) 
         for i, seq in enumerate(sk.sequences):
             seq = map_layout(np.asarray(seq, dtype=np.float32), sk.layout, SHARED)
             seq = resample_rate(seq.astype(np.float64), rate, fps).astype(np.float32)
-            if seq.shape[1] < bodies:
-                seq = np.concatenate([seq, np.zeros((len(seq), bodies - seq.shape[1], *seq.shape[2:]), np.float32)], 1)
-            sequences.append(seq)
+            sequences.append(pad_bodies(seq, bodies))
         labels.append(np.asarray(own, dtype=np.int64)[sk.labels])
         subjects.append(d * PERFORMER_STRIDE + sk.subjects if sk.subjects is not None
                         else np.full(len(sk), -1, dtype=np.int64))
