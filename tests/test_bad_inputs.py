@@ -422,7 +422,39 @@ def full_rig_bvh() -> str:
 def c_predict_unmappable_layout(tmp, res):
     argv, path = _bvh(tmp, full_rig_bvh())
     return ["predict", "--model", "utd-mhad", "--input", str(path), "--classes", "walk", "run"], path, \
-        "found none for HandLeft, HandRight, FootLeft, FootRight"
+        "found body-16, which maps onto no other layout; the ready model general"
+
+
+def c_video_not_a_video(tmp, res):
+    pytest.importorskip("mediapipe", reason='the video extra is not installed (pip install "sadvae[video]")')
+    video = tmp / "notes.mp4"
+    video.write_text("a text file with a video's name")
+    return ["convert", "--data", str(video), "--format", "video", "--out", str(tmp / "out.npz"), "--quiet"], \
+        video, "expected a video OpenCV can open"
+
+
+def c_video_no_person(tmp, res):
+    pytest.importorskip("mediapipe", reason='the video extra is not installed (pip install "sadvae[video]")')
+    import cv2
+
+    video = tmp / "empty_room.avi"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 30, (64, 48))
+    for _ in range(3):
+        writer.write(np.zeros((48, 64, 3), np.uint8))
+    writer.release()
+    return ["predict", "--model", "general", "--input", str(video), "--classes", "walk", "run", "--quiet"], video, \
+        "expected a person in at least one frame"
+
+
+def c_video_without_extra(tmp, res, monkeypatch):
+    import sys
+
+    video = tmp / "walk.mp4"
+    video.write_bytes(b"never decoded")
+    for name in ("mediapipe", "mediapipe.python", "mediapipe.python.solutions"):
+        monkeypatch.setitem(sys.modules, name, None)
+    return ["convert", "--data", str(video), "--format", "video", "--out", str(tmp / "out.npz")], video, \
+        'pip install "sadvae[video]"'
 
 
 CASES = [c_missing_resources, c_missing_file, c_wrong_shape, c_nan_features, c_inf_logits, c_label_outside_split,
@@ -436,7 +468,8 @@ CASES = [c_missing_resources, c_missing_file, c_wrong_shape, c_nan_features, c_i
          c_descriptions_empty_row, c_descriptions_unknown_builtin, c_anchor_without_text_head,
          c_text_ensembles_differ, c_bvh_truncated_motion, c_bvh_unknown_channel, c_bvh_unbalanced_braces,
          c_bvh_nan, c_bvh_short_row, c_bvh_rig_without_arms, c_nwucla_without_skeletons, c_nwucla_wrong_joint_count,
-         c_nwucla_empty, c_fit_sources_bad_table, c_fit_formats_per_data, c_predict_unmappable_layout]
+         c_nwucla_empty, c_fit_sources_bad_table, c_fit_formats_per_data, c_predict_unmappable_layout,
+         c_video_not_a_video, c_video_no_person, c_video_without_extra]
 
 
 def case_id(case) -> str:

@@ -468,7 +468,7 @@ def test_format_error_message_parts():
     assert str(error) == "x.skeleton:7: expected 25 joints, found 24"
     assert (error.path, error.expected, error.found, error.line) == ("x.skeleton", "25 joints", "24", 7)
     assert str(SkeletonFormatError("y.npz", "a", "b")) == "y.npz: expected a, found b"
-    assert FORMATS == ("ntu", "pku", "utd", "nwucla", "bvh", "npz")
+    assert FORMATS == ("ntu", "pku", "utd", "nwucla", "bvh", "video", "npz")
 
 
 def test_convert_command_reports_skips_and_stops_on_bad_files(tmp_path, capsys):

@@ -46,6 +46,11 @@ def _model_args(p: argparse.ArgumentParser) -> None:
     s.add_argument("--seed", type=int, metavar="S", help="a single seed (default 5, as the reference)")
 
 
+def _pose_model_arg(g) -> None:
+    g.add_argument("--pose-model", type=int, choices=(0, 1, 2), default=1,
+                   help="--format video: MediaPipe Pose's model, 0 lite, 1 full (default), 2 heavy")
+
+
 def _skeleton_input_args(p: argparse.ArgumentParser, several: bool = False) -> None:
     g = p.add_argument_group("skeleton data")
     more = " (repeat --data and --format for several datasets)" if several else ""
@@ -55,8 +60,9 @@ def _skeleton_input_args(p: argparse.ArgumentParser, several: bool = False) -> N
                    help="the data's format" + (" (once for all, or once per --data)" if several else ""))
     g.add_argument("--class-names", action="append" if several else "store",
                    help="class names (CSV idx,label or one per line) instead of the format's own")
-    g.add_argument("--labels", help="--format bvh: a CSV file,class naming each file's class (default: a "
-                                    "Bandai-Namco sidecar .json beside each file, else the file name)")
+    g.add_argument("--labels", help="--format bvh or video: a CSV file,class naming each file's class (default: "
+                                    "a Bandai-Namco sidecar .json beside a .bvh file, else the file name)")
+    _pose_model_arg(g)
     g.add_argument("--skip-bad", action="store_true", help="skip malformed files (reported) instead of stopping")
     if several:
         g.add_argument("--sources", help="a TOML file listing the datasets ([[source]] tables with data, format and "
@@ -170,9 +176,13 @@ def build_parser() -> argparse.ArgumentParser:
     add_flags(p, RunConfig, None, only=("passes", "mode", "selection"))
     _common(p)
 
-    p = sub.add_parser("convert", help="raw skeleton files (NTU, PKU-MMD, UTD-MHAD) -> one .npz archive", epilog=EPILOG)
+    p = sub.add_parser("convert", help="raw skeleton files or videos (NTU, PKU-MMD, UTD-MHAD, NW-UCLA, BVH, video) "
+                                       "-> one .npz archive", epilog=EPILOG)
     _skeleton_input_args(p)
     p.add_argument("--out", required=True, help="the .npz archive to write")
+    p.add_argument("--plot", metavar="PNG", help="also draw a few frames of one sequence (front and side views) "
+                                                  "to check the skeleton")
+    p.add_argument("--plot-sample", type=int, default=0, metavar="I", help="which sequence --plot draws (default 0)")
     p.add_argument("--force", action="store_true", help="replace an existing archive")
     _common(p)
 
@@ -271,8 +281,10 @@ def build_parser() -> argparse.ArgumentParser:
                        epilog=EPILOG)
     p.add_argument("--model", required=True, help="a bundle written by sadvae export (folder or .zip)")
     p.add_argument("--input", required=True, nargs="+", metavar="FILES_OR_DIR",
-                   help="skeleton files (.skeleton, .mat, .npz) or folders of them")
+                   help="skeleton files (.skeleton, .mat, .json, .bvh, .npz), videos (.mp4, .avi, .mov, .mkv, "
+                        ".webm; the video extra) or folders of them")
     p.add_argument("--format", choices=FORMATS, help="input format (default: from the suffix)")
+    _pose_model_arg(p)
     c = p.add_mutually_exclusive_group(required=True)
     c.add_argument("--classes", nargs="+", metavar="NAME", help='class names, e.g. "drink water" "jump up"')
     c.add_argument("--classes-file", help="class names: one per line, or a CSV with idx,label")
@@ -451,7 +463,8 @@ def cmd_export(args) -> int:
 
 
 def cmd_predict(args) -> int:
-    from ..deploy.bundle import load, read_input_set
+    from ..data.inputs import read_input_set
+    from ..deploy.bundle import load
     from ..pack.text import read_class_texts
 
     model = load(args.model)
@@ -459,15 +472,20 @@ def cmd_predict(args) -> int:
         classes = [texts[0] for texts in read_class_texts(args.classes_file).texts]
     else:
         classes = args.classes
-    found = read_input_set(args.input, args.format)
+    found = read_input_set(args.input, args.format, pose_model=args.pose_model, progress=not args.quiet,
+                           log=lambda m: _say(args, f"[sadvae] {m}"))
     layout = found.layout
     if layout != model.layout:
-        from ..data.layouts import joint_recipe
+        from ..data.layouts import JOINT_MAPS, SHARED, joint_recipe
         try:
             joint_recipe(layout, model.layout)
-        except SadvaeError as exc:
+        except SadvaeError:
+            onto = [b for a, b in JOINT_MAPS if a == layout]
+            maps = f"which maps onto {', '.join(onto)} only" if onto else "which maps onto no other layout"
+            hint = f"; the ready model general (layout {SHARED}) reads it" if SHARED in onto + [layout] else ""
             raise SadvaeError(f"{args.input[0]}: expected skeletons of layout {model.layout} (what {args.model} was "
-                              f"trained on) or one that maps onto it by joint name, found {layout}: {exc}") from None
+                              f"trained on) or one that maps onto it by joint name, found {layout}, {maps}{hint}") \
+                from None
     preds = model.predict(found, classes, include_seen=args.include_seen, top_k=args.top_k,
                           sample_names=found.sample_ids, seed=args.seed, device=args.device)
     if args.json:
@@ -628,8 +646,8 @@ def _read_skeleton_input(args, data=None, fmt=None, class_names=None, labels=Non
     labels = getattr(args, "labels", None) if labels is None else labels
     if args.skip_bad and fmt != "ntu":
         raise SadvaeError(f"--skip-bad: expected --format ntu (other formats are read as a whole), found {fmt}")
-    if labels and fmt != "bvh":
-        raise SadvaeError(f"--labels: expected --format bvh (other formats name their classes), found {fmt}")
+    if labels and fmt not in ("bvh", "video"):
+        raise SadvaeError(f"--labels: expected --format bvh or video (other formats name their classes), found {fmt}")
     names = _class_names(class_names)
     if fmt == "npz":  # the archive names its classes; --class-names renames them
         skeletons = read_skeletons(data, "npz")
@@ -640,6 +658,9 @@ def _read_skeleton_input(args, data=None, fmt=None, class_names=None, labels=Non
             skeletons.class_names = names
     else:
         extra = {"skip_bad": args.skip_bad} if fmt == "ntu" else {"labels": labels} if fmt == "bvh" else {}
+        if fmt == "video":
+            extra = {"labels": labels, "model_complexity": args.pose_model,
+                     "log": lambda m: _say(args, f"[sadvae] {m}")}
         skeletons = read_skeletons(data, fmt, class_names=names, progress=not args.quiet, **extra)
     for path, reason in skeletons.skipped[:10]:
         _say(args, f"[sadvae] skipped {path}: {reason}")
@@ -654,10 +675,32 @@ def cmd_convert(args) -> int:
     out = Path(args.out)
     if out.exists() and not args.force:
         raise SadvaeError(f"{out}: expected a new archive, found an existing file (use --force to replace it)")
+    plot = Path(args.plot) if args.plot else None
+    if plot is not None and plot.suffix.lower() != ".png":
+        raise SadvaeError(f"--plot: expected a .png file to write, found {plot}")
     skeletons = _read_skeleton_input(args)
+    if plot is not None and not 0 <= args.plot_sample < len(skeletons):
+        raise SadvaeError(f"--plot-sample: expected a sequence in 0..{len(skeletons) - 1}, found {args.plot_sample}")
+    png = None
+    if plot is not None:  # drawn before anything is written: a failure leaves no archive behind
+        from ..data.plot import render_skeleton_frames
+
+        i = args.plot_sample
+        name = skeletons.sample_ids[i] if skeletons.sample_ids else f"sequence {i}"
+        png = render_skeleton_frames(skeletons.sequences[i], skeletons.layout, title=name)
     write_npz(skeletons, out)
     print(f"wrote {out}: {len(skeletons)} sequences, {len(skeletons.class_names)} classes, layout {skeletons.layout}"
           + (f", {len(skeletons.skipped)} files skipped" if skeletons.skipped else ""))
+    if png is not None:
+        from ..io import atomic_write_bytes
+
+        try:
+            atomic_write_bytes(plot, png)
+        except OSError as exc:
+            out.unlink(missing_ok=True)
+            raise SadvaeError(f"{plot}: expected a writable location for the plot, found {exc.strerror or exc}") \
+                from None
+        print(f"wrote {plot}: {name}, a few frames from the front and the side")
     return 0
 
 

@@ -599,8 +599,9 @@ def _clean_label(name: str) -> str:
 class _Labels:
     """The class (and style) of each file: from a CSV, a Bandai-Namco sidecar, or the file's stem."""
 
-    def __init__(self, csv_path, root: Path):
+    def __init__(self, csv_path, root: Path, sidecars: bool = True):
         self.root = root
+        self.sidecars = sidecars  # Bandai-Namco .json sidecars (a video's .json beside it is not one)
         self.table = None if csv_path is None else _read_label_csv(Path(csv_path))
         self.csv_path = None if csv_path is None else Path(csv_path)
         self.cfg_cache: dict[Path, tuple[Path, list[str], list[str] | None]] = {}
@@ -609,7 +610,7 @@ class _Labels:
         if self.table is not None:
             return self.from_csv(file), ""
         sidecar = file.with_suffix(".json")
-        if sidecar.is_file():
+        if self.sidecars and sidecar.is_file():
             return self.from_sidecar(sidecar)
         return file.stem, ""
 

@@ -131,6 +131,33 @@ COCO17 = Layout(
     side=("left_shoulder", "right_shoulder"),
 )
 
+# MediaPipe Pose's 33 landmarks (BlazePose), in its order; "left" is the person's left. Video is read
+# into this layout (`video.py`) and mapped onto the shared space by name like every other layout.
+MEDIAPIPE33 = Layout(
+    name="mediapipe-33",
+    joints=("nose", "left_eye_inner", "left_eye", "left_eye_outer", "right_eye_inner", "right_eye",
+            "right_eye_outer", "left_ear", "right_ear", "mouth_left", "mouth_right", "left_shoulder",
+            "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_pinky", "right_pinky",
+            "left_index", "right_index", "left_thumb", "right_thumb", "left_hip", "right_hip", "left_knee",
+            "right_knee", "left_ankle", "right_ankle", "left_heel", "right_heel", "left_foot_index",
+            "right_foot_index"),
+    bones=_chain("left_ear", "left_eye_outer", "left_eye", "left_eye_inner", "nose", "right_eye_inner", "right_eye",
+                 "right_eye_outer", "right_ear")
+    + (("nose", "mouth_left"), ("nose", "mouth_right"), ("nose", "left_shoulder"), ("nose", "right_shoulder"))
+    + _chain("left_wrist", "left_elbow", "left_shoulder", "right_shoulder", "right_elbow", "right_wrist")
+    + (("left_wrist", "left_pinky"), ("left_wrist", "left_index"), ("left_wrist", "left_thumb"),
+       ("left_pinky", "left_index"), ("right_wrist", "right_pinky"), ("right_wrist", "right_index"),
+       ("right_wrist", "right_thumb"), ("right_pinky", "right_index"))
+    + _chain("left_foot_index", "left_ankle", "left_knee", "left_hip", "right_hip", "right_knee", "right_ankle",
+             "right_foot_index")
+    + (("left_ankle", "left_heel"), ("left_heel", "left_foot_index"), ("right_ankle", "right_heel"),
+       ("right_heel", "right_foot_index"), ("left_shoulder", "left_hip"), ("right_shoulder", "right_hip")),
+    center=("left_hip", "right_hip"),
+    size=(("left_hip", "right_hip"), ("left_shoulder", "right_shoulder")),
+    up=(("left_hip", "right_hip"), ("left_shoulder", "right_shoulder")),
+    side=("left_shoulder", "right_shoulder"),
+)
+
 # The shared skeleton space: the sixteen joints that every sensor here places (Kinect v1 and v2,
 # optical motion capture rigs, 2-D/3-D pose estimators), so that one encoder learns from all of them.
 # What it leaves out: hands beyond the wrist (Kinect's hand, hand tips and thumbs), feet beyond the
@@ -153,7 +180,7 @@ BODY16 = Layout(
 )
 SHARED = BODY16.name
 
-LAYOUTS = {layout.name: layout for layout in (NTU25, KINECT_V1_20, COCO17, BODY16)}
+LAYOUTS = {layout.name: layout for layout in (NTU25, KINECT_V1_20, COCO17, MEDIAPIPE33, BODY16)}
 
 # UTD-MHAD files list joints as head, shoulder_center, spine, hip_center, then arms and legs in the
 # Kinect SDK order: position i of kinect-v1-20 is joint UTD_TO_KINECT_V1[i] of a UTD-MHAD file
@@ -191,6 +218,10 @@ TO_SHARED = {
                 "spine": ("left_hip", "right_hip", "left_shoulder", "right_shoulder"),
                 "neck": ("left_shoulder", "right_shoulder"), "head": ("left_ear", "right_ear"),
                 **_limbs("left", "right", _COCO_LIMBS)},
+    "mediapipe-33": {"pelvis": ("left_hip", "right_hip"),
+                     "spine": ("left_hip", "right_hip", "left_shoulder", "right_shoulder"),
+                     "neck": ("left_shoulder", "right_shoulder"), "head": ("left_ear", "right_ear"),
+                     **_limbs("left", "right", _COCO_LIMBS)},
 }
 
 

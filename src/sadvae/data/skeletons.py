@@ -24,6 +24,9 @@ Formats:
 - ``bvh``: motion capture, any BVH file or folder (`bvh.py`): forward kinematics to joint positions
   in metres, mapped by joint name onto the shared space ``body-16``; labels from a sidecar, a CSV or
   the file name.
+- ``video``: .mp4/.avi/.mov/.mkv/.webm files through MediaPipe Pose (`video.py`, the ``video`` extra):
+  33 world landmarks per frame in metres, one person, layout ``mediapipe-33``; labels from a CSV or the
+  file name, as for BVH.
 - ``npz``: this package's own archive (see `read_npz` / `write_npz`); never loads pickles.
 """
 from __future__ import annotations
@@ -44,7 +47,7 @@ from ..io import atomic_write_bytes
 from . import classnames
 from .layouts import LAYOUTS, UTD_TO_KINECT_V1
 
-FORMATS = ("ntu", "pku", "utd", "nwucla", "bvh", "npz")
+FORMATS = ("ntu", "pku", "utd", "nwucla", "bvh", "video", "npz")
 
 NTU_JOINTS = 25
 NTU_BODY_VALUES = 10
@@ -674,6 +677,15 @@ def read_bvh(path, *, class_names=None, labels=None, progress: bool = False) -> 
     return read(path, labels=labels, class_names=class_names, progress=progress)
 
 
+def read_video(path, *, class_names=None, labels=None, progress: bool = False, model_complexity: int = 1,
+               log=None) -> SkeletonSet:
+    """Videos (one file or a folder) through MediaPipe Pose: see `video.read_video` (needs the video extra)."""
+    from .video import read_video as read
+
+    return read(path, labels=labels, class_names=class_names, progress=progress, model_complexity=model_complexity,
+                log=log)
+
+
 # -------------------------------------------------------------------------------------------- npz archives
 
 NPZ_REQUIRED = ("joints", "lengths", "labels", "class_names", "layout")
@@ -855,12 +867,12 @@ def write_npz(skeletons: SkeletonSet, path) -> None:
 # ---------------------------------------------------------------------------------------------- dispatch
 
 _READERS = {"ntu": read_ntu, "pku": read_pku, "utd": read_utd, "nwucla": read_nwucla, "bvh": read_bvh,
-            "npz": read_npz}
+            "video": read_video, "npz": read_npz}
 
 
 def read_skeletons(path, fmt: str, **kwargs) -> SkeletonSet:
-    """Read a dataset in one of FORMATS: a folder for ntu/pku/utd/nwucla, a file or folder for bvh, a file
-    for npz."""
+    """Read a dataset in one of FORMATS: a folder for ntu/pku/utd/nwucla, a file or folder for bvh and video,
+    a file for npz."""
     if fmt not in _READERS:
         raise SadvaeError(f"{path}: expected a skeleton format in {', '.join(FORMATS)}, found {fmt!r}")
     if not Path(path).exists():

@@ -34,7 +34,8 @@ import torch
 
 from ..data.layouts import map_layout
 from ..data.preprocess import preprocess_sequence
-from ..data.skeletons import SkeletonSet, read_npz, read_ntu_skeleton, read_utd_skeleton
+from ..data.inputs import INPUT_SUFFIXES, read_input_set  # noqa: F401 - their old home, kept for users' imports
+from ..data.skeletons import SkeletonSet
 from ..encoder.training import TrainedEncoder, predict_features
 from ..errors import SadvaeError
 from ..experiment.gate import Gate
@@ -58,7 +59,6 @@ VAE_KEYS = ("skeleton_encoder.weight", "skeleton_encoder.bias", "text_encoder.we
 # 0.13, 0.33, 0.54 and 1.23 s on two CPU cores. Twenty keep a prediction near a second; --seed
 # changes the draw.
 FITS = 20
-INPUT_SUFFIXES = {"ntu": ".skeleton", "utd": ".mat", "nwucla": ".json", "bvh": ".bvh", "npz": ".npz"}
 
 
 def safetensors_bytes(arrays: dict[str, np.ndarray], metadata: dict[str, str]) -> bytes:
@@ -484,65 +484,3 @@ def read_inputs(paths: list[str], fmt: str | None) -> tuple[list[np.ndarray], li
     """Sequences, their names and layout from files or folders of one format (guessed from the suffix)."""
     found = read_input_set(paths, fmt)
     return found.sequences, found.sample_ids, found.layout
-
-
-def read_input_set(paths: list[str], fmt: str | None) -> SkeletonSet:
-    """The sequences of files or folders of one format (guessed from the suffix) as an unlabelled
-    SkeletonSet named by file, at one frame rate (motion capture files of another rate are resampled
-    to Kinect's 30 fps)."""
-    from ..data.bvh import read_bvh_file
-    from ..data.preprocess import resample_rate
-    from ..data.skeletons import KINECT_FPS, read_nwucla_file
-
-    files: list[Path] = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            suffixes = [INPUT_SUFFIXES[fmt]] if fmt in INPUT_SUFFIXES else list(INPUT_SUFFIXES.values())
-            found = sorted(q for q in p.iterdir() if q.is_file() and q.suffix.lower() in suffixes)
-            if not found:
-                raise SadvaeError(f"{p}: expected skeleton files ({', '.join(suffixes)}), found none")
-            files += found
-        elif p.is_file():
-            files.append(p)
-        else:
-            raise SadvaeError(f"{p}: expected a skeleton file or a folder of them, found no such file or folder")
-    if fmt == "pku":
-        raise SadvaeError("--format pku: PKU-MMD files are untrimmed recordings; cut them into actions with "
-                          "sadvae convert --format pku (an .npz archive) and predict on that")
-    kinds = {fmt} if fmt else {next((k for k, s in INPUT_SUFFIXES.items() if f.suffix.lower() == s), None)
-                                for f in files}
-    if None in kinds or len(kinds) != 1:
-        raise SadvaeError(f"input: expected files of one format ({', '.join(INPUT_SUFFIXES.values())}), found "
-                          f"{', '.join(sorted({f.suffix or f.name for f in files}))}; name it with --format")
-    kind = kinds.pop()
-    sequences, names, layouts = [], [], set()
-    fps = KINECT_FPS
-    for f in files:
-        if kind == "ntu":
-            sequences.append(read_ntu_skeleton(f))
-            names.append(f.name)
-            layouts.add("ntu-25")
-        elif kind == "utd":
-            sequences.append(read_utd_skeleton(f))
-            names.append(f.name)
-            layouts.add("kinect-v1-20")
-        elif kind == "nwucla":
-            sequences.append(read_nwucla_file(f)[0])
-            names.append(f.name)
-            layouts.add("kinect-v1-20")
-        elif kind == "bvh":
-            seq, rate, _ = read_bvh_file(f)
-            sequences.append(resample_rate(seq.astype(np.float64), rate, KINECT_FPS).astype(np.float32))
-            names.append(f.name)
-            layouts.add("body-16")
-        else:
-            s = read_npz(f)
-            sequences += s.sequences
-            names += [f"{f.name}:{i}" for i in (s.sample_ids or range(len(s.sequences)))]
-            layouts.add(s.layout)
-            if s.fps is not None:
-                fps = s.fps
-    if len(layouts) != 1:
-        raise SadvaeError(f"input: expected one joint layout, found {', '.join(sorted(layouts))}")
-    return SkeletonSet(sequences=sequences, labels=np.zeros(len(sequences), dtype=np.int64), class_names=[],
-                       layout=layouts.pop(), sample_ids=names, fps=fps)
