@@ -65,6 +65,13 @@ def test_a_bad_pose_model_is_one_error(tmp_path):
 
 
 @needs_video
+def test_a_pose_model_the_wheel_lacks_is_refused_not_downloaded():
+    with pytest.raises(SadvaeError, match=r"--pose-model 2: expected MediaPipe's pose_landmark_heavy\.tflite .*"
+                                          "nothing is downloaded"):
+        read_video_file(clip(), model_complexity=2)
+
+
+@needs_video
 def test_the_real_clip_gives_a_plausible_skeleton():
     video = read_video_file(clip(), max_frames=24)
     assert video.joints.shape == (24, 1, 33, 3) and video.joints.dtype == np.float32

@@ -48,7 +48,8 @@ def _model_args(p: argparse.ArgumentParser) -> None:
 
 def _pose_model_arg(g) -> None:
     g.add_argument("--pose-model", type=int, choices=(0, 1, 2), default=1,
-                   help="--format video: MediaPipe Pose's model, 0 lite, 1 full (default), 2 heavy")
+                   help="--format video: MediaPipe Pose's model, 1 full (default, shipped in its wheel); 0 lite "
+                        "and 2 heavy need their model files put beside it (nothing is downloaded)")
 
 
 def _skeleton_input_args(p: argparse.ArgumentParser, several: bool = False) -> None:

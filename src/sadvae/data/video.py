@@ -1,10 +1,11 @@
 """Video files into skeletons with MediaPipe Pose: 33 world landmarks per frame, in metres.
 
-Frames are decoded with OpenCV and passed to MediaPipe Pose (BlazePose, `model_complexity` 0, 1 or
-2: lite, full, heavy), which tracks one person from frame to frame. Its *world* landmarks are 3-D
-points in metres with the origin at the midpoint of the hips in every frame (so the body's path across
-the room is not recorded), x to the right of the image, y down and z away from the camera; the depth
-is the model's estimate from one camera, not a measurement, and noisier than a depth sensor's.
+Frames are decoded with OpenCV and passed to MediaPipe Pose (BlazePose, `model_complexity` 1, the
+full model; 0 and 2, lite and heavy, only where their model files have been put beside it: the wheel
+does not ship them and MediaPipe would download them), which tracks one person from frame to frame.
+Its *world* landmarks are 3-D points in metres with the origin at the midpoint of the hips in every
+frame (so the body's path across the room is not recorded), x to the right of the image, y down and
+z away from the camera; the depth is the model's guess from one camera, not a measurement.
 
 They are turned into the project's convention (right-handed, y up, as Kinect) by a half turn about the
 camera's axis, x -> -x and y -> -y; the layout is `layouts.MEDIAPIPE33` ("left" is the person's left),
@@ -37,7 +38,8 @@ __all__ = ["VIDEO_SUFFIXES", "VideoSkeleton", "read_video_file", "read_video", "
 
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm")
 POSE_MODELS = (0, 1, 2)  # MediaPipe Pose's model_complexity: lite, full, heavy
-DEFAULT_POSE_MODEL = 1
+DEFAULT_POSE_MODEL = 1  # the one landmark model that MediaPipe 0.10.14's wheel ships
+POSE_MODEL_FILES = {0: "pose_landmark_lite.tflite", 1: "pose_landmark_full.tflite", 2: "pose_landmark_heavy.tflite"}
 FALLBACK_FPS = 30.0  # when the container records no frame rate
 EXTRA = 'pip install "sadvae[video]"'
 # y down, z away from the camera -> y up, right-handed: a half turn about the camera's axis
@@ -104,6 +106,18 @@ def _native_log_silenced():
         stream.close()
 
 
+def _check_pose_model(model_complexity: int) -> None:
+    """MediaPipe fetches a landmark model missing from its package at first use; refuse instead (the
+    0.10.14 wheel ships only the full model, 1), naming the file to put in place."""
+    import mediapipe
+
+    name = POSE_MODEL_FILES[model_complexity]
+    folder = Path(mediapipe.__file__).parent / "modules" / "pose_landmark"
+    if not (folder / name).is_file():
+        raise SadvaeError(f"--pose-model {model_complexity}: expected MediaPipe's {name} in {folder} (nothing is "
+                          f"downloaded; the wheel ships only --pose-model {DEFAULT_POSE_MODEL}), found no such file")
+
+
 def _fill_missing(points: np.ndarray, found: np.ndarray) -> np.ndarray:
     """(T, V, 3) with rows where `found` is False replaced by linear interpolation over time (held at ends)."""
     if found.all():
@@ -128,6 +142,7 @@ def read_video_file(path, *, model_complexity: int = DEFAULT_POSE_MODEL, max_fra
     if not path.is_file():
         raise SkeletonFormatError(path, "a video file", "a folder" if path.exists() else "no such file")
     cv2, pose_solution = _modules(path)
+    _check_pose_model(model_complexity)
     with _native_log_silenced() as stream:  # FFmpeg's and MediaPipe's native log lines
         capture = cv2.VideoCapture(str(path))
         try:
