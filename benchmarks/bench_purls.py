@@ -8,6 +8,9 @@ feature packs are built (odd performers train, even performers test):
   ours    the text-anchored encoder: cosine head on projected class texts (our built-in motion
           descriptions, three per class), joint + bone + motion streams, turn/tilt/shear/scale and
           temporal-crop augmentation; text features of the names and of the descriptions
+  names   the same encoder with class names only, learnt bare (no templates)
+  prompts the same with class names only, learnt in our templates (what `features` does without
+          descriptions)
 
 Each validation split draws its pseudo-unseen classes from the seen ones with the encoder seed, so
 the seeds also vary the validation draw. Then the four stages run for each row of the table
@@ -68,6 +71,12 @@ ROWS = (
      dict(method="fs-vae", mode="reference", text_mode="desc", gzsl="gate", selection="val")),
     ("MSF on our encoder (names and descriptions fused, reference mode, gate)", "ours",
      dict(method="msf", mode="reference", text_mode="lb_desc", gzsl="gate", selection="val")),
+    # class names only (no descriptions anywhere): the encoder learns and is asked with bare names, or
+    # with the names in our templates (pack/text.py NAME_TEMPLATES; the default without descriptions)
+    ("names only: the encoder's text head, bare names (anchor, stacking)", "names",
+     dict(method="anchor", text_mode="lb", gzsl="stacking")),
+    ("names only: the encoder's text head, names in templates (anchor, stacking; the default)", "prompts",
+     dict(method="anchor", text_mode="prompt", gzsl="stacking")),
 )
 METRICS = ("zsl_top1", "gzsl_seen", "gzsl_unseen", "gzsl_h")
 
@@ -96,6 +105,9 @@ def recipe_settings(recipe: str, unseen: list[int], seed: int, epochs: int):
     if recipe == "paper":
         return FeatureSettings(dataset=name, unseen_classes=unseen, split_seed=seed, force=True, head="classifier",
                                streams=("joint",), training=EncoderTraining(epochs=epochs, seed=seed))
+    if recipe in ("names", "prompts"):  # what a user without descriptions has: class names only
+        return FeatureSettings(dataset=name, unseen_classes=unseen, split_seed=seed, force=True,
+                               name_prompts=recipe == "prompts", training=default_training(epochs=epochs, seed=seed))
     return FeatureSettings(dataset=name, unseen_classes=unseen, split_seed=seed, force=True,
                            descriptions="utd27-desc", training=default_training(epochs=epochs, seed=seed))
 

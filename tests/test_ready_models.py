@@ -54,6 +54,36 @@ def test_fit_learns_every_class_and_writes_an_anchor_bundle(fitted):
         model.predict(data.sequences[:2], [data.class_names[0]], include_seen=True)
 
 
+def test_fit_calibrates_confidence_and_none_of_these(fitted, capsys):
+    tmp, data = fitted
+    model = load(tmp / "model")
+    c = model.confidence
+    assert c is not None and c["beta"] > 0 and c["draws"] == 2 and c["held_out"] == "leave one draw out"
+    assert 0 <= c["none_when_asked"] <= 1 and 0 <= c["none_when_left_out"] <= 1 and c["ece_after"] >= 0
+    asked = ["raise both arms", "kick a ball", "spin around"]
+    preds = model.predict(data.sequences[:6], asked, top_k=3, allow_none=True)
+    assert all(isinstance(p.none, bool) for p in preds)
+    assert all(sum(p.probs) == pytest.approx(1.0, abs=1e-6) for p in preds)  # calibrated, still a softmax
+    assert all("none" in p.as_dict() for p in preds) and "none" not in model.predict(data.sequences[:1], asked)[0] \
+        .as_dict()
+    with pytest.raises(SadvaeError, match="--allow-none: expected the given classes alone"):
+        model.predict(data.sequences[:2], asked, include_seen=True, allow_none=True)
+    assert main(["predict", "--model", str(tmp / "model"), "--input", str(tmp / "motions.npz"), "--classes", *asked,
+                 "--allow-none", "--json", "--quiet"]) == 0
+    records = json.loads(capsys.readouterr().out)
+    assert len(records) == len(data) and all(isinstance(r["none"], bool) for r in records)
+
+
+def test_allow_none_needs_a_calibrated_model(fitted, tmp_path):
+    tmp, data = fitted
+    copy = tmp_path / "model"
+    shutil.copytree(tmp / "model", copy)
+    model = load(copy)
+    model.manifest = {**model.manifest, "confidence": {"unavailable": "too few recordings"}}
+    with pytest.raises(SadvaeError, match="expected a model calibrated for 'none of these'.*too few recordings"):
+        model.predict(data.sequences[:2], ["walk", "run"], allow_none=True)
+
+
 def test_a_damaged_anchor_bundle_is_refused(fitted, tmp_path):
     tmp, _ = fitted
     copy = tmp_path / "model"

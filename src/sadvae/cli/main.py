@@ -291,6 +291,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--classes-file", help="class names: one per line, or a CSV with idx,label")
     p.add_argument("--include-seen", action="store_true",
                    help="also the training classes: the calibrated gate decides between them and yours (GZSL)")
+    p.add_argument("--allow-none", action="store_true",
+                   help="answer 'none of these' where no given class fits (threshold calibrated by sadvae fit on "
+                        "held-out recordings whose class was left out; JSON: \"none\": true)")
     p.add_argument("--top-k", type=int, default=5)
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--device", default="cpu", help="cpu (default), cuda, mps")
@@ -488,7 +491,8 @@ def cmd_predict(args) -> int:
                               f"trained on) or one that maps onto it by joint name, found {layout}, {maps}{hint}") \
                 from None
     preds = model.predict(found, classes, include_seen=args.include_seen, top_k=args.top_k,
-                          sample_names=found.sample_ids, seed=args.seed, device=args.device)
+                          sample_names=found.sample_ids, seed=args.seed, device=args.device,
+                          allow_none=args.allow_none)
     if args.json:
         print(json.dumps([p.as_dict() for p in preds], indent=2))
         return 0
@@ -496,7 +500,8 @@ def cmd_predict(args) -> int:
     for p in preds:
         tops = "  ".join(f"{label} {100 * prob:.1f}%" for label, prob in zip(p.labels, p.probs))
         gate = "" if p.routed_seen is None else ("[seen] " if p.routed_seen else "[new]  ")
-        print(f"{p.sample:<{width}}  {gate}{tops}")
+        none = "" if p.none is None else ("none of these  (best: " if p.none else "")
+        print(f"{p.sample:<{width}}  {gate}{none}{tops}" + (")" if p.none else ""))
     return 0
 
 

@@ -45,7 +45,7 @@ from ..methods import style_dim_of
 from ..methods.classifier import fit_classifier, predict_proba
 from ..methods.vae import ModelConfig, encode_skeleton, encode_text
 from ..pack.format import split_folder_names
-from ..pack.text import encode_classes
+from ..pack.text import encode_classes, name_prompts
 from ..version import __version__
 from .models import resolve_model
 
@@ -236,12 +236,15 @@ class Prediction:
     labels: list[str]
     probs: list[float]
     routed_seen: bool | None = None
+    none: bool | None = None  # with allow_none: True when no asked class fits ("none of these")
 
     def as_dict(self) -> dict:
         out = {"sample": self.sample, "top": [{"class": n, "prob": round(p, 6)} for n, p in
                                               zip(self.labels, self.probs)]}
         if self.routed_seen is not None:
             out["gate"] = "seen" if self.routed_seen else "new"
+        if self.none is not None:
+            out["none"] = self.none
         return out
 
 
@@ -259,9 +262,18 @@ class _BundleModel:
     def seen_names(self) -> list[str]:
         return [self.class_names[c] for c in self.seen_classes]
 
-    def encode_classes(self, classes: list[str]) -> np.ndarray:
+    @property
+    def name_prompts(self) -> bool:
+        """Whether the model learnt its classes' names in our templates (text mode `prompt`): new class
+        names are then phrased the same way."""
+        return self.manifest["text"].get("mode") == "prompt"
 
-        return encode_classes(list(classes), self.text_model, normalize=self.manifest["text"]["normalized"])
+    def encode_classes(self, classes: list[str], ensemble: bool = False) -> np.ndarray:
+        """Text embeddings of free-text classes, (C, D); with a `prompt` model each class is its name in
+        every template, averaged, or kept as (C, M, D) with `ensemble`."""
+        texts = name_prompts(classes).texts if self.name_prompts else list(classes)
+        return encode_classes(texts, self.text_model, normalize=self.manifest["text"]["normalized"],
+                              ensemble=ensemble and self.name_prompts)
 
     def _check_request(self, classes, include_seen: bool, top_k: int) -> list[str]:
         classes = check_class_list(classes)
@@ -327,9 +339,25 @@ class ZeroShotModel(_BundleModel):
 
     def predict(self, sequences, classes: list[str], *, include_seen: bool = False, top_k: int = 5,
                 sample_names: list[str] | None = None, seed: int = 0, device: str = "cpu",
-                layout: str | None = None) -> list[Prediction]:
+                layout: str | None = None, allow_none: bool = False) -> list[Prediction]:
         """Top-k of `classes` (free text) for each sequence ((T, M, V, 3) or (T, V, 3) arrays, or a
-        SkeletonSet); with include_seen, of the training classes and `classes` together."""
+        SkeletonSet); with include_seen, of the training classes and `classes` together.
+
+        Args:
+            sequences: (T, M, V, 3) or (T, V, 3) arrays of the bundle's layout (or `layout`), or a SkeletonSet.
+            classes: free-text class names or descriptions to choose among.
+            include_seen: also the training classes; the calibrated gate decides between them and `classes`.
+            top_k: how many classes each prediction lists.
+            allow_none: answer "none of these" where no class fits (anchor bundles from `sadvae fit` only).
+        Returns:
+            One `Prediction` per sequence: its `labels` and `probs`, best first.
+        Example:
+            >>> model = sadvae.load("general")
+            >>> model.predict(sadvae.read_skeletons("walk.bvh", "bvh"), ["walk", "jump"], top_k=1)
+        """
+        if allow_none:
+            raise SadvaeError(f"--allow-none: expected an anchor bundle (sadvae fit), found the SA-DVAE bundle "
+                              f"{self.source}, which has no calibrated 'none of these'")
         classes = self._check_request(classes, include_seen, top_k)
         x, names = self._prepare(sequences, sample_names, layout)
         dev = torch.device(device)
@@ -376,20 +404,48 @@ class ZeroShotModel(_BundleModel):
 class AnchorModel(_BundleModel):
     """A loaded anchor bundle: zero-shot by the encoder's text-anchored head (no fitting, deterministic)."""
 
+    @property
+    def confidence(self) -> dict | None:
+        """The calibration `sadvae fit` chose on held-out data (`confidence.py`): the inverse temperature
+        `beta` and the "none of these" threshold `none_cosine`, with their held-out figures; None for
+        bundles written before it or without enough calibration data."""
+        found = self.manifest.get("confidence")
+        return found if isinstance(found, dict) and "beta" in found else None
+
     def predict(self, sequences, classes: list[str], *, include_seen: bool = False, top_k: int = 5,
                 sample_names: list[str] | None = None, seed: int = 0, device: str = "cpu",
-                layout: str | None = None) -> list[Prediction]:
-        """As ZeroShotModel.predict; `seed` is accepted for the same signature and changes nothing."""
+                layout: str | None = None, allow_none: bool = False) -> list[Prediction]:
+        """As ZeroShotModel.predict; `seed` is accepted for the same signature and changes nothing.
+
+        Probabilities over the given classes are calibrated (softmax of the cosines times the bundle's
+        `beta`) where the bundle has a calibration. With `allow_none`, each prediction's `none` says
+        whether no given class fits (its best cosine is below the calibrated threshold); it needs a
+        calibrated bundle and the given classes alone (not `include_seen`)."""
         classes = self._check_request(classes, include_seen, top_k)
+        calibrated = self.confidence
+        if allow_none and include_seen:
+            raise SadvaeError("--allow-none: expected the given classes alone, found --include-seen too (the "
+                              "training classes are always an answer)")
+        if allow_none and calibrated is None:
+            why = self.manifest.get("confidence", {}).get("unavailable") or "it was written before calibration"
+            raise SadvaeError(f"{self.source}: expected a model calibrated for 'none of these' (refit it with "
+                              f"sadvae fit), found none: {why}")
         x, names = self._prepare(sequences, sample_names, layout)
         dev = torch.device(device)
         model = self.encoder.model.to(dev)
         feats, seen_logits = predict_features(model, x, dev)
         model.cpu()
         new_logits = self.class_logits(feats, classes)
-        zsl = _softmax(new_logits)
+        cosines = new_logits / float(self.encoder.model.log_scale.detach().exp())
+        zsl = _softmax(calibrated["beta"] * cosines if calibrated else new_logits)
         if not include_seen:
-            return _top(names, classes, zsl, top_k)
+            preds = _top(names, classes, zsl, top_k)
+            if allow_none:
+                from .confidence import none_of_these
+
+                for p, none in zip(preds, none_of_these(cosines, calibrated["none_cosine"])):
+                    p.none = bool(none)
+            return preds
         if self.gate.scores == "logits":  # stacking on the shared cosine scale
             to_seen = self.gate.route(new_logits, seen_logits.astype(np.float64))
         else:  # the gate's features are the top-U scores of U calibration classes: fewer are padded with zeros
@@ -399,7 +455,7 @@ class AnchorModel(_BundleModel):
 
     def class_logits(self, feats: np.ndarray, classes: list[str]) -> np.ndarray:
         """Scaled cosines (n, C) of embeddings to the prototypes of free-text classes."""
-        text = torch.as_tensor(self.encode_classes(classes), dtype=torch.float32)
+        text = torch.as_tensor(self.encode_classes(classes, ensemble=True), dtype=torch.float32)
         cfg = self.encoder.model.config
         if text.shape[-1] != cfg.text_dim:
             raise SadvaeError(f"text model {self.text_model}: expected {cfg.text_dim}-d embeddings as in training, "

@@ -29,8 +29,9 @@ from ..encoder.training import extract, train_encoder
 from ..errors import SadvaeError
 from ..experiment.gate import StackingDraw, fit_stacking_pooled
 from ..encoder.settings import EncoderSettings
-from ..pack.text import OFFLINE_DEFAULT, ClassTexts, encode_classes, read_descriptions
+from ..pack.text import OFFLINE_DEFAULT, ClassTexts, encode_classes, name_prompts, read_descriptions
 from .bundle import write_anchor_bundle
+from .confidence import DrawCosines, calibrate
 
 
 @dataclass
@@ -97,7 +98,11 @@ def training_data(skeletons: SkeletonSet, settings: FitSettings) -> TrainingData
     """One dataset in its own joint layout, with settings.descriptions (else its class names)."""
     names = list(skeletons.class_names)
     texts = ClassTexts([[n] for n in names], "the skeleton data's class names", f"{len(names)} class names")
+    mode = "lb"
+    if settings.name_prompts:
+        texts, mode = name_prompts(names, source="the skeleton data's class names"), "prompt"
     if settings.descriptions:
+        mode = "desc"
         texts = settings.descriptions
         if not isinstance(texts, ClassTexts):
             texts = read_descriptions(texts, len(names), names)
@@ -107,7 +112,7 @@ def training_data(skeletons: SkeletonSet, settings: FitSettings) -> TrainingData
     _check_classes(skeletons)
     held, how = _held_out(skeletons.labels, skeletons.subjects, settings)
     return TrainingData(skeletons, texts, held, how, None, _preprocessing(skeletons, settings),
-                        {"text_mode": "desc" if settings.descriptions else "lb",
+                        {"text_mode": mode,
                          "trained_on": f"all {len(names)} labelled classes"})
 
 
@@ -228,7 +233,7 @@ def _fit(data: TrainingData, out, settings: FitSettings, progress: bool, log) ->
     encoder = train(present, "encoder (all classes)", settings.training.seed)
     encoder_seconds = time.perf_counter() - t_encoder
     rng = np.random.default_rng(settings.seed + 1)
-    draws, calibration = [], []
+    draws, calibration, cosines = [], [], []
     for d in range(settings.calibration_draws):
         val = np.sort(rng.choice(n_classes, n_val, replace=False))
         rest = np.setdiff1d(present, val)
@@ -238,6 +243,8 @@ def _fit(data: TrainingData, out, settings: FitSettings, progress: bool, log) ->
         feats, logits = extract(enc, x[np.r_[unseen_idx, seen_idx]], n_classes, settings.training.device)
         zsl = _zsl_logits(enc, feats, class_text[val])
         u = len(unseen_idx)
+        scale = float(enc.model.log_scale.detach().exp())
+        cosines.append(DrawCosines(zsl[:u] / scale, np.searchsorted(val, labels[unseen_idx]), scale))
         draws.append(StackingDraw(zsl[:u], logits[:u], labels[unseen_idx], zsl[u:], logits[u:], labels[seen_idx],
                                   rest, val))
         calibration.append({"validation_classes": val.tolist(), "pseudo_unseen_samples": int(u),
@@ -245,14 +252,26 @@ def _fit(data: TrainingData, out, settings: FitSettings, progress: bool, log) ->
     gate = fit_stacking_pooled(draws, scores="logits")
     log(f"[sadvae] gate: calibrated stacking over {len(draws)} draws, margin "
         f"{gate.threshold:.3f} on the cosine scores (validation H {100 * gate.holdout_accuracy:.1f}%)")
+    try:
+        confidence = calibrate(cosines)
+        c = confidence
+        log(f"[sadvae] confidence: inverse temperature {c['beta']:.1f} on the cosines (ECE "
+            f"{100 * c['ece_before']:.1f}% -> {100 * c['ece_after']:.1f}%, {c['held_out']}); "
+            f"'none of these' below cosine {confidence['none_cosine']:.3f}: said for "
+            f"{100 * confidence['none_when_left_out']:.0f}% of recordings whose class was not asked, "
+            f"{100 * confidence['none_when_asked']:.0f}% of those whose class was")
+    except SadvaeError as exc:  # a model is still useful without it; predict --allow-none says why not
+        confidence = {"unavailable": str(exc)}
+        log(f"[sadvae] confidence: not calibrated ({exc})")
     epochs = len(encoder.history)
     clips_per_second = epochs * int((~held).sum()) / max(encoder_seconds, 1e-9)
     write_anchor_bundle(out, encoder, gate, names, settings.text_model or OFFLINE_DEFAULT, True, force=settings.force,
                         extra={**data.manifest, "class_texts": data.texts.source, "holdout": data.how,
-                               "calibration": calibration,
+                               "calibration": calibration, "confidence": confidence,
                                "encoder_history": {"epochs_run": epochs, "best_epoch": encoder.best_epoch,
                                                    "clips_per_second": round(clips_per_second, 1)}})
     return {"classes": n_classes, "holdout": data.how, "gate": gate.__dict__, "calibration": calibration,
+            "confidence": confidence,
             "seconds": time.perf_counter() - t0, "out": str(out), "encoder_seconds": encoder_seconds,
             "encoder_clips_per_second": clips_per_second}
 

@@ -66,4 +66,6 @@ class EncoderSettings:
     embed_dim: int = setting(256, "feature width (default 256)", group="encoder")
     streams: tuple[str, ...] = setting(("joint", "bone", "motion"), "input streams fused at the input, among "
                                        f"{','.join(STREAMS)} (default all three)", group="encoder")
+    name_prompts: bool = setting(True, "without descriptions, learn the bare class names instead of the names in "
+                                 "our templates (text mode prompt; the default)", group="encoder")
     training: EncoderTraining = field(default_factory=default_training)  # the flags: cli.main._encoder_training

@@ -204,8 +204,9 @@ def derive_from_pack(cfg: RunConfig, n_train: int, n_classes: int, text_modes: l
     - semantic_dim: the class count rounded up to a power of two, within 16..160 (27 classes: 32);
     - zsl_fits: 5 classifier fits averaged per pass when a pass has fewer than 200 batches (measured on
       UTD-MHAD: one fit's ZSL ranged over 25-55% between fitting seeds);
-    - text_mode: `desc` (class descriptions) when the pack has them, else `lb` (class names); for
-      `--method msf`, every mode the pack has, fused;
+    - text_mode: `desc` (class descriptions) when the pack has them, else `prompt` (the class names in
+      templates, written by `sadvae features`), else `lb` (class names); for `--method msf`, every mode
+      the pack has but `prompt`, fused;
     - method: `anchor` when the pack's encoder has the text head (built by `sadvae features`): on
       UTD-MHAD's PURLS splits it beat SA-DVAE on all three and the projection baseline on the same
       features on two, the third within the spread over encoder seeds (benchmarks/bench_purls.py);
@@ -243,10 +244,12 @@ def derive_from_pack(cfg: RunConfig, n_train: int, n_classes: int, text_modes: l
 def choose_text_mode(method: str, modes: list[str]) -> tuple[str, str]:
     """The text mode a run without one uses, and why."""
     if method == "msf" and modes:
-        mode = fused_text_mode(modes)
+        mode = fused_text_mode([m for m in modes if m != "prompt"] or modes)  # prompt: the names again
         return mode, f"{mode}: method msf fuses every description type the pack has"
     if "desc" in modes:
         return "desc", "desc: the pack has class descriptions"
+    if "prompt" in modes:
+        return "prompt", "prompt: the class names in templates (the pack has no descriptions)"
     return "lb", "lb: the class names (the pack has no descriptions)"
 
 

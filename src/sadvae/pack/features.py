@@ -6,12 +6,13 @@ classes of the training pool (the main split), one on the seen-minus-validation 
 validation split), so that neither ever sees a class it will be asked about zero-shot. Their
 embeddings and seen-class logits fill the pack; each feature folder also holds the encoder that
 made it (`encoder.safetensors`) and how it was trained (`encoder.json`). Text features of the class
-names (mode `lb`) and, when given, of the class descriptions (mode `desc`, an ensemble of several per
-class) are written too, unless asked not to.
+names (mode `lb`), of the names in our templates (mode `prompt`, an ensemble: `text.NAME_TEMPLATES`)
+and, when given, of the class descriptions (mode `desc`, an ensemble of several per class) are
+written too, unless asked not to.
 
 With the text head (the default), each encoder learns its classes against their text embeddings
-(the descriptions when given, else the names), so its embedding space is organised by the class
-texts; see `stgcn.py`.
+(the descriptions when given, else the names in the templates, or the bare names with
+`name_prompts=False`), so its embedding space is organised by the class texts; see `stgcn.py`.
 """
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ from ..encoder.stgcn import EncoderConfig
 from ..encoder.settings import EncoderSettings
 from ..encoder.training import EncoderTraining, extract, train_encoder, training_summary
 from .build import check_targets, choose_classes, pack_targets, partition_samples, split_arrays, write_split_pack
-from .text import ClassTexts, encode_classes, load_model, read_descriptions, text_features_path, write_text_features
+from .text import (ClassTexts, encode_classes, load_model, name_prompts, read_descriptions, text_features_path,
+                   write_text_features)
 
 
 @dataclass
@@ -72,6 +74,7 @@ def build_feature_pack(skeletons, resources, settings: FeatureSettings, progress
     progress = progress and main_process
     texts = {"lb": ClassTexts([[n] for n in skeletons.class_names], "the skeleton data's class names",
                               f"{n_classes} class names")}
+    texts["prompt"] = name_prompts(skeletons.class_names, source="the skeleton data's class names")
     if settings.descriptions:
         texts["desc"] = read_descriptions(settings.descriptions, n_classes)
 
@@ -81,9 +84,9 @@ def build_feature_pack(skeletons, resources, settings: FeatureSettings, progress
     write_modes = [mode for mode in texts if settings.write_text and main_process and (settings.force or missing(mode))]
     encoder_text, encoder_source = None, None
     if settings.head == "text":  # the encoder learns against the richest class texts there are
-        encoder_source = texts.get("desc", texts["lb"]).source
-        encoder_text = encode_classes(texts.get("desc", texts["lb"]).texts, settings.text_model,
-                                      ensemble=True)  # (N, M, D)
+        learnt = texts.get("desc") or (texts["prompt"] if settings.name_prompts else texts["lb"])
+        encoder_source = learnt.source
+        encoder_text = encode_classes(learnt.texts, settings.text_model, ensemble=True)  # (N, M, D)
     elif write_modes:  # fail before hours of training, not after
         load_model(settings.text_model)
     part = partition_samples(skeletons.labels, split, skeletons.subjects, train_subjects=settings.train_subjects,
@@ -142,7 +145,7 @@ def build_feature_pack(skeletons, resources, settings: FeatureSettings, progress
                              split_type=settings.split_type, extra=extra, force=settings.force)
     for mode in write_modes:
         paths.append(write_text_features(root, settings.dataset, texts[mode], settings.text_model, mode,
-                                         several="ensemble" if mode == "desc" else None, progress=progress,
+                                         several="ensemble" if mode != "lb" else None, progress=progress,
                                          force=True))
     report["paths"] = [str(p) for p in paths]
     report["seconds"] = time.perf_counter() - t0

@@ -40,6 +40,37 @@ class ClassTexts:
     note: str  # what was detected (id base, line count)
 
 
+# Phrasings of a bare class name (our own list): with no descriptions, each class is the ensemble of its
+# name in these templates (text mode `prompt`), as prompt ensembles do for names in vision-language
+# zero-shot. They are written to read for the name forms datasets use ("drink water", "jogging",
+# "sit to stand", "pick up with one hand"), and none mentions a dataset or a class.
+NAME_TEMPLATES = (
+    "{}",
+    "a person doing the action: {}",
+    "someone is shown to {}",
+    "a 3D skeleton sequence showing {}",
+    "the human action of {}",
+    "a video of a person: {}",
+    "{}, a movement of the whole body",
+    "an example of a person who does this: {}",
+)
+
+
+def name_prompts(names, templates=NAME_TEMPLATES, source: str = "the class names") -> ClassTexts:
+    """Every class name in every template (text mode `prompt`): one ensemble of phrasings per class."""
+    templates = list(templates)
+    if not templates:
+        raise SadvaeError("name templates: expected at least one template such as 'a person doing {}', found none")
+    bad = [t for t in templates if not isinstance(t, str) or t.count("{}") != 1]
+    if bad:
+        raise SadvaeError(f"name templates: expected each to hold the class name's place {{}} once, found {bad[0]!r}")
+    names = [str(n) for n in names]
+    if not names:
+        raise SadvaeError("name templates: expected at least one class name, found none")
+    return ClassTexts([[t.format(n) for t in templates] for n in names], f"{source} in {len(templates)} templates",
+                      f"{len(names)} class names x {len(templates)} templates")
+
+
 def read_class_texts(spec: str, several: str | None = None) -> ClassTexts:
     """Read a class list: a built-in name, a CSV (`idx,label`) or a text file (one class per line)."""
     path = Path(spec)

@@ -1,0 +1,64 @@
+"""Calibrated confidence and "none of these" (deploy/confidence.py): beta, the threshold, their figures."""
+import numpy as np
+import pytest
+
+from sadvae.deploy.confidence import (DrawCosines, calibrate, choose_threshold, expected_calibration_error,
+                                      fit_beta, none_of_these)
+from sadvae.errors import SadvaeError
+
+
+def draw_from(beta: float, n: int, classes: int, seed: int) -> DrawCosines:
+    """Recordings whose true class is drawn from softmax(beta * cosine): beta is then the right answer."""
+    rng = np.random.default_rng(seed)
+    cosines = rng.uniform(-0.2, 0.8, size=(n, classes))
+    z = beta * cosines
+    p = np.exp(z - z.max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    truth = np.array([rng.choice(classes, p=row) for row in p])
+    return DrawCosines(cosines, truth, logit_scale=40.0)
+
+
+def test_beta_recovers_the_temperature_the_data_were_drawn_with():
+    draws = [draw_from(12.0, 1500, 5, seed) for seed in range(2)]
+    assert fit_beta(draws) == pytest.approx(12.0, rel=0.2)
+
+
+def test_calibration_lowers_the_error_of_an_overconfident_scale():
+    draws = [draw_from(8.0, 600, 5, seed) for seed in range(3)]  # drawn at 8, scored at 40: overconfident
+    report = calibrate(draws)
+    assert report["held_out"] == "leave one draw out" and report["draws"] == 3 and report["recordings"] == 1800
+    assert report["ece_after"] < 0.1 and report["ece_after"] < 0.5 * report["ece_before"], report
+
+
+def test_ece_is_zero_for_matching_confidence_and_large_for_overconfidence():
+    truth = np.array([0, 0, 0, 1])  # 75% right at confidence 0.75
+    probs = np.tile([0.75, 0.25], (4, 1))
+    assert expected_calibration_error(probs, truth) == pytest.approx(0.0, abs=1e-12)
+    sure = np.tile([0.99, 0.01], (4, 1))
+    assert expected_calibration_error(sure, truth) == pytest.approx(0.24, abs=1e-9)
+
+
+def test_the_threshold_separates_asked_from_left_out_classes():
+    rng = np.random.default_rng(0)
+    n, classes = 200, 4
+    cosines = rng.uniform(0.0, 0.3, size=(n, classes))
+    truth = rng.integers(0, classes, n)
+    cosines[np.arange(n), truth] = rng.uniform(0.6, 0.9, n)  # the true class stands out
+    report = calibrate([DrawCosines(cosines[:100], truth[:100], 30.0), DrawCosines(cosines[100:], truth[100:], 30.0)])
+    assert 0.3 <= report["none_cosine"] <= 0.6
+    assert report["none_when_asked"] == 0.0 and report["none_when_left_out"] == 1.0
+    assert none_of_these(np.array([[0.7, 0.1], [0.2, 0.25]]), report["none_cosine"]).tolist() == [False, True]
+
+
+def test_choose_threshold_balances_the_two_errors():
+    asked, left_out = np.array([0.5, 0.6, 0.7, 0.8]), np.array([0.1, 0.2, 0.55, 0.3])
+    t = choose_threshold(asked, left_out)
+    assert 0.3 < t <= 0.5  # misses one left-out recording (0.55), refuses no asked one
+
+
+def test_too_little_calibration_data_is_one_clear_error():
+    with pytest.raises(SadvaeError, match="expected at least 20 recordings .* found 6"):
+        calibrate([draw_from(5.0, 6, 3, 0)])
+    one_class = DrawCosines(np.full((30, 1), 0.5), np.zeros(30, dtype=int), 30.0)
+    with pytest.raises(SadvaeError, match="at least 2 validation classes"):
+        calibrate([one_class])
