@@ -12,6 +12,8 @@ classes for the seen/new decision). Then, on the raw .mat files of the even perf
          MiniLM embedding is not close to any UTD-MHAD name, cosine < 0.5): top-1 and top-5
   gzsl   all even-performer files, --include-seen with the 5 new names: the gate decides between the
          22 training actions and the new names; seen / unseen accuracy and H
+  conf   ECE of the top probability among the 5 names, calibrated by fit and raw; --allow-none's
+         "none of these" rate with the true action among the 5 names and with it left out (4 names)
 
 Mean +- std over --seeds fits (encoder seeds and calibration draws).
 
@@ -44,6 +46,12 @@ def parse_args(argv=None):
     p.add_argument("--reuse", action="store_true", help="predict with the bundles of an earlier run (no fitting)")
     p.add_argument("--json", help="write the figures here")
     return p.parse_args(argv)
+
+
+def _ece(top: np.ndarray, right: np.ndarray) -> float:
+    from sadvae.deploy.confidence import top_calibration_error
+
+    return top_calibration_error(top, right)
 
 
 def held_out_classes(data: Path) -> list[int]:
@@ -123,6 +131,29 @@ def main(argv=None) -> int:
         s_acc, u_acc = 100 * hit[~is_new].mean(), 100 * hit[is_new].mean()
         r.update(gzsl_seen=s_acc, gzsl_unseen=u_acc, gzsl_h=0 if s_acc + u_acc == 0 else 2 * s_acc * u_acc /
                  (s_acc + u_acc), routed_new=100 * np.mean([not p.routed_seen for p in preds]))
+        # confidence: ECE of the top probability among the 5 names, as calibrated by fit and as the raw softmax
+        preds = model.predict(held_seqs, new_names, top_k=1)
+        right = np.array([p.labels[0] == tr for p, tr in zip(preds, held_truth)])
+        top = np.array([p.probs[0] for p in preds])
+        r["ece_calibrated"] = 100 * _ece(top, right)
+        calibration = model.manifest.pop("confidence")
+        raw = model.predict(held_seqs, new_names, top_k=1)
+        model.manifest["confidence"] = calibration
+        r["ece_raw"] = 100 * _ece(np.array([p.probs[0] for p in raw]), right)
+        # "none of these": asked the 5 names (the true one among them), and the 4 others (it left out)
+        asked = model.predict(held_seqs, new_names, top_k=1, allow_none=True)
+        r["none_when_asked"] = 100 * np.mean([p.none for p in asked])
+        r["asked_top1_answered"] = 100 * np.mean([p.labels[0] == tr for p, tr in zip(asked, held_truth) if not p.none]
+                                                 or [0.0])
+        left = []
+        for name in new_names:
+            mine = [q for q, tr in zip(held_seqs, held_truth) if tr == name]
+            left += [p.none for p in model.predict(mine, [n for n in new_names if n != name], top_k=1,
+                                                   allow_none=True)]
+        r["none_when_left_out"] = 100 * np.mean(left)
+        c = model.confidence
+        r.update(cal_ece_before=100 * c["ece_before"], cal_ece_after=100 * c["ece_after"],
+                 cal_none_when_asked=100 * c["none_when_asked"], cal_none_when_left_out=100 * c["none_when_left_out"])
         runs.append({k: float(v) for k, v in r.items()})
         log(f"fit {seed}: " + ", ".join(f"{k} {v:.1f}" for k, v in runs[-1].items()))
 
@@ -138,6 +169,11 @@ def main(argv=None) -> int:
           f"(chance 4% / 20%)")
     print(f"  GZSL, all {len(test)} even-performer files, --include-seen: seen {f('gzsl_seen')}%, held-out "
           f"{f('gzsl_unseen')}%, H {f('gzsl_h')} (sent {f('routed_new')}% to the new names)")
+    print(f"  confidence among the 5 names: ECE {f('ece_raw')}% with the raw softmax, {f('ece_calibrated')}% "
+          f"calibrated (fit's calibration draws, held out: {f('cal_ece_before')}% -> {f('cal_ece_after')}%)")
+    print(f"  --allow-none: 'none of these' for {f('none_when_asked')}% of the files when their action is among the 5 "
+          f"names (top-1 of the answered {f('asked_top1_answered')}%), {f('none_when_left_out')}% when it is left out "
+          f"(calibration draws, held out: {f('cal_none_when_asked')}% and {f('cal_none_when_left_out')}%)")
     print(f"  fitting {fit_seconds:.0f} s for {args.seeds} fits ({args.jobs} at a time); prediction "
           f"{f('zsl_seconds')} s for {len(held_seqs)} files")
     if args.json:

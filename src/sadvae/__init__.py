@@ -6,10 +6,10 @@ Public API (everything else is internal):
     run(config)                                 -> RunResult     (the four stages; .metrics())
     run_protocol(protocol, dataset, overrides, out, ...) -> dict (every split and seed; report in `out`)
     write_report(run_or_protocol_dir)           -> dict          (rebuild report.md, results.*, plots/)
-    load(bundle_or_name)                        -> a model (a bundle of sadvae export or fit, or a ready model;
+    load(bundle_or_name, device="cpu")          -> a model (a bundle of sadvae export or fit, or a ready model;
                                                    .predict(sequences, ["class name", ...], include_seen=False))
     available_models()                          -> list[str]     (the ready models: "general", "utd-mhad")
-    read_skeletons(path, format)                -> SkeletonSet   (ntu, pku, utd, nwucla, bvh, npz)
+    read_skeletons(path, format)                -> SkeletonSet   (ntu, pku, utd, nwucla, bvh, video, npz)
 """
 import importlib
 

@@ -251,8 +251,11 @@ class Prediction:
 class _BundleModel:
     """What both kinds of bundle share: the manifest, the encoder, the gate, input preparation."""
 
-    def __init__(self, manifest: dict, encoder: TrainedEncoder, gate: Gate, source: str = "bundle"):
+    def __init__(self, manifest: dict, encoder: TrainedEncoder, gate: Gate, source: str = "bundle",
+                 device: str = "cpu"):
         self.manifest, self.encoder, self.gate, self.source = manifest, encoder, gate, source
+        self.device = torch.device("cpu")
+        self.to(device)
         self.text_model = manifest["text"]["model"]
         self.layout = manifest["layout"]
         self.class_names = list(manifest["classes"]["names"])
@@ -261,6 +264,23 @@ class _BundleModel:
     @property
     def seen_names(self) -> list[str]:
         return [self.class_names[c] for c in self.seen_classes]
+
+    def to(self, device) -> "_BundleModel":
+        """Keep the encoder on `device` (cpu, cuda, cuda:1, mps) for every later prediction."""
+        try:
+            dev = torch.device(device)
+            self.encoder.model.to(dev)
+        except (RuntimeError, AssertionError) as exc:  # an unknown name, or a device this torch build lacks
+            raise SadvaeError(f"device: expected cpu, cuda or mps available here, found {device!r} ({exc})") from None
+        self.device = dev
+        return self
+
+    def _features(self, x: np.ndarray, device) -> tuple[np.ndarray, np.ndarray]:
+        """Embeddings and training-class logits of prepared inputs, on the model's device (or `device`,
+        which the model then stays on)."""
+        if device is not None and torch.device(device) != self.device:
+            self.to(device)
+        return predict_features(self.encoder.model, x, self.device)
 
     @property
     def name_prompts(self) -> bool:
@@ -330,15 +350,15 @@ class ZeroShotModel(_BundleModel):
     """A loaded SA-DVAE bundle: skeleton sequences + free-text class names -> predictions."""
 
     def __init__(self, manifest: dict, encoder: TrainedEncoder, vae: dict[str, torch.Tensor], gate: Gate,
-                 source: str = "bundle"):
-        super().__init__(manifest, encoder, gate, source)
+                 source: str = "bundle", device: str = "cpu"):
+        super().__init__(manifest, encoder, gate, source, device)
         s = manifest["sadvae"]
         self.model_cfg = ModelConfig(feature_dim=s["feature_dim"], text_dim=s["text_dim"],
                                      semantic_dim=s["semantic_dim"], style_dim=s["style_dim"], mode=s["mode"])
         self.vae = {k: v.unsqueeze(0).float() for k, v in vae.items()}  # one replica
 
     def predict(self, sequences, classes: list[str], *, include_seen: bool = False, top_k: int = 5,
-                sample_names: list[str] | None = None, seed: int = 0, device: str = "cpu",
+                sample_names: list[str] | None = None, seed: int = 0, device: str | None = None,
                 layout: str | None = None, allow_none: bool = False) -> list[Prediction]:
         """Top-k of `classes` (free text) for each sequence ((T, M, V, 3) or (T, V, 3) arrays, or a
         SkeletonSet); with include_seen, of the training classes and `classes` together.
@@ -360,10 +380,7 @@ class ZeroShotModel(_BundleModel):
                               f"{self.source}, which has no calibrated 'none of these'")
         classes = self._check_request(classes, include_seen, top_k)
         x, names = self._prepare(sequences, sample_names, layout)
-        dev = torch.device(device)
-        model = self.encoder.model.to(dev)
-        feats, seen_logits = predict_features(model, x, dev)
-        self.encoder.model.cpu()
+        feats, seen_logits = self._features(x, device)
         per_fit = self.zsl_fits(feats, classes, seed)  # (fits, n, C)
         zsl = per_fit.mean(0)
         if not include_seen:
@@ -413,7 +430,7 @@ class AnchorModel(_BundleModel):
         return found if isinstance(found, dict) and "beta" in found else None
 
     def predict(self, sequences, classes: list[str], *, include_seen: bool = False, top_k: int = 5,
-                sample_names: list[str] | None = None, seed: int = 0, device: str = "cpu",
+                sample_names: list[str] | None = None, seed: int = 0, device: str | None = None,
                 layout: str | None = None, allow_none: bool = False) -> list[Prediction]:
         """As ZeroShotModel.predict; `seed` is accepted for the same signature and changes nothing.
 
@@ -431,10 +448,7 @@ class AnchorModel(_BundleModel):
             raise SadvaeError(f"{self.source}: expected a model calibrated for 'none of these' (refit it with "
                               f"sadvae fit), found none: {why}")
         x, names = self._prepare(sequences, sample_names, layout)
-        dev = torch.device(device)
-        model = self.encoder.model.to(dev)
-        feats, seen_logits = predict_features(model, x, dev)
-        model.cpu()
+        feats, seen_logits = self._features(x, device)
         new_logits = self.class_logits(feats, classes)
         cosines = new_logits / float(self.encoder.model.log_scale.detach().exp())
         zsl = _softmax(calibrated["beta"] * cosines if calibrated else new_logits)
@@ -461,7 +475,8 @@ class AnchorModel(_BundleModel):
             raise SadvaeError(f"text model {self.text_model}: expected {cfg.text_dim}-d embeddings as in training, "
                               f"found {text.shape[-1]}-d")
         with torch.no_grad():
-            return self.encoder.model.text_logits(torch.as_tensor(feats), text).numpy().astype(np.float64)
+            logits = self.encoder.model.text_logits(torch.as_tensor(feats).to(self.device), text.to(self.device))
+        return logits.cpu().numpy().astype(np.float64)
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:
@@ -488,9 +503,10 @@ def check_class_list(classes) -> list[str]:
     return classes
 
 
-def load(path) -> "ZeroShotModel | AnchorModel":
+def load(path, device: str = "cpu") -> "ZeroShotModel | AnchorModel":
     """Open a bundle written by `sadvae export` or `sadvae fit`, or a ready model by name (`sadvae models`);
-    every file is checked against the manifest's hashes."""
+    every file is checked against the manifest's hashes. The encoder stays on `device` (`model.to(...)`
+    moves it; `predict(device=...)` too)."""
 
     path = resolve_model(path)
     files = _bundle_files(path)
@@ -523,13 +539,13 @@ def load(path) -> "ZeroShotModel | AnchorModel":
             if encoder.model.config.head != "text":
                 raise SadvaeError(f"{path}/encoder.safetensors: expected an encoder with the text head in an anchor "
                                   f"bundle, found the {encoder.model.config.head} head")
-            return AnchorModel(manifest, encoder, gate, str(path))
+            return AnchorModel(manifest, encoder, gate, str(path), device)
         tensors, _ = load_tensors(Path(tmp) / "sadvae.safetensors")
     missing = [k for k in VAE_KEYS if k not in tensors]
     if missing:
         raise SadvaeError(f"{path}/sadvae.safetensors: expected {', '.join(VAE_KEYS)}, found no {missing[0]}")
     return ZeroShotModel(manifest, encoder, {k: torch.from_numpy(np.asarray(tensors[k])) for k in VAE_KEYS}, gate,
-                         str(path))
+                         str(path), device)
 
 
 # -------------------------------------------------------------------------------------------------

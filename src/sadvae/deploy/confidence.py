@@ -55,8 +55,12 @@ def _nll(cosines: np.ndarray, truth: np.ndarray, beta: float) -> float:
 def expected_calibration_error(probs: np.ndarray, truth: np.ndarray, bins: int = ECE_BINS) -> float:
     """ECE of the top probability: the mean over equal-width confidence bins of |accuracy - confidence|,
     weighted by the bin's share of recordings."""
-    top = probs.max(axis=1)
-    right = probs.argmax(axis=1) == truth
+    return top_calibration_error(probs.max(axis=1), probs.argmax(axis=1) == truth, bins)
+
+
+def top_calibration_error(top: np.ndarray, right: np.ndarray, bins: int = ECE_BINS) -> float:
+    """ECE from each recording's top probability and whether its top class was right."""
+    top, right = np.asarray(top, dtype=np.float64), np.asarray(right, dtype=bool)
     edges = np.linspace(0.0, 1.0, bins + 1)
     which = np.clip(np.digitize(top, edges[1:-1]), 0, bins - 1)
     total = 0.0
