@@ -1,4 +1,4 @@
-"""Presets (the authors' scripts, SPEC section 5) and the resolved run configuration.
+"""Presets (the settings of the authors' training scripts) and the resolved run configuration.
 
 Precedence: command-line flags > config file (TOML) > preset > documented defaults. Any dataset
 name works: one without a preset gets DEFAULTS, and its class count comes from the pack.

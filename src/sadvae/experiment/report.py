@@ -24,7 +24,7 @@ METRIC_NAMES = {"zsl_top1": "ZSL top-1", "gzsl_seen": "GZSL seen", "gzsl_unseen"
                 "gzsl_h": "GZSL H"}
 AVERAGED = ("random", "llm")  # protocols whose splits are averaged (the authors report the average)
 
-# SPEC section 6: published figures on the authors' feature packs. (protocol, dataset, unseen) ->
+# Published figures on the authors' feature packs (the papers' tables). (protocol, dataset, unseen) ->
 # {source: (ZSL top-1, GZSL H or None)}. Which of our methods each corresponds to is in SAME_METHOD.
 PUBLISHED_SPLITS = {
     ("synse", "ntu60", 5): {"SA-DVAE": (82.37, 66.27), "CADA-VAE": (76.84, None), "SMIE": (77.98, None),
@@ -43,7 +43,7 @@ PUBLISHED_AVERAGES = {
     ("random", "ntu120"): {"SA-DVAE": 50.67},
     ("random", "pku51"): {"SA-DVAE": 66.54},
 }
-# The unseen classes (0-based) those figures were measured on (SPEC section 5): published numbers are
+# The unseen classes (0-based) those figures were measured on (the authors' split files): published numbers are
 # shown beside ours only when the run's splits hold exactly these classes.
 PUBLISHED_CLASSES = {
     ("synse", "ntu60", 5): [10, 11, 19, 26, 56],
@@ -268,7 +268,7 @@ def report_markdown(study: Study, data: dict, plots: list[str]) -> str:
         lines += ["", f"Published numbers for `{study.protocol}` on {study.dataset} are not shown: this run's unseen "
                   "classes are not the ones they were measured on."]
     if pubs or data["published_average"]:
-        lines += ["", "## Published numbers (SPEC section 6)", "",
+        lines += ["", "## Published numbers", "",
                   "From the papers, single figures on the authors' feature packs; comparable with ours only "
                   "when this run used those packs. The paper selects the pass on the test set.", ""]
         rows = [[lab, src, f"{v['zsl_top1']:.2f}", "-" if v["gzsl_h"] is None else f"{v['gzsl_h']:.2f}"]

@@ -2,7 +2,7 @@
 
 Forward, backward and one fused Adam update per parameter group, written out by hand over flat
 parameter buffers: at these layer sizes autograd's per-operation overhead costs more than the
-arithmetic (measured: issue 13, 9.6 ms vs 4.2 ms per NTU-60 batch on one thread). Terms whose
+arithmetic (measured: 9.6 ms vs 4.2 ms per NTU-60 batch on one thread, benchmarks/bench_step.py). Terms whose
 weight is zero are not computed (the cross-reconstructions in the first 80% of each pass, the
 total-correlation term until its weight rises); they add nothing to the gradient.
 
