@@ -62,3 +62,19 @@ def test_too_little_calibration_data_is_one_clear_error():
     one_class = DrawCosines(np.full((30, 1), 0.5), np.zeros(30, dtype=int), 30.0)
     with pytest.raises(SadvaeError, match="at least 2 validation classes"):
         calibrate([one_class])
+
+
+def test_adapted_prototypes_move_towards_their_recordings():
+    from sadvae.deploy.adapt import adapt_prototypes
+
+    rng = np.random.default_rng(0)
+    centres = np.eye(3, 8)  # where the recordings of three classes really lie
+    text = centres + 0.6 * np.eye(3, 8, k=3)  # the texts point off to one side
+    text /= np.linalg.norm(text, axis=1, keepdims=True)
+    emb = np.repeat(centres, 20, axis=0) + 0.05 * rng.normal(size=(60, 8))
+    adapted = adapt_prototypes(emb, text, beta=20.0)
+    before = (text * centres).sum(1)
+    after = (adapted * centres).sum(1)
+    assert (after > before).all() and np.allclose(np.linalg.norm(adapted, axis=1), 1.0)
+    with pytest.raises(SadvaeError, match="--transductive: expected at least 6 recordings"):
+        adapt_prototypes(emb[:5], text, beta=20.0)

@@ -72,6 +72,9 @@ def test_fit_calibrates_confidence_and_none_of_these(fitted, capsys):
                  "--allow-none", "--json", "--quiet"]) == 0
     records = json.loads(capsys.readouterr().out)
     assert len(records) == len(data) and all(isinstance(r["none"], bool) for r in records)
+    adapted = model.predict(data.sequences, asked, top_k=3, transductive=True)
+    assert all(p.transductive and p.as_dict()["transductive"] for p in adapted)
+    assert not any(p.transductive for p in model.predict(data.sequences[:3], asked))
 
 
 def test_allow_none_needs_a_calibrated_model(fitted, tmp_path):

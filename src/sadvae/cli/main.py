@@ -294,6 +294,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--allow-none", action="store_true",
                    help="answer 'none of these' where no given class fits (threshold calibrated by sadvae fit on "
                         "held-out recordings whose class was left out; JSON: \"none\": true)")
+    p.add_argument("--transductive", action="store_true",
+                   help="adapt the given classes' prototypes to all the input recordings at once before naming "
+                        "them (test-time adaptation: it reads the unlabelled inputs; helps with many recordings per "
+                        "class; JSON: \"transductive\": true)")
     p.add_argument("--top-k", type=int, default=5)
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--device", default="cpu", help="cpu (default), cuda, mps")
@@ -492,7 +496,7 @@ def cmd_predict(args) -> int:
                 from None
     preds = model.predict(found, classes, include_seen=args.include_seen, top_k=args.top_k,
                           sample_names=found.sample_ids, seed=args.seed, device=args.device,
-                          allow_none=args.allow_none)
+                          allow_none=args.allow_none, transductive=args.transductive)
     if args.json:
         print(json.dumps([p.as_dict() for p in preds], indent=2))
         return 0

@@ -237,6 +237,7 @@ class Prediction:
     probs: list[float]
     routed_seen: bool | None = None
     none: bool | None = None  # with allow_none: True when no asked class fits ("none of these")
+    transductive: bool = False  # the prototypes were adapted to the recordings named with it
 
     def as_dict(self) -> dict:
         out = {"sample": self.sample, "top": [{"class": n, "prob": round(p, 6)} for n, p in
@@ -245,6 +246,8 @@ class Prediction:
             out["gate"] = "seen" if self.routed_seen else "new"
         if self.none is not None:
             out["none"] = self.none
+        if self.transductive:
+            out["transductive"] = True
         return out
 
 
@@ -359,7 +362,7 @@ class ZeroShotModel(_BundleModel):
 
     def predict(self, sequences, classes: list[str], *, include_seen: bool = False, top_k: int = 5,
                 sample_names: list[str] | None = None, seed: int = 0, device: str | None = None,
-                layout: str | None = None, allow_none: bool = False) -> list[Prediction]:
+                layout: str | None = None, allow_none: bool = False, transductive: bool = False) -> list[Prediction]:
         """Top-k of `classes` (free text) for each sequence ((T, M, V, 3) or (T, V, 3) arrays, or a
         SkeletonSet); with include_seen, of the training classes and `classes` together.
 
@@ -369,15 +372,17 @@ class ZeroShotModel(_BundleModel):
             include_seen: also the training classes; the calibrated gate decides between them and `classes`.
             top_k: how many classes each prediction lists.
             allow_none: answer "none of these" where no class fits (anchor bundles from `sadvae fit` only).
+            transductive: adapt the classes to all `sequences` first (anchor bundles only).
         Returns:
             One `Prediction` per sequence: its `labels` and `probs`, best first.
         Example:
             >>> model = sadvae.load("general")
             >>> model.predict(sadvae.read_skeletons("walk.bvh", "bvh"), ["walk", "jump"], top_k=1)
         """
-        if allow_none:
-            raise SadvaeError(f"--allow-none: expected an anchor bundle (sadvae fit), found the SA-DVAE bundle "
-                              f"{self.source}, which has no calibrated 'none of these'")
+        for flag, asked in (("--allow-none", allow_none), ("--transductive", transductive)):
+            if asked:
+                raise SadvaeError(f"{flag}: expected an anchor bundle (sadvae fit or an anchor run), found the "
+                                  f"SA-DVAE bundle {self.source}")
         classes = self._check_request(classes, include_seen, top_k)
         x, names = self._prepare(sequences, sample_names, layout)
         feats, seen_logits = self._features(x, device)
@@ -431,13 +436,15 @@ class AnchorModel(_BundleModel):
 
     def predict(self, sequences, classes: list[str], *, include_seen: bool = False, top_k: int = 5,
                 sample_names: list[str] | None = None, seed: int = 0, device: str | None = None,
-                layout: str | None = None, allow_none: bool = False) -> list[Prediction]:
+                layout: str | None = None, allow_none: bool = False, transductive: bool = False) -> list[Prediction]:
         """As ZeroShotModel.predict; `seed` is accepted for the same signature and changes nothing.
 
         Probabilities over the given classes are calibrated (softmax of the cosines times the bundle's
         `beta`) where the bundle has a calibration. With `allow_none`, each prediction's `none` says
         whether no given class fits (its best cosine is below the calibrated threshold); it needs a
-        calibrated bundle and the given classes alone (not `include_seen`)."""
+        calibrated bundle and the given classes alone (not `include_seen`). With `transductive`, the
+        given classes' prototypes are first adapted to all the sequences of this call (`adapt.py`); every
+        prediction then says so."""
         classes = self._check_request(classes, include_seen, top_k)
         calibrated = self.confidence
         if allow_none and include_seen:
@@ -449,11 +456,15 @@ class AnchorModel(_BundleModel):
                               f"sadvae fit), found none: {why}")
         x, names = self._prepare(sequences, sample_names, layout)
         feats, seen_logits = self._features(x, device)
-        new_logits = self.class_logits(feats, classes)
-        cosines = new_logits / float(self.encoder.model.log_scale.detach().exp())
-        zsl = _softmax(calibrated["beta"] * cosines if calibrated else new_logits)
+        scale = float(self.encoder.model.log_scale.detach().exp())
+        beta = calibrated["beta"] if calibrated else scale  # the probabilities' inverse temperature on the cosines
+        cosines = self.class_cosines(feats, classes, transductive=beta if transductive else None)
+        new_logits = scale * cosines
+        zsl = _softmax(beta * cosines)
         if not include_seen:
             preds = _top(names, classes, zsl, top_k)
+            for p in preds:
+                p.transductive = transductive
             if allow_none:
                 from .confidence import none_of_these
 
@@ -465,18 +476,28 @@ class AnchorModel(_BundleModel):
         else:  # the gate's features are the top-U scores of U calibration classes: fewer are padded with zeros
             padded = np.pad(zsl, ((0, 0), (0, max(0, self.gate.n_unseen - zsl.shape[1]))))
             to_seen = self.gate.route(padded, seen_logits.astype(np.float64))
-        return self._ranked_by_route(names, to_seen, seen_logits, classes, zsl, top_k)
+        preds = self._ranked_by_route(names, to_seen, seen_logits, classes, zsl, top_k)
+        for p in preds:
+            p.transductive = transductive
+        return preds
 
-    def class_logits(self, feats: np.ndarray, classes: list[str]) -> np.ndarray:
-        """Scaled cosines (n, C) of embeddings to the prototypes of free-text classes."""
+    def class_cosines(self, feats: np.ndarray, classes: list[str], transductive: float | None = None) -> np.ndarray:
+        """Cosines (n, C) of embeddings to the prototypes of free-text classes; with `transductive` (the
+        inverse temperature of the soft assignment) the prototypes are first adapted to these embeddings."""
         text = torch.as_tensor(self.encode_classes(classes, ensemble=True), dtype=torch.float32)
         cfg = self.encoder.model.config
         if text.shape[-1] != cfg.text_dim:
             raise SadvaeError(f"text model {self.text_model}: expected {cfg.text_dim}-d embeddings as in training, "
                               f"found {text.shape[-1]}-d")
         with torch.no_grad():
-            logits = self.encoder.model.text_logits(torch.as_tensor(feats).to(self.device), text.to(self.device))
-        return logits.cpu().numpy().astype(np.float64)
+            proto = self.encoder.model.prototypes(text.to(self.device)).cpu().numpy().astype(np.float64)
+        emb = np.asarray(feats, dtype=np.float64)
+        emb = emb / np.maximum(np.linalg.norm(emb, axis=1, keepdims=True), 1e-12)
+        if transductive is not None:
+            from .adapt import adapt_prototypes
+
+            proto = adapt_prototypes(emb, proto, transductive)
+        return emb @ proto.T
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:
