@@ -459,7 +459,8 @@ def cmd_sweep(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from ..deploy.bundle import export_bundle, load
+    from ..deploy.bundle import load
+    from ..deploy.export import export_bundle
 
     out = export_bundle(args.run, args.out, seed=args.seed, text_model=args.text_model, force=args.force)
     model = load(out)  # what was written can be read back

@@ -30,7 +30,7 @@ from ..errors import SadvaeError
 from ..experiment.gate import StackingDraw, fit_stacking_pooled
 from ..encoder.settings import EncoderSettings
 from ..pack.text import OFFLINE_DEFAULT, ClassTexts, encode_classes, name_prompts, read_descriptions
-from .bundle import write_anchor_bundle
+from .export import write_anchor_bundle
 from .confidence import DrawCosines, calibrate
 
 
