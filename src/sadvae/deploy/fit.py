@@ -124,6 +124,11 @@ def sources_training_data(sources, settings: FitSettings) -> TrainingData:
     from ..data.sources import PERFORMER_STRIDE, combine
 
     sources = list(sources)
+    described = any(s.texts is not None for s in sources)
+    if settings.name_prompts:  # a dataset without descriptions learns its names in the templates
+        sources = [s if s.texts is not None else dataclasses.replace(
+            s, texts=name_prompts(s.skeletons.class_names).texts, text_source="class names in templates")
+            for s in sources]
     combined = combine(sources, merge=settings.merge_classes)
     skeletons = combined.skeletons
     _check_classes(skeletons)
@@ -140,7 +145,8 @@ def sources_training_data(sources, settings: FitSettings) -> TrainingData:
         hows.append(f"{name}: {how}")
     counts = np.bincount(combined.dataset, minlength=len(combined.names)).astype(np.float64)
     weights = 1.0 / counts[combined.dataset] if settings.balance else None
-    manifest = {"text_mode": "desc", "trained_on": f"{len(skeletons.class_names)} classes of "
+    text_mode = "desc" if described else "prompt" if settings.name_prompts else "lb"
+    manifest = {"text_mode": text_mode, "trained_on": f"{len(skeletons.class_names)} classes of "
                 + ", ".join(combined.names),
                 "datasets": {name: {"sequences": int(n), "classes": [c for c, ds in zip(
                     skeletons.class_names, combined.class_datasets) if name in ds]}
