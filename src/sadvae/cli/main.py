@@ -46,6 +46,11 @@ def _model_args(p: argparse.ArgumentParser) -> None:
     s.add_argument("--seed", type=int, metavar="S", help="a single seed (default 5, as the reference)")
 
 
+def _text_model_arg(g, help_text: str = "sentence-transformers name or local path (default: all-minilm-l6-v2, "
+                                        "offline)") -> None:
+    g.add_argument("--text-model", help=help_text)
+
+
 def _pose_model_arg(g) -> None:
     g.add_argument("--pose-model", type=int, choices=(0, 1, 2), default=1,
                    help="--format video: MediaPipe Pose's model, 1 full (default, shipped in its wheel); 0 lite "
@@ -109,7 +114,7 @@ def _encoder_args(p: argparse.ArgumentParser, pack: bool = True, several: bool =
 
 def _text_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("text features of the class names")
-    g.add_argument("--text-model", help="sentence-transformers name or path (default: all-minilm-l6-v2, offline)")
+    _text_model_arg(g)
     g.add_argument("--no-text", action="store_true", help="do not write text features (write them with sadvae text)")
 
 
@@ -156,8 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="CSV (idx,label; ids 0- or 1-based), text file (one class per line) or ntu60/ntu120/pku51")
     p.add_argument("--dataset", required=True, help="dataset name: writes text_feats/DATASET/...")
     p.add_argument("--resources", required=True, help="resources/ folder to write into")
-    p.add_argument("--text-model",
-                   help="sentence-transformers name or local path (default: all-minilm-l6-v2, offline)")
+    _text_model_arg(p)
     p.add_argument("--model", dest="text_model", action=_Renamed, new="--text-model", help=argparse.SUPPRESS)
     p.add_argument("--text-mode", default="lb", help="text mode written as MODE_N.npy (default lb)")
     p.add_argument("--mode", dest="text_mode", action=_Renamed, new="--text-mode", help=argparse.SUPPRESS)
@@ -210,7 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="draws of validation classes (each trains one more encoder) pooled to calibrate the "
                         "seen/new decision (default 3)")
     g.add_argument("--split-seed", type=int, default=0, help="seed of the held-out performers and the draws")
-    p.add_argument("--text-model", help="sentence-transformers name or path (default: all-minilm-l6-v2, offline)")
+    _text_model_arg(p)
     p.add_argument("--force", action="store_true", help="replace an existing bundle")
     _common(p)
 
@@ -274,7 +278,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                   "on a pack built by sadvae features")
     p.add_argument("--out", required=True, help="the bundle: a folder, or a .zip archive")
     p.add_argument("--seed", type=int, help="which seed's model (default: the best on the validation split)")
-    p.add_argument("--text-model", help="the text model, when the pack does not record it")
+    _text_model_arg(p, "the text model, when the pack does not record it")
     p.add_argument("--force", action="store_true", help="replace an existing bundle")
     _common(p)
 
