@@ -625,7 +625,8 @@ def cmd_models(args) -> int:
         print("no ready models installed")
     for m in models:
         print(f"{m['name']}: {len(m['classes'])} classes ({m['trained_on'] or 'training classes'}), layout "
-              f"{m['layout']}, text model {m['text_model']}, {m['bytes'] / 1e6:.1f} MB\n  "
+              f"{m['layout']}, text model {m['text_model']}, {m['bytes'] / 1e6:.1f} MB, "
+              f"{'calibrated (--allow-none)' if m['allow_none'] else 'not calibrated'}\n  "
               + ", ".join(m["classes"]))
     return 0
 

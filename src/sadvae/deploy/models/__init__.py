@@ -43,4 +43,5 @@ def describe(name: str, folder: Path) -> dict:
     size = sum(p.stat().st_size for p in folder.iterdir() if p.is_file())
     return {"name": name, "kind": manifest.get("kind", "sadvae"), "layout": manifest["layout"],
             "classes": [names[c] for c in seen], "text_model": manifest["text"]["model"], "bytes": size,
-            "trained_on": manifest.get("trained_on", ""), "path": str(folder)}
+            "trained_on": manifest.get("trained_on", ""), "path": str(folder),
+            "allow_none": isinstance(manifest.get("confidence"), dict) and "beta" in manifest["confidence"]}
