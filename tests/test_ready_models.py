@@ -157,6 +157,10 @@ def test_the_ready_utd_model_names_actions_after_install(capsys):
                  "--classes", "drink water", "kick something", "--top-k", "2", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out[0]["sample"] == "a1_s1_t1_skeleton.mat" and len(out[0]["top"]) == 2
+    assert load("utd-mhad").confidence is not None  # calibrated: --allow-none works with it
+    assert main(["predict", "--model", "utd-mhad", "--input", str(skeleton / "a1_s1_t1_skeleton.mat"),
+                 "--classes", "drink water", "kick something", "--allow-none", "--json"]) == 0
+    assert isinstance(json.loads(capsys.readouterr().out)[0]["none"], bool)
 
 
 def test_export_of_an_anchor_run_is_an_anchor_bundle(tmp_path, capsys):
