@@ -18,8 +18,12 @@ between the training classes (the encoder's own classifier) and the given ones.
 An anchor bundle (manifest `"kind": "anchor"`; `sadvae export` of a `--method anchor` run, or
 `sadvae fit`) holds only `encoder.safetensors` (an encoder with the text-anchored head) and
 `gate.json`: a new class's prototype is its text through the encoder's projection, and a sequence's
-scores are its scaled cosines to the prototypes. Sequences of another joint layout are mapped into
-the bundle's by joint name where every joint it needs has a counterpart (`layouts.map_layout`).
+scores are its scaled cosines to the prototypes. A bundle of `sadvae fit` also records in its
+manifest the calibration of its probabilities and of "none of these" (`confidence`, see
+`confidence.py`). Where the manifest's text mode is `prompt` (trained on class names in our
+templates), the names given to `predict` are phrased the same way. Sequences of another joint
+layout are mapped into the bundle's by joint name where every joint it needs has a counterpart
+(`layouts.map_layout`).
 """
 from __future__ import annotations
 
