@@ -259,13 +259,12 @@ def _fit(data: TrainingData, out, settings: FitSettings, progress: bool, log) ->
     log(f"[sadvae] gate: calibrated stacking over {len(draws)} draws, margin "
         f"{gate.threshold:.3f} on the cosine scores (validation H {100 * gate.holdout_accuracy:.1f}%)")
     try:
-        confidence = calibrate(cosines)
-        c = confidence
+        confidence = c = calibrate(cosines)
         log(f"[sadvae] confidence: inverse temperature {c['beta']:.1f} on the cosines (ECE "
             f"{100 * c['ece_before']:.1f}% -> {100 * c['ece_after']:.1f}%, {c['held_out']}); "
-            f"'none of these' below cosine {confidence['none_cosine']:.3f}: said for "
-            f"{100 * confidence['none_when_left_out']:.0f}% of recordings whose class was not asked, "
-            f"{100 * confidence['none_when_asked']:.0f}% of those whose class was")
+            f"'none of these' below cosine {c['none_cosine']:.3f}: said for "
+            f"{100 * c['none_when_left_out']:.0f}% of recordings whose class was not asked, "
+            f"{100 * c['none_when_asked']:.0f}% of those whose class was")
     except SadvaeError as exc:  # a model is still useful without it; predict --allow-none says why not
         confidence = {"unavailable": str(exc)}
         log(f"[sadvae] confidence: not calibrated ({exc})")
