@@ -5,11 +5,13 @@ encoder on all labelled classes, for a user who wants to name new actions on the
 
 1. samples are split by performer: a share of the performers is held out for early stopping (at
    random within each class when the data names no performers);
-2. the encoder (text head, the descriptions when given) learns every class on the others;
+2. the encoder (text head, the descriptions when given, else the names in our templates) learns
+   every class on the others;
 3. the GZSL gate (calibrated stacking) needs classes the encoder never saw: for each of several
    draws of validation classes from the labelled ones, a second encoder learns the remaining
    classes, and its scores on the held-out performers (and on every sample of the validation
    classes) are pooled over the draws to choose the stacking margin (on the shared cosine scores);
+   the same draws calibrate the probabilities and the "none of these" threshold (`confidence.py`);
 4. the encoder, the gate and a manifest (the classes, their names, the text model, the draws) are
    written as an anchor bundle, which `sadvae predict` and `sadvae.load` use.
 """
