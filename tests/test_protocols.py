@@ -11,7 +11,8 @@ import pytest
 from sadvae.cli.main import main
 from sadvae.pack.build import write_pack
 from sadvae.experiment.protocols import SplitSpec, plan_units, protocol_splits
-from sadvae.experiment.report import PUBLISHED_CLASSES, PUBLISHED_RANDOM_CLASSES, load_study
+from sadvae.experiment.published import PUBLISHED_CLASSES, PUBLISHED_RANDOM_CLASSES
+from sadvae.experiment.report import load_study
 from sadvae.pack.synthetic import SyntheticSpec, synthetic_arrays
 
 FAST = ["--semantic-dim", "16", "--style-dim", "4", "--lr", "2e-3", "--passes", "2", "--seeds", "2", "--quiet"]
