@@ -376,7 +376,8 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from ..experiment.rundir import format_table, run_demo
+    from ..experiment.demo import run_demo
+    from ..experiment.rundir import format_table
 
     t0 = time.perf_counter()
     metrics, chance = run_demo(passes=args.passes, mode=args.mode, selection=args.selection,

@@ -16,10 +16,10 @@ import torch
 from ..encoder.training import TrainedEncoder
 from ..errors import SadvaeError
 from ..experiment.gate import Gate
-from ..experiment.rundir import names_for, text_sidecar
 from ..io import atomic_write_bytes, load_tensors, staged_output
 from ..methods import style_dim_of
 from ..pack.format import split_folder_names
+from ..pack.names import names_for, text_sidecar
 from ..version import __version__
 
 __all__ = ["FORMAT", "PAYLOAD", "ANCHOR_PAYLOAD", "VAE_KEYS", "export_bundle", "write_anchor_bundle", "choose_seed"]

@@ -6,32 +6,26 @@ probabilities, classifiers, losses, the chosen pass's weights), `gate.json` and 
 2-D projection of the semantic latents); and for the whole run `metrics.json`, `config.json` and
 `log.txt`. A run's seeds may be trained in several pieces (`sadvae protocol --jobs`): each piece
 writes its own seed folders and returns its record, and `merge_records` makes one run of them.
+The confusion matrix and the latent projection are computed in `analysis.py`, the demo is `demo.py`.
 """
 from __future__ import annotations
 
 import json
 import math
 import shutil
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
-import torch
 
-from ..data.classnames import BUILTIN
 from ..errors import SadvaeError
 from ..io import atomic_write_text, staged_output
-from ..methods import style_dim_of
-from ..methods.vae import ModelConfig, encode_skeleton, encode_text
-from ..pack.format import text_folder
-from ..pack.synthetic import SyntheticSpec, make_synthetic_pack
-from .config import RunConfig, resolve_config, seeds_for
+from ..pack.names import class_names, names_for, text_sidecar  # noqa: F401 - also their old home
+from .analysis import confusion, latent_projection
+from .config import RunConfig
 from .gate import Gate
 from .pipeline import (METRICS, RunResult, accuracy_per_pass, choose_passes, evaluate_stage, gate_stage,
                        load_split_results, open_pack, run_all, save_split_result, summarise, train_stage)
-
-MAX_PROJECTED = 2000  # test samples drawn for the latent-space picture
 
 
 def finite_or_none(value):
@@ -41,91 +35,6 @@ def finite_or_none(value):
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
-
-
-def _pca_2d(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Rows projected on their first two principal axes; and the share of variance each explains."""
-    centred = points - points.mean(0)
-    _, s, vt = np.linalg.svd(centred, full_matrices=False)
-    var = s ** 2
-    coords = centred @ vt[:2].T
-    if coords.shape[1] < 2:
-        coords = np.pad(coords, ((0, 0), (0, 2 - coords.shape[1])))
-    share = var[:2] / max(var.sum(), 1e-12)
-    return coords, np.pad(share, (0, 2 - len(share)))
-
-
-def latent_projection(result: RunResult, k: int, seed: int) -> dict | None:
-    """Semantic latents (mean) of up to MAX_PROJECTED unseen-class test samples and the text latents
-    of the unseen class names, under the chosen pass's weights, projected together on two PCA axes."""
-    weights = result.main.weights[k][int(result.main_pass[k])] if result.main.weights else None
-    if weights is None or "text_encoder.weight" not in weights:
-        return None  # e.g. the projection baseline, which has no latent space
-    pack, cfg = result.pack, result.config
-    p = {name: t.unsqueeze(0).float() for name, t in weights.items()}
-    semantic = cfg.semantic_dim
-    mcfg = ModelConfig(feature_dim=pack.main.features["ztest"].shape[1], text_dim=pack.text.shape[-1],
-                       semantic_dim=semantic, style_dim=style_dim_of(cfg.method, cfg.style_dim), mode=cfg.mode)
-    x, y = pack.main.features["ztest"], pack.main.labels["ztest"]
-    if len(x) > MAX_PROJECTED:
-        pick = np.sort(np.random.default_rng(seed).choice(len(x), MAX_PROJECTED, replace=False))
-        x, y = x[pick], y[pick]
-    text = torch.as_tensor(np.asarray(pack.text, dtype=np.float32))
-    text = text / text.norm(dim=-1, keepdim=True)
-    if text.dim() == 3:  # several descriptions per class: their mean latent stands for the class
-        unseen_text = text[torch.as_tensor(pack.unseen_classes)]
-    else:
-        unseen_text = text[torch.as_tensor(pack.unseen_classes)].unsqueeze(1)
-    with torch.no_grad():
-        z = encode_skeleton(p, torch.as_tensor(x, dtype=torch.float32), mcfg)[0].numpy()
-        tmu, _ = encode_text(p, unseen_text.reshape(-1, unseen_text.shape[-1]), mcfg)
-        tmu = tmu[0].reshape(len(pack.unseen_classes), -1, semantic).mean(1).numpy()
-    coords, share = _pca_2d(np.concatenate([z, tmu]).astype(np.float64))
-    return {"method": "pca", "explained_variance": share.round(4).tolist(),
-            "samples": coords[:len(z)].round(4).tolist(), "labels": y.tolist(),
-            "text": coords[len(z):].round(4).tolist(), "classes": pack.unseen_classes.tolist()}
-
-
-def text_sidecar(root, dataset: str, split_name: str, text_model: str, text_mode: str, n_classes: int) -> dict:
-    """The description `sadvae text` writes beside a pack's text features (model, names, ...), or {}."""
-
-    try:
-        path = text_folder(Path(root), dataset, split_name) / text_model / f"{text_mode.split('_')[0]}_{n_classes}.json"
-        data = json.loads(path.read_text())
-    except (OSError, ValueError, SadvaeError):  # no sidecar, or not one of ours
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def names_for(sidecar: dict, dataset: str, split_name: str, n_classes: int) -> list[str] | None:
-    """Class names: the sidecar's, else the built-in list of a dataset the split is named after
-    (ntu60, ntu60_split2, ...), else None."""
-
-    names = sidecar.get("names")
-    if isinstance(names, list) and len(names) == n_classes and all(isinstance(n, str) for n in names):
-        return names
-    for key in (dataset, split_name.split("_split")[0]):
-        if key in BUILTIN and len(BUILTIN[key]) == n_classes:
-            return list(BUILTIN[key])
-    return None
-
-
-def class_names(pack) -> list[str] | None:
-    sidecar = text_sidecar(pack.root, pack.dataset, pack.split_name, pack.text_model, pack.text_mode, pack.n_classes)
-    return names_for(sidecar, pack.dataset, pack.split_name, pack.n_classes)
-
-
-def confusion(result: RunResult, k: int) -> dict:
-    """Counts of (true unseen class, predicted unseen class) on the ZSL test set at the chosen pass."""
-    classes = np.sort(result.pack.unseen_classes)
-    probs = result.main.probs["ztest"][k, int(result.main_pass[k])]
-    pred = probs.argmax(-1)
-    true = np.searchsorted(classes, result.pack.main.labels["ztest"])
-    counts = np.zeros((len(classes), len(classes)), dtype=np.int64)
-    np.add.at(counts, (true, pred), 1)
-    names = class_names(result.pack)
-    return {"classes": classes.tolist(), "names": [names[c] for c in classes] if names else None,
-            "counts": counts.tolist()}
 
 
 def seed_details(result: RunResult, k: int) -> dict:
@@ -333,27 +242,10 @@ def evaluate_folder(run: Path, selection: str | None = None) -> dict:
     return metrics
 
 
-DEMO_SETTINGS = dict(semantic_dim=16, style_dim=4, lr=2e-3, batch_size=32, dis_step=5)
+def __getattr__(name: str):
+    """The demo's old home (it moved to `demo.py`, which imports this module)."""
+    if name in ("run_demo", "DEMO_SETTINGS"):
+        from . import demo
 
-
-def run_demo(passes: int | None = None, mode: str | None = None, selection: str | None = None,
-             seeds: list[int] | None = None, out: Path | None = None, force: bool = False, progress: bool = True,
-             say=lambda msg: None) -> tuple[dict, float]:
-    """The four stages on the built-in synthetic pack (made in a temporary folder); the run's files go
-    to `out` when given. Settings left None take RunConfig's defaults; three seeds by default.
-    Returns the metrics and the ZSL chance level in percent."""
-    spec = SyntheticSpec()
-    with tempfile.TemporaryDirectory(prefix="sadvae-demo-") as tmp:
-        make_synthetic_pack(tmp, spec)
-        cfg = resolve_config(dict(resources=tmp, dataset=spec.dataset, unseen=spec.n_unseen, passes=passes, mode=mode,
-                                  selection=selection, seeds=seeds or seeds_for(3), device="cpu", **DEMO_SETTINGS))
-        say(f"[sadvae] demo: synthetic pack with {spec.n_classes} classes ({spec.n_unseen} unseen), "
-            f"{spec.feature_dim}-d skeleton and {spec.text_dim}-d text features")
-        t0 = time.perf_counter()
-        if out is not None:
-            with staged_output(out, force=force) as tmp_out:
-                result = run_all(cfg, progress=progress)
-                metrics = write_run(tmp_out, result, {"total": round(time.perf_counter() - t0, 2)})
-        else:
-            metrics = run_all(cfg, progress=progress).metrics()
-    return metrics, 100 / spec.n_unseen
+        return getattr(demo, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
