@@ -7,7 +7,7 @@ import torch
 from sadvae.methods import TRAINED, Batch, TrainConfig
 from sadvae.methods.sadvae_fast import HandStep
 from sadvae.methods.training import AutogradStep
-from sadvae.methods.vae import expand_scalar_noise, kl_to_standard_normal
+from sadvae.methods.vae import kl_to_standard_normal
 from sadvae.methods.schedule import LossWeights
 
 
@@ -82,9 +82,16 @@ def test_kl_against_hand_computed_value():
 
 
 def test_scalar_noise_repeats_one_number_per_block():
-    noise = torch.tensor([[[1.5, -2.0]]])
-    out = expand_scalar_noise(noise, [3, 2])
-    assert out.tolist() == [[[1.5, 1.5, 1.5, -2.0, -2.0]]]
+    """QUIRK_SCALAR_NOISE as the method draws it: one number per sample and latent block."""
+    reference, clean = make_method("reference", K=2), make_method("clean", K=2)
+    assert reference.config.scalar_noise and not clean.config.scalar_noise
+    semantic, style = torch.split(reference.latent_noise(4, [[3, 2]])[0], [3, 2], dim=-1)
+    assert semantic.shape == (2, 4, 3) and style.shape == (2, 4, 2)
+    assert torch.equal(semantic, semantic[..., :1].expand_as(semantic))
+    assert torch.equal(style, style[..., :1].expand_as(style))
+    assert not torch.equal(semantic[..., 0], style[..., 0])  # the two blocks draw their own numbers
+    free = clean.latent_noise(4, [[3, 2]])[0]
+    assert not torch.equal(free[..., :3], free[..., :1].expand(2, 4, 3))  # one number per dimension
 
 
 def test_shapes_and_independent_replicas():

@@ -53,12 +53,6 @@ def kl_to_standard_normal(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tenso
     return 0.5 * torch.sum(mu.pow(2) + logvar.exp() - 1.0 - logvar) / mu.shape[-2]
 
 
-def expand_scalar_noise(noise: torch.Tensor, block_sizes: list[int]) -> torch.Tensor:
-    """QUIRK_SCALAR_NOISE: one number per sample and latent block, repeated over the block's dimensions."""
-    return noise.repeat_interleave(torch.tensor(block_sizes, device=noise.device), dim=-1,
-                                   output_size=sum(block_sizes))
-
-
 def encode_skeleton(params: dict[str, torch.Tensor], x: torch.Tensor, cfg: ModelConfig):
     """x (n, F) or (K, n, F) -> semantic mean (K, n, S), the representation that is classified."""
     S = cfg.semantic_dim
