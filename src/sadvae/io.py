@@ -1,6 +1,7 @@
 """Crash-safe output: files are written to a temporary name and renamed; a run folder is staged."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -27,6 +28,20 @@ def atomic_write_bytes(path, data: bytes) -> None:
 
 def atomic_write_text(path, text: str) -> None:
     atomic_write_bytes(path, text.encode())
+
+
+def read_json_object(path, what: str) -> dict:
+    """A JSON object from `path`; one clear error naming the file and `what` it should hold otherwise."""
+    path = Path(path)
+    if not path.is_file():
+        raise SadvaeError(f"{path}: expected {what}, found no such file")
+    try:
+        data = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise SadvaeError(f"{path}: expected {what} (JSON), found {exc}") from None
+    if not isinstance(data, dict):
+        raise SadvaeError(f"{path}: expected {what} (a JSON object), found {type(data).__name__}")
+    return data
 
 
 def save_tensors(path, tensors: dict, metadata: dict[str, str] | None = None) -> None:

@@ -16,7 +16,7 @@ import torch
 from ..encoder.training import TrainedEncoder
 from ..errors import SadvaeError
 from ..experiment.gate import Gate
-from ..io import atomic_write_bytes, load_tensors, staged_output
+from ..io import atomic_write_bytes, load_tensors, read_json_object, staged_output
 from ..methods import style_dim_of
 from ..pack.format import split_folder_names
 from ..pack.names import names_for, text_sidecar
@@ -40,20 +40,11 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _read_json(path: Path, what: str):
-    if not path.is_file():
-        raise SadvaeError(f"{path}: expected {what}, found no such file")
-    try:
-        return json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise SadvaeError(f"{path}: expected {what} (JSON), found {exc}") from None
-
-
 def choose_seed(run: Path, metrics: dict) -> int:
     """The seed whose chosen pass has the best validation-split ZSL accuracy (no test label is read)."""
     best = None
     for row in metrics["per_seed"]:
-        details = _read_json(run / f"seed{row['seed']}" / "details.json", "the per-seed details of a run")
+        details = read_json_object(run / f"seed{row['seed']}" / "details.json", "the per-seed details of a run")
         acc = details["per_pass_zsl"]["val_split"][details["val_chosen_pass"]]
         if best is None or acc > best[0]:
             best = (acc, row["seed"])
@@ -66,7 +57,7 @@ def export_bundle(run_dir, out, *, seed: int | None = None, text_model: str | No
     (a folder, or a zip archive when `out` ends with .zip)."""
 
     run = Path(run_dir)
-    metrics = _read_json(run / "metrics.json", "the metrics of a finished run (sadvae run)")
+    metrics = read_json_object(run / "metrics.json", "the metrics of a finished run (sadvae run)")
     missing = [k for k in ("per_seed", "pack", "config") if not isinstance(metrics.get(k), (dict, list))]
     if missing:
         raise SadvaeError(f"{run / 'metrics.json'}: expected the metrics of a finished run, found no "

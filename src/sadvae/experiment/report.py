@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import SadvaeError
-from ..io import atomic_write_bytes, atomic_write_text
+from ..io import atomic_write_bytes, atomic_write_text, read_json_object
 from .pipeline import METRICS, SELECTION_LABELS
 from .published import (PUBLISHED_AVERAGES, PUBLISHED_CLASSES, PUBLISHED_RANDOM_CLASSES,  # noqa: F401
                         PUBLISHED_SPLITS, SAME_METHOD)
@@ -68,27 +68,15 @@ class Study:
         return [r["seed"] for r in self.first["per_seed"]]
 
 
-def _read_json(path: Path, what: str) -> dict:
-    if not path.is_file():
-        raise SadvaeError(f"{path}: expected {what}, found no such file")
-    try:
-        data = json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise SadvaeError(f"{path}: expected {what} (JSON), found {exc}") from None
-    if not isinstance(data, dict):
-        raise SadvaeError(f"{path}: expected {what} (a JSON object), found {type(data).__name__}")
-    return data
-
-
 def load_run_folder(path: Path, label: str | None = None) -> RunFolder:
-    metrics = _read_json(path / "metrics.json", "the metrics of a run (sadvae run or protocol)")
+    metrics = read_json_object(path / "metrics.json", "the metrics of a run (sadvae run or protocol)")
     missing = [k for k in ("pack", "per_seed", "summary", "selection") if k not in metrics]
     if missing:
         raise SadvaeError(f"{path / 'metrics.json'}: expected run metrics, found no {', '.join(missing)}")
     details = []
     for row in metrics["per_seed"]:
         d = path / f"seed{row['seed']}" / "details.json"
-        details.append(_read_json(d, "the per-seed details of a run") if d.is_file() else {})
+        details.append(read_json_object(d, "the per-seed details of a run") if d.is_file() else {})
     return RunFolder(path, label or metrics["pack"]["split_name"] + f"_u{len(metrics['pack']['unseen_classes'])}",
                      metrics, details)
 
@@ -98,7 +86,7 @@ def load_study(path) -> Study:
     if not path.is_dir():
         raise SadvaeError(f"{path}: expected a run folder (sadvae run or sadvae protocol), found no such folder")
     if (path / "protocol.json").is_file():
-        info = _read_json(path / "protocol.json", "a protocol run's description")
+        info = read_json_object(path / "protocol.json", "a protocol run's description")
         try:
             runs = [load_run_folder(path / s["label"], s["label"]) for s in info["splits"]]
             return Study(path, "protocol", info["protocol"], info["dataset"], runs)
