@@ -528,3 +528,14 @@ def test_oserror_is_one_message(tiny_pack, tmp_path, capsys, monkeypatch):
     err = capsys.readouterr().err
     assert re.fullmatch(r"sadvae run: error: .*disk.*Input/output error\n", err), err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_closed_output_pipe_is_not_an_error(monkeypatch, capsys):
+    """`sadvae predict ... | head`: the reader stops early; the command ends quietly with status 0."""
+    import sadvae.cli.main as cli
+
+    def closed(args):
+        raise BrokenPipeError(32, "Broken pipe")
+    monkeypatch.setitem(cli.COMMANDS, "models", closed)
+    assert main(["models"]) == 0
+    assert capsys.readouterr().err == ""

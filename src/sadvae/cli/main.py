@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -804,6 +805,12 @@ def main(argv=None) -> int:
             raise
         print(f"sadvae {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader of our output stopped early (`| head`): not an error of ours
+        try:  # so that the interpreter's final flush of stdout does not complain either
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):  # a stdout without a file descriptor (embedded, captured)
+            pass
+        return 0
     except OSError as exc:  # the environment: a full disk, a read-only folder, a vanished file
         if args.debug:
             raise
