@@ -532,7 +532,9 @@ def test_oserror_is_one_message(tiny_pack, tmp_path, capsys, monkeypatch):
 
 def test_a_closed_output_pipe_is_not_an_error(monkeypatch, capsys):
     """`sadvae predict ... | head`: the reader stops early; the command ends quietly with status 0."""
-    import sadvae.cli.main as cli
+    import importlib
+
+    cli = importlib.import_module("sadvae.cli.main")  # the module (the package exports the function `main`)
 
     def closed(args):
         raise BrokenPipeError(32, "Broken pipe")
