@@ -141,3 +141,21 @@ def test_bad_videos_are_one_error(tmp_path):
     (folder / "readme.txt").write_text("no videos here")
     with pytest.raises(SkeletonFormatError, match="a folder holding videos"):
         read_video(folder)
+
+
+@needs_video
+@pytest.mark.slow
+def test_a_folder_of_videos_is_labelled_by_a_csv(tmp_path):
+    from sadvae.data.skeletons import read_skeletons
+
+    folder = tmp_path / "clips"
+    (folder / "day2").mkdir(parents=True)
+    for target in (folder / "first.avi", folder / "day2" / "second.avi"):
+        target.symlink_to(clip())
+    labels = tmp_path / "labels.csv"
+    labels.write_text("file,class\nfirst.avi,hug\nday2/second.avi,embrace\n")
+    lines = []
+    found = read_skeletons(folder, "video", labels=str(labels), log=lines.append)
+    assert found.class_names == ["embrace", "hug"] and found.labels.tolist() == [0, 1]  # day2/second first
+    assert found.layout == "mediapipe-33" and found.sample_ids == ["second", "first"] and len(lines) == 2
+    np.testing.assert_allclose(found.sequences[0], found.sequences[1], atol=1e-3)  # the same clip twice (1 mm)
