@@ -53,7 +53,7 @@ import numpy as np
 
 from .layouts import BODY16, SHARED
 from .preprocess import resample_rate
-from .skeletons import SkeletonFormatError, SkeletonSet, _class_name_list, _first_non_number, _floats, _progress
+from .skeletons import SkeletonFormatError, SkeletonSet, class_name_list, first_non_number, parse_floats, file_progress
 
 __all__ = ["BvhMotion", "parse_bvh", "forward_kinematics", "bvh_unit", "rig_to_shared", "read_bvh_file",
            "read_bvh"]
@@ -218,7 +218,7 @@ class _HierarchyParser:
             raise self.cur.error(f"one OFFSET in {block.name}", "a second one", line)
         if len(values) != 3:
             raise self.cur.error("OFFSET x y z (3 numbers)", f"{len(values)} values", line)
-        numbers = _floats(values)
+        numbers = parse_floats(values)
         if numbers is None or not np.isfinite(numbers).all():
             raise self.cur.error("OFFSET x y z (3 finite numbers)", _short(" ".join(values)), line)
         block.offset = True
@@ -284,7 +284,7 @@ def _motion_header(path: Path, lines: list[str], start: int) -> tuple[int, float
         raise SkeletonFormatError(path, "a frame count of at least 1 after 'Frames:'", _short(text), index + 1)
     n_frames, frames_line = int(text), index + 1
     text, index = _header_value(path, lines, index + 1, _FRAME_TIME, "Frame Time: seconds")
-    value = _floats([text]) if text and len(text.split()) == 1 else None
+    value = parse_floats([text]) if text and len(text.split()) == 1 else None
     if value is None or not np.isfinite(value[0]) or value[0] <= 0:
         raise SkeletonFormatError(path, "a positive number of seconds after 'Frame Time:'", _short(text), index + 1)
     return n_frames, float(value[0]), frames_line, index + 1
@@ -311,10 +311,10 @@ def _motion_rows(path: Path, lines: list[str], start: int, n_frames: int, n_chan
         row = int(wrong[0])
         raise SkeletonFormatError(path, f"{n_channels} values per frame row (one per channel)",
                                   f"{counts[row]} values", numbers[row])
-    values = _floats(list(chain.from_iterable(rows)))
+    values = parse_floats(list(chain.from_iterable(rows)))
     if values is None:
         for row, tokens in enumerate(rows):
-            bad = _first_non_number(tokens)
+            bad = first_non_number(tokens)
             if bad is not None:
                 raise SkeletonFormatError(path, "numbers in the frame rows", f"the non-numeric token {_short(bad)}",
                                           numbers[row])
@@ -596,7 +596,7 @@ def _clean_label(name: str) -> str:
     return " ".join(re.sub(r"[-_]", " ", name).split())
 
 
-class _Labels:
+class FileLabels:
     """The class (and style) of each file: from a CSV, a Bandai-Namco sidecar, or the file's stem."""
 
     def __init__(self, csv_path, root: Path, sidecars: bool = True):
@@ -717,9 +717,9 @@ def read_bvh(path, *, labels=None, class_names=None, progress: bool = False) -> 
     Labels, class order and frame rates as the module docstring says; subjects are None (BVH files do not
     record the actor), sample ids are the file stems."""
     files, root = _bvh_files(Path(path))
-    label_of = _Labels(labels, root)
+    label_of = FileLabels(labels, root)
     sequences, names, styles, fps = [], [], [], None
-    for file in _progress(files, progress, "BVH"):
+    for file in file_progress(files, progress, "BVH"):
         sequence, file_fps, _ = read_bvh_file(file)
         name, style = label_of(file)
         fps = file_fps if fps is None else fps
@@ -728,7 +728,7 @@ def read_bvh(path, *, labels=None, class_names=None, progress: bool = False) -> 
         sequences.append(sequence)
         names.append(name)
         styles.append(style)
-    classes = _class_name_list(class_names, sorted(set(names)))
+    classes = class_name_list(class_names, sorted(set(names)))
     ids = {name: i for i, name in enumerate(classes)}
     for file, name in zip(files, names):
         if name not in ids:

@@ -133,7 +133,7 @@ def _is_count(token: str) -> bool:
 F32_MAX = float(np.finfo(np.float32).max)
 
 
-def _floats(tokens: list[str]) -> np.ndarray | None:
+def parse_floats(tokens: list[str]) -> np.ndarray | None:
     """float64 array of the tokens, or None when one is not a number (the caller then finds which).
     Values beyond float32's range (where sequences are kept) become Inf, so that finiteness checks
     refuse them."""
@@ -145,7 +145,7 @@ def _floats(tokens: list[str]) -> np.ndarray | None:
     return values
 
 
-def _first_non_number(tokens: Sequence[str]) -> str | None:
+def first_non_number(tokens: Sequence[str]) -> str | None:
     for token in tokens:
         try:
             float(token)
@@ -154,7 +154,7 @@ def _first_non_number(tokens: Sequence[str]) -> str | None:
     return None
 
 
-def _class_name_list(class_names, default: Sequence[str]) -> list[str]:
+def class_name_list(class_names, default: Sequence[str]) -> list[str]:
     """A list of class names from a sequence, a built-in name such as 'ntu60', or the default when None."""
     if class_names is None:
         return list(default)
@@ -177,7 +177,7 @@ def _existing_folder(directory, what: str) -> Path:
     return directory
 
 
-def _progress(items, progress: bool, desc: str):
+def file_progress(items, progress: bool, desc: str):
     return tqdm(items, desc=desc, unit="file", disable=not progress)
 
 
@@ -248,7 +248,7 @@ class _NtuLines:
             raise self.error(expected, f"{len(tokens)} values", number)
         if not _is_count(tokens[0]):
             raise self.error("a bodyID (a non-negative integer)", _shorten(tokens[0]), number)
-        bad = _first_non_number(tokens[1:])
+        bad = first_non_number(tokens[1:])
         if bad is not None:
             raise self.error(expected, f"the non-numeric token {_shorten(bad)}", number)
         return tokens[0]
@@ -312,11 +312,11 @@ def _ntu_xyz(cursor: _NtuLines, joint_lines: list[str], block_rows: list[int]) -
     """(n_blocks, 25, 3) xyz of the joint lines; every one of their 12 values must be a number."""
     if not block_rows:
         return np.zeros((0, NTU_JOINTS, 3))
-    values = _floats(" ".join(joint_lines).split(" "))
+    values = parse_floats(" ".join(joint_lines).split(" "))
     if values is None:
         for start in block_rows:
             for row in range(start, start + NTU_JOINTS):
-                bad = _first_non_number(cursor.rows[row].split(" "))
+                bad = first_non_number(cursor.rows[row].split(" "))
                 if bad is not None:
                     raise cursor.error(f"a joint line of {NTU_JOINT_VALUES} numbers",
                                        f"the non-numeric token {_shorten(bad)}", cursor.numbers[row])
@@ -389,7 +389,7 @@ def read_ntu(directory, *, max_bodies: int = 2, class_names=None, skip_bad: bool
     if not files:
         raise SkeletonFormatError(directory, "a folder of NTU RGB+D .skeleton files", "no *.skeleton file")
     sequences, actions, performers, stems, skipped = [], [], [], [], []
-    for path in _progress(files, progress, "NTU"):
+    for path in file_progress(files, progress, "NTU"):
         try:
             name = parse_ntu_name(path.name)
             sequence = read_ntu_skeleton(path, max_bodies)
@@ -409,7 +409,7 @@ def read_ntu(directory, *, max_bodies: int = 2, class_names=None, skip_bad: bool
         raise SkeletonFormatError(directory, "at least one readable .skeleton file",
                                   f"all {len(files)} skipped (first: {skipped[0][1]})")
     default = classnames.NTU60 if max(actions) <= len(classnames.NTU60) else classnames.NTU120
-    names = _class_name_list(class_names, default)
+    names = class_name_list(class_names, default)
     for stem, action in zip(stems, actions):
         if action > len(names):
             raise SkeletonFormatError(directory / f"{stem}.skeleton", f"an action id of at most {len(names)} "
@@ -448,10 +448,10 @@ def _read_pku_frames(path: Path) -> np.ndarray:
             raise SkeletonFormatError(path, f"a frame line of {PKU_FRAME_VALUES} numbers", f"{len(row)} values",
                                       number)
         tokens.extend(row)
-    values = _floats(tokens)
+    values = parse_floats(tokens)
     if values is None:
         for number, line in enumerate(lines, 1):
-            bad = _first_non_number(line.split())
+            bad = first_non_number(line.split())
             if bad is not None:
                 raise SkeletonFormatError(path, f"a frame line of {PKU_FRAME_VALUES} numbers",
                                           f"the non-numeric token {_shorten(bad)}", number)
@@ -473,7 +473,7 @@ def _read_pku_segments(path: Path, n_classes: int) -> list[tuple[int, int, int, 
         expected = "a line label,start,end,confidence"
         if len(values) != 4:
             raise SkeletonFormatError(path, expected, f"{len(values)} values in {_shorten(line)}", number)
-        if not all(_is_count(value) for value in values[:3]) or _first_non_number(values[3:]) is not None:
+        if not all(_is_count(value) for value in values[:3]) or first_non_number(values[3:]) is not None:
             raise SkeletonFormatError(path, f"{expected} of integers (confidence a number)", _shorten(line), number)
         if not np.isfinite(float(values[3])):
             raise SkeletonFormatError(path, "a finite confidence", values[3], number)
@@ -489,12 +489,12 @@ def read_pku(directory, *, class_names=None, progress: bool = False) -> Skeleton
     directory = _existing_folder(directory, "PKU-MMD data")
     skeleton_dir = _find_subfolder(directory, PKU_SKELETON_FOLDERS, "skeleton")
     label_dir = _find_subfolder(directory, PKU_LABEL_FOLDERS, "label")
-    names = _class_name_list(class_names, classnames.PKU51)
+    names = class_name_list(class_names, classnames.PKU51)
     label_files = sorted(label_dir.glob("*.txt"))
     if not label_files:
         raise SkeletonFormatError(label_dir, "PKU-MMD label files (*.txt)", "none")
     sequences, labels, sample_ids = [], [], []
-    for label_path in _progress(label_files, progress, "PKU-MMD"):
+    for label_path in file_progress(label_files, progress, "PKU-MMD"):
         skeleton_path = skeleton_dir / label_path.name
         if not skeleton_path.is_file():
             raise SkeletonFormatError(label_path, f"its skeleton file {skeleton_path}", "no such file")
@@ -544,7 +544,7 @@ def _read_class_csv(path: Path) -> list[str]:
 
 def _utd_class_names(directory: Path, class_names) -> list[str]:
     if class_names is not None:
-        return _class_name_list(class_names, classnames.UTD27)
+        return class_name_list(class_names, classnames.UTD27)
     for folder in (directory, directory.parent):
         if (folder / "classes.csv").is_file():
             return _read_class_csv(folder / "classes.csv")
@@ -593,7 +593,7 @@ def read_utd(directory, *, class_names=None, progress: bool = False) -> Skeleton
         raise SkeletonFormatError(directory, "UTD-MHAD files named aA_sS_tT_skeleton.mat", "none")
     names = _utd_class_names(directory, class_names)
     sequences, labels, subjects, stems = [], [], [], []
-    for (action, subject, _), path in _progress(files, progress, "UTD-MHAD"):
+    for (action, subject, _), path in file_progress(files, progress, "UTD-MHAD"):
         if not 1 <= action <= len(names):
             raise SkeletonFormatError(path, f"an action id in 1..{len(names)} (the number of class names)",
                                       f"a{action}")
@@ -655,9 +655,9 @@ def read_nwucla(directory, *, class_names=None, progress: bool = False) -> Skele
     files = sorted((p for p in directory.iterdir() if _NWUCLA_NAME.fullmatch(p.name)), key=lambda p: p.name)
     if not files:
         raise SkeletonFormatError(directory, "NW-UCLA files named aAA_sSS_eEE_vVV.json", "none")
-    names = _class_name_list(class_names, classnames.NWUCLA10)
+    names = class_name_list(class_names, classnames.NWUCLA10)
     sequences, labels, subjects, stems = [], [], [], []
-    for path in _progress(files, progress, "NW-UCLA"):
+    for path in file_progress(files, progress, "NW-UCLA"):
         seq, label = read_nwucla_file(path)
         if not 1 <= label <= len(names):
             raise SkeletonFormatError(path, f"a label in 1..{len(names)} (the number of class names)", str(label))

@@ -32,7 +32,7 @@ from tqdm import tqdm
 
 from ..errors import SadvaeError
 from .layouts import MEDIAPIPE33
-from .skeletons import SkeletonFormatError, SkeletonSet, _class_name_list
+from .skeletons import SkeletonFormatError, SkeletonSet, class_name_list
 
 __all__ = ["VIDEO_SUFFIXES", "VideoSkeleton", "read_video_file", "read_video", "video_available"]
 
@@ -211,11 +211,11 @@ def read_video(path, *, labels=None, class_names=None, progress: bool = False,
 
     Labels from a ``file,class`` CSV (`labels=`, as for BVH), else each file's stem; videos of another
     frame rate than the first are resampled to it. `log` receives one line per video (`describe`)."""
-    from .bvh import _Labels
+    from .bvh import FileLabels
     from .preprocess import resample_rate
 
     files, root = video_files(Path(path))
-    label_of = _Labels(labels, root, sidecars=False)
+    label_of = FileLabels(labels, root, sidecars=False)
     sequences, names, fps = [], [], None
     for file in files:
         video = read_video_file(file, model_complexity=model_complexity, progress=progress)
@@ -227,7 +227,7 @@ def read_video(path, *, labels=None, class_names=None, progress: bool = False,
             joints = resample_rate(joints.astype(np.float64), video.fps, fps).astype(np.float32)
         sequences.append(joints)
         names.append(label_of(file)[0])
-    classes = _class_name_list(class_names, sorted(set(names)))
+    classes = class_name_list(class_names, sorted(set(names)))
     ids = {name: i for i, name in enumerate(classes)}
     for file, name in zip(files, names):
         if name not in ids:
