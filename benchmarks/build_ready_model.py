@@ -46,7 +46,7 @@ def main(argv=None) -> int:
 
     import torch
 
-    torch.set_num_threads(1)  # one thread, for repeatable builds (not checked bit for bit)
+    torch.set_num_threads(1)  # one thread, for repeatable builds (general's 2026-12-02 rebuild: bit for bit)
     from sadvae.data.skeletons import read_skeletons
     from sadvae.data.sources import Source
     from sadvae.deploy.fit import FitSettings, fit_all_classes, fit_sources
