@@ -153,3 +153,19 @@ def test_ensemble_keeps_every_description(tmp_path):
     np.testing.assert_allclose(emb[0], parts[:2], atol=1e-6)
     np.testing.assert_allclose(emb[1, 0], emb[1, 1])  # one description, repeated
     assert json.loads(out.with_suffix(".json").read_text())["members"] == 2
+
+
+def test_name_prompts_put_every_name_in_every_template_and_refuse_bad_templates():
+    from sadvae.errors import SadvaeError
+    from sadvae.pack.text import NAME_TEMPLATES, name_prompts
+
+    texts = name_prompts(["drink water", "jog"])
+    assert len(texts.texts) == 2 and all(len(t) == len(NAME_TEMPLATES) for t in texts.texts)
+    assert texts.texts[0][0] == "drink water" and "jog" in texts.texts[1][1] and "{" not in texts.texts[1][1]
+    with pytest.raises(SadvaeError, match="expected at least one template"):
+        name_prompts(["jog"], templates=[])
+    for bad in ("no place here", "{} and {}", "{} by {who}", "{0}", "{"):
+        with pytest.raises(SadvaeError, match="once, found"):
+            name_prompts(["jog"], templates=["{}", bad])
+    with pytest.raises(SadvaeError, match="at least one class name"):
+        name_prompts([])

@@ -19,6 +19,7 @@ import hashlib
 import io
 import json
 import os
+import string
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,7 +62,14 @@ def name_prompts(names, templates=NAME_TEMPLATES, source: str = "the class names
     templates = list(templates)
     if not templates:
         raise SadvaeError("name templates: expected at least one template such as 'a person doing {}', found none")
-    bad = [t for t in templates if not isinstance(t, str) or t.count("{}") != 1]
+    def one_place(t) -> bool:  # exactly one replacement field, and it is the bare {}
+        try:
+            fields = [f for _, f, _, _ in string.Formatter().parse(t) if f is not None]
+        except (ValueError, TypeError, AttributeError):
+            return False
+        return fields == [""]
+
+    bad = [t for t in templates if not isinstance(t, str) or not one_place(t)]
     if bad:
         raise SadvaeError(f"name templates: expected each to hold the class name's place {{}} once, found {bad[0]!r}")
     names = [str(n) for n in names]
