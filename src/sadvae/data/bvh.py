@@ -53,7 +53,7 @@ import numpy as np
 
 from .layouts import BODY16, SHARED
 from .preprocess import resample_rate
-from .skeletons import SkeletonFormatError, SkeletonSet, class_name_list, first_non_number, parse_floats, file_progress
+from .skeletons import SkeletonFormatError, SkeletonSet, first_non_number, labels_by_name, parse_floats, file_progress
 
 __all__ = ["BvhMotion", "parse_bvh", "forward_kinematics", "bvh_unit", "rig_to_shared", "read_bvh_file",
            "read_bvh"]
@@ -728,11 +728,7 @@ def read_bvh(path, *, labels=None, class_names=None, progress: bool = False) -> 
         sequences.append(sequence)
         names.append(name)
         styles.append(style)
-    classes = class_name_list(class_names, sorted(set(names)))
-    ids = {name: i for i, name in enumerate(classes)}
-    for file, name in zip(files, names):
-        if name not in ids:
-            raise SkeletonFormatError(file, f"a class among the {len(classes)} given class names", repr(name))
-    return SkeletonSet(sequences=sequences, labels=np.asarray([ids[n] for n in names], dtype=np.int64),
+    classes, labels = labels_by_name(files, names, class_names)
+    return SkeletonSet(sequences=sequences, labels=labels,
                        class_names=classes, layout=SHARED, subjects=None, sample_ids=[f.stem for f in files],
                        fps=fps, styles=styles if any(styles) else [])

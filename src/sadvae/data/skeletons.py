@@ -177,6 +177,17 @@ def _existing_folder(directory, what: str) -> Path:
     return directory
 
 
+def labels_by_name(files, names: list[str], class_names=None) -> tuple[list[str], np.ndarray]:
+    """The class list (`class_names`, else the names found, sorted) and each file's class id; a file
+    whose class is not in a given list is one error naming it."""
+    classes = class_name_list(class_names, sorted(set(names)))
+    ids = {name: i for i, name in enumerate(classes)}
+    for file, name in zip(files, names):
+        if name not in ids:
+            raise SkeletonFormatError(file, f"a class among the {len(classes)} given class names", repr(name))
+    return classes, np.asarray([ids[n] for n in names], dtype=np.int64)
+
+
 def file_progress(items, progress: bool, desc: str):
     return tqdm(items, desc=desc, unit="file", disable=not progress)
 

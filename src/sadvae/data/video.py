@@ -32,7 +32,7 @@ from tqdm import tqdm
 
 from ..errors import SadvaeError
 from .layouts import MEDIAPIPE33
-from .skeletons import SkeletonFormatError, SkeletonSet, class_name_list
+from .skeletons import SkeletonFormatError, SkeletonSet, labels_by_name
 
 __all__ = ["VIDEO_SUFFIXES", "VideoSkeleton", "read_video_file", "read_video", "video_available"]
 
@@ -227,11 +227,7 @@ def read_video(path, *, labels=None, class_names=None, progress: bool = False,
             joints = resample_rate(joints.astype(np.float64), video.fps, fps).astype(np.float32)
         sequences.append(joints)
         names.append(label_of(file)[0])
-    classes = class_name_list(class_names, sorted(set(names)))
-    ids = {name: i for i, name in enumerate(classes)}
-    for file, name in zip(files, names):
-        if name not in ids:
-            raise SkeletonFormatError(file, f"a class among the {len(classes)} given class names", repr(name))
-    return SkeletonSet(sequences=sequences, labels=np.asarray([ids[n] for n in names], dtype=np.int64),
+    classes, labels = labels_by_name(files, names, class_names)
+    return SkeletonSet(sequences=sequences, labels=labels,
                        class_names=classes, layout=MEDIAPIPE33.name, subjects=None,
                        sample_ids=[f.stem for f in files], fps=fps)
