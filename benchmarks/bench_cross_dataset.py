@@ -87,6 +87,8 @@ def parse_args(argv=None):
     p.add_argument("--purls", help="instead: UTD-MHAD's PURLS splits by unseen count (e.g. 5,9,13), with and "
                                    "without the other datasets in training")
     p.add_argument("--json", help="write every figure here")
+    p.add_argument("--cache", help="a folder for the trained encoders: read from there when present, else "
+                   "written there (scoring changes measured without training again)")
     return p.parse_args(argv)
 
 
@@ -114,14 +116,16 @@ def known_classes(held_out: str, trained_on: tuple[str, ...]) -> set[str]:
 
 
 def train(job):
-    """One encoder of the recipe on `trained_on`; returns its scores on every other dataset."""
-    trained_on, seed, epochs, root, recipe = job
+    """One encoder of the recipe on `trained_on`; returns its scores on every other dataset. With a cache
+    folder, the encoder (and its training clips' unit embeddings) is read from there when present, or
+    written there, so that other ways of scoring can be measured without training again."""
+    trained_on, seed, epochs, root, recipe, cache = job
     import torch
 
     torch.set_num_threads(1)
     from sadvae.data.sources import Source
     from sadvae.deploy.fit import FitSettings, sources_training_data, train_classes
-    from sadvae.encoder.training import default_training
+    from sadvae.encoder.training import TrainedEncoder, default_training, predict_features
     from sadvae.pack.text import encode_classes
 
     t0 = time.perf_counter()
@@ -132,26 +136,72 @@ def train(job):
     settings = FitSettings(align_view=True, seed=seed, training=default_training(epochs=epochs, seed=seed), **recipe)
     data = sources_training_data(sources, settings)
     class_text = encode_classes(data.texts.texts, None, ensemble=True)
-    x = data.inputs()
-    encoder = train_classes(data, x, class_text, np.unique(data.skeletons.labels), settings, seed)
+    stem = None
+    if cache:
+        tag = "_".join(f"{k}-{v}" for k, v in sorted(recipe.items()))
+        stem = Path(cache) / f"{'+'.join(trained_on)}_seed{seed}_epochs{epochs}_{tag}"
+    if stem is not None and stem.with_suffix(".safetensors").is_file():
+        encoder = TrainedEncoder.load(stem.with_suffix(".safetensors"))
+        reference = np.load(stem.with_suffix(".npy"), allow_pickle=False)
+        cached = True
+    else:
+        x = data.inputs()
+        encoder = train_classes(data, x, class_text, np.unique(data.skeletons.labels), settings, seed)
+        reference = unit(predict_features(encoder.model, x[~data.held], torch.device("cpu"))[0])
+        if stem is not None:
+            stem.parent.mkdir(parents=True, exist_ok=True)
+            encoder.save(stem.with_suffix(".safetensors"))
+            np.save(stem.with_suffix(".npy"), reference.astype(np.float32))
+        cached = False
+    with torch.no_grad():
+        train_proto = encoder.model.prototypes(torch.as_tensor(class_text)).numpy().astype(np.float64)
     seconds = time.perf_counter() - t0
     scores = {}
     for held_out in DATASETS:
         if held_out not in trained_on:
-            scores[held_out] = evaluate(encoder, held_out, trained_on, root)
+            scores[held_out] = evaluate(encoder, held_out, trained_on, root, reference, train_proto)
     return {"trained_on": list(trained_on), "seed": seed, "seconds": seconds, "epochs_run": len(encoder.history),
-            "clips": int((~data.held).sum()), "scores": scores}
+            "clips": int((~data.held).sum()), "cached": cached, "scores": scores}
 
 
-def evaluate(encoder, held_out: str, trained_on, root: str) -> dict:
-    """Top-1/top-5 of the held-out dataset's recordings among its class names and descriptions."""
+def unit(a) -> np.ndarray:
+    a = np.asarray(a, dtype=np.float64)
+    return a / np.maximum(np.linalg.norm(a, axis=-1, keepdims=True), 1e-12)
+
+
+CSLS_K = 10
+
+
+def scorings(emb, proto, reference, train_proto) -> dict:
+    """Cosine scores (n, C) of unit embeddings against unit class prototypes, in the ways compared:
+
+    raw     the cosine, as `predict` scores today;
+    centre  both sides centred on the training set's means (the training clips' embeddings, the
+            training classes' prototypes) before the cosine: a fixed shift, so it works with any number of
+            candidate classes (a remedy for hubness: answers piling up on one name);
+    cands   the candidate prototypes centred on their own mean (needs several candidates);
+    csls    the cosine minus each candidate's mean cosine to its CSLS_K nearest training clips (cross-domain
+            similarity local scaling with the training clips as the reference: a class near everything is
+            marked down).
+    None of them looks at the test recordings."""
+    out = {"raw": emb @ proto.T}
+    out["centre"] = unit(emb - reference.mean(0)) @ unit(proto - train_proto.mean(0)).T
+    out["cands"] = emb @ unit(proto - proto.mean(0)).T
+    near = np.sort(reference @ proto.T, axis=0)[-CSLS_K:].mean(0)
+    out["csls"] = out["raw"] - near
+    return out
+
+
+def evaluate(encoder, held_out: str, trained_on, root: str, reference=None, train_proto=None) -> dict:
+    """Top-1/top-5 of the held-out dataset's recordings among its class names (bare, and in our name
+    templates) and descriptions, in every scoring of `scorings` (only raw without a reference)."""
     import torch
 
     from sadvae.data.sources import Source, combine
     from sadvae.data.layouts import map_layout
     from sadvae.data.preprocess import preprocess
     from sadvae.encoder.training import predict_features
-    from sadvae.pack.text import encode_classes
+    from sadvae.pack.text import encode_classes, name_prompts
 
     skeletons, texts = read(held_out, root)
     layout = encoder.preprocessing.layout
@@ -163,23 +213,28 @@ def evaluate(encoder, held_out: str, trained_on, root: str) -> dict:
         test.layout = layout
     x = preprocess(test, encoder.preprocessing)
     feats, _ = predict_features(encoder.model, x, torch.device("cpu"))
+    emb = unit(feats)
     names = list(skeletons.class_names)
     known = known_classes(held_out, tuple(trained_on))
     is_known = np.isin(test.labels, [names.index(c) for c in known])
     out = {"known_classes": sorted(known), "chance": 100 / len(names)}
-    for mode, class_texts in (("names", [[n] for n in names]), ("desc", texts.texts)):
+    modes = (("names", [[n] for n in names]), ("prompts", name_prompts(names).texts), ("desc", texts.texts))
+    for mode, class_texts in modes:
         text = torch.as_tensor(encode_classes(class_texts, None, ensemble=True))
         with torch.no_grad():
-            logits = encoder.model.text_logits(torch.as_tensor(feats), text).numpy()
-        order = np.argsort(-logits, axis=1)
-        top1 = order[:, 0] == test.labels
-        top5 = (order[:, :5] == test.labels[:, None]).any(1)
-        answers = np.bincount(order[:, 0], minlength=len(names))
-        out[mode] = {"top1": 100 * top1.mean(), "top5": 100 * top5.mean(),
-                     "top1_known": 100 * top1[is_known].mean() if is_known.any() else None,
-                     "top1_novel": 100 * top1[~is_known].mean() if (~is_known).any() else None,
-                     "top_share": 100 * answers.max() / len(test.labels),
-                     "top_answer": names[int(answers.argmax())]}
+            proto = encoder.model.prototypes(text).numpy().astype(np.float64)
+        ways = scorings(emb, proto, reference, train_proto) if reference is not None else {"raw": emb @ proto.T}
+        for way, scores in ways.items():
+            order = np.argsort(-scores, axis=1)
+            top1 = order[:, 0] == test.labels
+            top5 = (order[:, :5] == test.labels[:, None]).any(1)
+            answers = np.bincount(order[:, 0], minlength=len(names))
+            key = mode if way == "raw" else f"{mode}/{way}"
+            out[key] = {"top1": 100 * top1.mean(), "top5": 100 * top5.mean(),
+                        "top1_known": 100 * top1[is_known].mean() if is_known.any() else None,
+                        "top1_novel": 100 * top1[~is_known].mean() if (~is_known).any() else None,
+                        "top_share": 100 * answers.max() / len(test.labels),
+                        "top_answer": names[int(answers.argmax())]}
     return out
 
 
@@ -317,6 +372,29 @@ def table(results: list[dict], ready: dict) -> str:
     return "\n".join(rows)
 
 
+WAYS = ("raw", "centre", "cands", "csls")
+
+
+def scoring_table(results: list[dict]) -> str:
+    """Top-1 (and the top answer's share) of every text mode in every scoring of `scorings`."""
+    head = " | ".join(f"{m} {w}" for m in ("names", "prompts", "desc") for w in WAYS)
+    rows = [f"| held out (chance) | trained on | {head} |", "|---|---|" + "---|" * (3 * len(WAYS))]
+    for held_out in DATASETS:
+        groups: dict[tuple, list] = {}
+        for r in results:
+            if held_out in r["scores"] and f"names/{WAYS[1]}" in r["scores"][held_out]:
+                groups.setdefault(tuple(r["trained_on"]), []).append(r["scores"][held_out])
+        for trained_on, scores in sorted(groups.items(), key=lambda kv: -len(kv[0])):
+            cells = []
+            for m in ("names", "prompts", "desc"):
+                for w in WAYS:
+                    key = m if w == "raw" else f"{m}/{w}"
+                    cells.append(f"{mean_std([s[key]['top1'] for s in scores])} "
+                                 f"({np.mean([s[key]['top_share'] for s in scores]):.0f})")
+            rows.append(f"| {held_out} ({scores[0]['chance']:.1f}) | {' + '.join(trained_on)} | {' | '.join(cells)} |")
+    return "\n".join(rows)
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     if args.purls:
@@ -326,7 +404,7 @@ def main(argv=None) -> int:
     trainings = [tuple(n for n in names if n != held) for held in names]
     trainings += [] if args.pairs_only else [(n,) for n in names]
     seeds = range(args.first_seed, args.first_seed + args.seeds)
-    jobs = [(t, seed, args.epochs, args.data, recipe_of(args)) for seed in seeds for t in trainings]
+    jobs = [(t, seed, args.epochs, args.data, recipe_of(args), args.cache) for seed in seeds for t in trainings]
     jobs.sort(key=lambda j: -len(j[0]))  # the long ones first
     ctx = multiprocessing.get_context("spawn")
     results = []
@@ -343,6 +421,9 @@ def main(argv=None) -> int:
           f"mean ± std over {args.seeds} seeds ({args.epochs} epochs at most; centre {args.center}, window "
           f"{args.max_seconds or 'all'} s), {seconds:.0f} s\n")
     print(table(results, ready))
+    print("\nThe same encoders, other ways of scoring (`scorings`): top-1 (%) and, in brackets, the share of the "
+          "most frequent answer\n")
+    print(scoring_table(results))
     if args.json:
         Path(args.json).write_text(json.dumps({"results": results, "ready_model": ready, "seconds": seconds,
                                                "epochs": args.epochs, "seeds": args.seeds}, indent=2))

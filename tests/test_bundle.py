@@ -89,12 +89,12 @@ def test_bundle_holds_the_runs_model_and_text_model(trained, bundle):
     assert np.allclose(model.encode_classes(data.class_names), mean, atol=1e-5)
     seed, p = model.manifest["seed"], model.manifest["chosen_pass"]
     stored, _ = load_tensors(root / "run" / f"seed{seed}" / "main.safetensors")
-    z = encode_skeleton(model.vae, torch.as_tensor(pack.main.features["ztest"]), model.model_cfg)
+    z = encode_skeleton(model.vae, torch.as_tensor(pack.main.features["unseen"]), model.model_cfg)
     probs = predict_proba(torch.as_tensor(stored["classifier.weight"][p])[None],
                           torch.as_tensor(stored["classifier.bias"][p])[None], z, model.model_cfg.classifier_relu)
-    assert np.allclose(probs[0].numpy(), stored["probs.ztest"][p], atol=1e-5)
-    fresh = model.zsl_probabilities(pack.main.features["ztest"], [data.class_names[c] for c in pack.unseen_classes])
-    assert fresh.shape == (len(pack.main.features["ztest"]), 2) and np.allclose(fresh.sum(1), 1.0)
+    assert np.allclose(probs[0].numpy(), stored["probs.unseen"][p], atol=1e-5)
+    fresh = model.zsl_probabilities(pack.main.features["unseen"], [data.class_names[c] for c in pack.unseen_classes])
+    assert fresh.shape == (len(pack.main.features["unseen"]), 2) and np.allclose(fresh.sum(1), 1.0)
 
 
 def test_predict_command_on_new_files(trained, bundle, capsys):
@@ -203,7 +203,7 @@ def test_an_fs_vae_run_exports_with_its_reweighting_folded_in(trained):
     pack = sadvae.load_pack(root / "res", "motions", 2)
     seed, p = model.manifest["seed"], model.manifest["chosen_pass"]
     stored, _ = load_tensors(run / f"seed{seed}" / "main.safetensors")
-    z = encode_skeleton(model.vae, torch.as_tensor(pack.main.features["ztest"]), model.model_cfg)
+    z = encode_skeleton(model.vae, torch.as_tensor(pack.main.features["unseen"]), model.model_cfg)
     probs = predict_proba(torch.as_tensor(stored["classifier.weight"][p])[None],
                           torch.as_tensor(stored["classifier.bias"][p])[None], z, model.model_cfg.classifier_relu)
-    assert np.allclose(probs[0].numpy(), stored["probs.ztest"][p], atol=1e-4)
+    assert np.allclose(probs[0].numpy(), stored["probs.unseen"][p], atol=1e-4)

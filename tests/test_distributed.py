@@ -33,5 +33,5 @@ def test_torchrun_two_processes_train_one_encoder_and_write_once(tmp_path):
     text_dir.mkdir(parents=True)
     np.save(text_dir / "lb_8.npy", np.random.default_rng(0).standard_normal((8, 12)).astype(np.float32))
     pack = load_pack(res, "m", 2)
-    assert pack.main.features["train"].shape[1] == 16 and np.isfinite(pack.main.features["gtest"]).all()
+    assert pack.main.features["train"].shape[1] == 16 and np.isfinite(pack.main.features["all"]).all()
     assert not list(res.glob(".sadvae-staging-*"))

@@ -20,7 +20,7 @@ def small_split(seed=0, n_classes=6, per_class=12, F=10, D=8):
     text = rng.standard_normal((n_classes, D)).astype(np.float32)
     y = np.repeat(np.arange(3, n_classes), per_class)
     x = (text[y] @ rng.standard_normal((D, F)) + 0.1 * rng.standard_normal((len(y), F))).astype(np.float32)
-    sets = {"ztest": (text[:3] @ rng.standard_normal((D, F))).astype(np.float32)}
+    sets = {"unseen": (text[:3] @ rng.standard_normal((D, F))).astype(np.float32)}
     return x, y, text, np.arange(3), sets
 
 
@@ -149,7 +149,7 @@ def test_a_method_in_one_class_trains_with_the_generic_loop(monkeypatch):
     x, y, text, unseen, sets = small_split()
     cfg = TrainConfig(lr=1e-2, passes=4, batch_size=8, method="centroid")
     res = train_split(x, y, text, unseen, sets, cfg, [0, 1], torch.device("cpu"), progress=False)
-    assert res.probs["ztest"].shape == (2, 4, 3, 3) and res.loss_terms == ("distance",)
+    assert res.probs["unseen"].shape == (2, 4, 3, 3) and res.loss_terms == ("distance",)
     assert res.losses[-1, 0] < res.losses[0, 0]  # it learns
     assert set(res.weights[0][-1]) == {"project.weight", "project.bias"}
 
@@ -187,7 +187,7 @@ def test_generic_step_resumes_from_a_checkpoint_to_the_same_numbers(tmp_path, mo
     monkeypatch.setattr(training, "_save_checkpoint", save)
     resumed = train_split(x, y, text, unseen, sets, cfg, [3, 4], torch.device("cpu"), progress=False,
                           checkpoint=checkpoint)
-    np.testing.assert_array_equal(resumed.probs["ztest"], whole.probs["ztest"])
+    np.testing.assert_array_equal(resumed.probs["unseen"], whole.probs["unseen"])
     for name, value in whole.weights[1][-1].items():
         torch.testing.assert_close(resumed.weights[1][-1][name], value, rtol=0, atol=0)
 

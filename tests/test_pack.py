@@ -22,12 +22,12 @@ def test_reference_layout_round_trip(tmp_path):
     assert (pack.encoder, pack.text_model, pack.n_classes) == ("synthetic", "synthetic-text", 12)
     np.testing.assert_array_equal(pack.unseen_classes, np.sort(arrays["unseen_classes"]))
     np.testing.assert_array_equal(pack.text, arrays["text"])
-    for role, stem, label in (("train", "train", "train_label"), ("ztest", "ztest", "z_label"),
-                              ("gtest", "gtest", "g_label")):
+    for role, stem, label in (("train", "train", "train_label"), ("unseen", "ztest", "z_label"),
+                              ("all", "gtest", "g_label")):
         np.testing.assert_array_equal(pack.main.features[role], arrays["main"][stem])
         np.testing.assert_array_equal(pack.main.labels[role], arrays["main"][label])
-    np.testing.assert_array_equal(pack.main.logits["gtest"], arrays["main"]["gtest_out"])
-    np.testing.assert_array_equal(pack.val.logits["val"], arrays["val"]["val_out"])
+    np.testing.assert_array_equal(pack.main.logits["all"], arrays["main"]["gtest_out"])
+    np.testing.assert_array_equal(pack.val.logits["seen_heldout"], arrays["val"]["val_out"])
     np.testing.assert_array_equal(pack.val_classes, np.sort(arrays["val_classes"]))
 
 

@@ -54,7 +54,7 @@ def test_selection_val_never_uses_test_labels(tiny_pack_master, tiny_pack):
     np.testing.assert_array_equal(clean.main_pass, poisoned.main_pass)
     np.testing.assert_array_equal(clean.val_pass, poisoned.val_pass)
     assert [g.__dict__ for g in clean.gates] == [g.__dict__ for g in poisoned.gates]
-    np.testing.assert_array_equal(clean.main.probs["gtest"], poisoned.main.probs["gtest"])
+    np.testing.assert_array_equal(clean.main.probs["all"], poisoned.main.probs["all"])
     # ...and only the final scores see the poisoned labels
     assert clean.summary["zsl_top1"]["mean"] > 40  # 3 unseen classes: chance 33%
     assert poisoned.summary["zsl_top1"]["mean"] != clean.summary["zsl_top1"]["mean"]
@@ -65,7 +65,7 @@ def test_selection_test_is_labelled_and_picks_best_test_pass(tiny_pack_master):
     res = run_all(cfg_for(tiny_pack_master, selection="test", seeds=[5]), progress=False)
     assert res.metrics()["selection_rule"].startswith("test: pass chosen on the unseen test set (paper protocol)")
     from sadvae.experiment.pipeline import accuracy_per_pass
-    acc = accuracy_per_pass(res.main.probs["ztest"], res.pack.main.labels["ztest"], res.pack.unseen_classes)
+    acc = accuracy_per_pass(res.main.probs["unseen"], res.pack.main.labels["unseen"], res.pack.unseen_classes)
     assert res.per_seed[0]["zsl_top1"] == pytest.approx(acc.max())
 
 
@@ -77,8 +77,8 @@ def test_same_seed_same_numbers_and_batched_seeds(tiny_pack_master):
     both = run_all(cfg_for(tiny_pack_master, seeds=[7, 8]), progress=False)
     # seed 7 trained beside seed 8 is seed 7 trained alone, up to float summation order (which the
     # batched products change, and training amplifies a little); another seed would differ wholly
-    np.testing.assert_allclose(both.main.probs["ztest"][0], a.main.probs["ztest"][0], atol=1e-2)
-    assert np.abs(both.main.probs["ztest"][1] - a.main.probs["ztest"][0]).max() > 0.1
+    np.testing.assert_allclose(both.main.probs["unseen"][0], a.main.probs["unseen"][0], atol=1e-2)
+    assert np.abs(both.main.probs["unseen"][1] - a.main.probs["unseen"][0]).max() > 0.1
 
 
 @pytest.mark.slow
@@ -95,6 +95,20 @@ def test_stage_commands_reproduce_run(tiny_pack_master, tmp_path, capsys):
     whole = json.loads((tmp_path / "run/metrics.json").read_text())
     staged = json.loads((stage / "metrics.json").read_text())
     assert whole["per_seed"] == staged["per_seed"]
+    # a run folder written before the sets' roles were renamed (probs.ztest, probs.gtest, probs.val) still loads
+    from sadvae.io import load_tensors, save_tensors
+
+    old = {"unseen": "ztest", "all": "gtest", "seen_heldout": "val"}
+    for path in stage.glob("seed*/*.safetensors"):
+        tensors, meta = load_tensors(path)
+        renamed = {}
+        for key, v in tensors.items():
+            kind, _, role = key.partition(".")
+            renamed[f"{kind}.{old[role]}" if kind in ("probs", "logits") else key] = v
+        assert renamed.keys() != tensors.keys()
+        save_tensors(path, renamed, meta)
+    assert main(["evaluate", "--run", str(stage), "--quiet"]) == 0
+    assert json.loads((stage / "metrics.json").read_text())["per_seed"] == staged["per_seed"]
     # the same split again is refused without --force
     assert main(["train", *flags, "--split", "main", "--out", str(stage)]) == 2
     assert "use --force" in capsys.readouterr().err
@@ -163,7 +177,7 @@ def test_parallel_splits_equal_sequential(tiny_pack_master):
     seq = run_all(cfg_for(tiny_pack_master, seeds=[5], passes=3), progress=False, jobs=1)
     par = run_all(cfg_for(tiny_pack_master, seeds=[5], passes=3), progress=False, jobs=2)
     assert seq.per_seed == par.per_seed
-    np.testing.assert_array_equal(seq.val.probs["ztest"], par.val.probs["ztest"])
+    np.testing.assert_array_equal(seq.val.probs["unseen"], par.val.probs["unseen"])
 
 
 @pytest.mark.slow
@@ -180,9 +194,9 @@ def test_text_ensemble_trains_and_evaluates(tiny_pack):
     one = run_all(cfg_for(tiny_pack, text_model="one", passes=3), progress=False)
     assert one.per_seed == plain.per_seed  # an ensemble of one is the plain model, exactly
     two = run_all(cfg_for(tiny_pack, text_model="two", passes=3), progress=False)
-    probs = two.main.probs["gtest"]
-    assert probs.shape == plain.main.probs["gtest"].shape and np.allclose(probs.sum(-1), 1, atol=1e-5)
-    assert not np.array_equal(probs, plain.main.probs["gtest"])
+    probs = two.main.probs["all"]
+    assert probs.shape == plain.main.probs["all"].shape and np.allclose(probs.sum(-1), 1, atol=1e-5)
+    assert not np.array_equal(probs, plain.main.probs["all"])
     np.save(tiny_pack / "text_feats/tiny/two/lb_12.npy", np.zeros((12, 2, 5), np.float32))
     with pytest.raises(SadvaeError, match="non-zero text feature"):
         load_pack(tiny_pack, "tiny", 3, text_model="two")
@@ -225,8 +239,8 @@ def test_ablation_methods(tiny_pack_master):
 def test_projection_baseline_runs_the_four_stages(tiny_pack_master, tmp_path):
     """The ridge projection baseline: one pass, deterministic, above chance on the synthetic pack."""
     run = run_all(cfg_for(tiny_pack_master, method="projection", seeds=[5, 6]), progress=False)
-    assert run.main.probs["ztest"].shape[:2] == (2, 1)
-    np.testing.assert_array_equal(run.main.probs["gtest"][0], run.main.probs["gtest"][1])
+    assert run.main.probs["unseen"].shape[:2] == (2, 1)
+    np.testing.assert_array_equal(run.main.probs["all"][0], run.main.probs["all"][1])
     assert run.summary["zsl_top1"]["mean"] > 100 / 3 + 10, run.summary
     assert main(["run", "--resources", str(tiny_pack_master), "--dataset", "tiny", "--unseen", "3", "--method",
                  "projection", "--out", str(tmp_path / "proj"), "--quiet"]) == 0

@@ -46,7 +46,7 @@ def test_sigkill_mid_training_then_resume_gives_the_uninterrupted_numbers(tiny_p
     done = int(marker.read_text())
     assert done == 2
     tensors, meta = load_tensors(ckpt)  # the last complete checkpoint is readable
-    assert int(meta["passes_done"]) == done and tensors["probs.ztest"].shape[1] == int(meta["passes_done"])
+    assert int(meta["passes_done"]) == done and tensors["probs.unseen"].shape[1] == int(meta["passes_done"])
     assert not killed.exists()  # nothing half-written where the output goes
 
     capsys.readouterr()

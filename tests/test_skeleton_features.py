@@ -230,12 +230,12 @@ def test_prepare_writes_a_pack_that_loads(tmp_path):
     np.save(text_dir / "lb_10.npy", np.random.default_rng(0).standard_normal((10, 8)).astype(np.float32))
     pack = load_pack(tmp_path / "res", "mine", 2)
     np.testing.assert_array_equal(pack.unseen_classes, split.unseen)
-    assert len(pack.main.features["gtest"]) == len(part.gzsl_test) == 80
-    seen_logits = pack.main.logits["gtest"][:, split.seen]
-    test_seen = np.isin(pack.main.labels["gtest"], split.seen)
-    acc = (split.seen[seen_logits.argmax(1)] == pack.main.labels["gtest"])[test_seen].mean()
+    assert len(pack.main.features["all"]) == len(part.gzsl_test) == 80
+    seen_logits = pack.main.logits["all"][:, split.seen]
+    test_seen = np.isin(pack.main.labels["all"], split.seen)
+    acc = (split.seen[seen_logits.argmax(1)] == pack.main.labels["all"])[test_seen].mean()
     assert acc > 0.8, f"the seen-class classifier should separate well-separated classes, got {acc}"
-    assert (pack.main.logits["gtest"][:, split.unseen] == NO_LOGIT).all()
+    assert (pack.main.logits["all"][:, split.unseen] == NO_LOGIT).all()
     with pytest.raises(SadvaeError, match="expected no earlier pack here"):
         prepare_pack(tmp_path / "res", "mine", feats, labels, [f"c{i}" for i in range(10)], subjects=subjects,
                      n_unseen=2, split_seed=4)

@@ -34,9 +34,9 @@ def latent_projection(result: RunResult, k: int, seed: int) -> dict | None:
     pack, cfg = result.pack, result.config
     p = {name: t.unsqueeze(0).float() for name, t in weights.items()}
     semantic = cfg.semantic_dim
-    mcfg = ModelConfig(feature_dim=pack.main.features["ztest"].shape[1], text_dim=pack.text.shape[-1],
+    mcfg = ModelConfig(feature_dim=pack.main.features["unseen"].shape[1], text_dim=pack.text.shape[-1],
                        semantic_dim=semantic, style_dim=style_dim_of(cfg.method, cfg.style_dim), mode=cfg.mode)
-    x, y = pack.main.features["ztest"], pack.main.labels["ztest"]
+    x, y = pack.main.features["unseen"], pack.main.labels["unseen"]
     if len(x) > MAX_PROJECTED:
         pick = np.sort(np.random.default_rng(seed).choice(len(x), MAX_PROJECTED, replace=False))
         x, y = x[pick], y[pick]
@@ -59,9 +59,9 @@ def latent_projection(result: RunResult, k: int, seed: int) -> dict | None:
 def confusion(result: RunResult, k: int) -> dict:
     """Counts of (true unseen class, predicted unseen class) on the ZSL test set at the chosen pass."""
     classes = np.sort(result.pack.unseen_classes)
-    probs = result.main.probs["ztest"][k, int(result.main_pass[k])]
+    probs = result.main.probs["unseen"][k, int(result.main_pass[k])]
     pred = probs.argmax(-1)
-    true = np.searchsorted(classes, result.pack.main.labels["ztest"])
+    true = np.searchsorted(classes, result.pack.main.labels["unseen"])
     counts = np.zeros((len(classes), len(classes)), dtype=np.int64)
     np.add.at(counts, (true, pred), 1)
     names = class_names(result.pack)

@@ -2,8 +2,8 @@
 
 Features of a sample = its top-U sorted ZSL probabilities (over the U unseen classes) next to its
 top-U sorted seen-classifier probabilities (softmax of the `*_out` logits at temperature T). A
-logistic regression learns seen-vs-unseen on the validation split (pseudo-unseen `ztest` samples
-against held-out seen `val` samples); T (1..9) and the decision threshold (0.25..0.74) are chosen
+logistic regression learns seen-vs-unseen on the validation split (pseudo-unseen `unseen` samples
+against held-out seen `seen_heldout` samples); T (1..9) and the decision threshold (0.25..0.74) are chosen
 by accuracy on a held-out part, or taken as fixed values from the preset.
 
 Calibrated stacking (`--gzsl stacking`, rule "stacking") is the other decision: it compares the two

@@ -1,15 +1,16 @@
 """The four stages of SA-DVAE's ZSL/GZSL protocol on a feature pack, and the metrics they produce.
 
-1. train on the main split (seen classes); per pass, ZSL softmax of `ztest` and `gtest`;
+1. train on the main split (seen classes); per pass, ZSL softmax of its `unseen` and `all` sets
+   (the roles of `format.py`: the authors' `ztest` and `gtest` files);
 2. train on the validation split (seen minus validation classes); per pass, ZSL softmax of its
-   pseudo-unseen `ztest` and held-out seen `val` samples;
+   pseudo-unseen `unseen` and held-out seen `seen_heldout` samples;
 3. fit and calibrate the gate on the validation split;
-4. evaluate on `gtest`: seen accuracy, unseen accuracy, harmonic mean; ZSL top-1 on `ztest`.
+4. evaluate on `all`: seen accuracy, unseen accuracy, harmonic mean; ZSL top-1 on `unseen`.
 
 Model selection ("which pass"): `val` (default) picks the pass with the best validation-split ZSL
 accuracy (pseudo-unseen classes, which are training data) and uses that pass for both splits; no
 test label is read before `evaluate`. `test` is the paper protocol: each split keeps its pass with
-the best accuracy on its own `ztest` (for the main split, the unseen TEST set).
+the best accuracy on its own `unseen` set (for the main split, the unseen TEST set).
 """
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ from ..data.classnames import N_CLASSES
 from ..errors import SadvaeError
 from ..io import load_tensors, save_tensors
 from ..methods import LOSS_TERMS, SINGLE_PASS, SplitResult, TrainConfig, resolve_device, train_split
-from ..pack.format import FeaturePack, load_pack, text_modes
+from ..pack.format import OLD_ROLE_NAMES, FeaturePack, load_pack, text_modes
 from ..version import __version__
 from .config import RunConfig, choose_text_mode, default_names, derive_from_pack
 from .gate import Gate, evaluate_gzsl, fit_gate, fit_stacking
@@ -83,9 +84,9 @@ def train_config(cfg: RunConfig) -> TrainConfig:
 def split_inputs(pack: FeaturePack, split: str):
     """(train features, train labels, unseen classes, unlabelled evaluation sets) of one split."""
     if split == "main":
-        data, unseen, sets = pack.main, pack.unseen_classes, ("ztest", "gtest")
+        data, unseen, sets = pack.main, pack.unseen_classes, ("unseen", "all")
     elif split == "val":
-        data, unseen, sets = pack.val, pack.val_classes, ("ztest", "val")
+        data, unseen, sets = pack.val, pack.val_classes, ("unseen", "seen_heldout")
     else:
         raise SadvaeError(f"--split: expected main or val, found {split!r}")
     return data.features["train"], data.labels["train"], unseen, {s: data.features[s] for s in sets}
@@ -149,13 +150,13 @@ def accuracy_per_pass(probs: np.ndarray, labels: np.ndarray, classes: np.ndarray
 def choose_passes(selection: str, val_probs: np.ndarray, pack: FeaturePack,
                   main_probs: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Pass per replica for the main and the validation split. The first best pass wins ties."""
-    val_acc = accuracy_per_pass(val_probs, pack.val.labels["ztest"], pack.val_classes)
+    val_acc = accuracy_per_pass(val_probs, pack.val.labels["unseen"], pack.val_classes)
     val_pass = val_acc.argmax(1)
     if selection == "val":
         return val_pass.copy(), val_pass
     if main_probs is None:
         raise SadvaeError("selection test needs the main split's ZSL probabilities")
-    main_acc = accuracy_per_pass(main_probs, pack.main.labels["ztest"], pack.unseen_classes)  # test labels
+    main_acc = accuracy_per_pass(main_probs, pack.main.labels["unseen"], pack.unseen_classes)  # test labels
     return main_acc.argmax(1), val_pass
 
 
@@ -166,13 +167,13 @@ def gate_stage(pack: FeaturePack, val_result: SplitResult, val_pass: np.ndarray,
         if cfg.gzsl == "stacking":  # validation labels are training data
             scores = "logits" if val_result.zsl_logits else "probs"
             zsl = val_result.zsl_logits if val_result.zsl_logits else val_result.probs
-            gates.append(fit_stacking(zsl["ztest"][k, p], pack.val.logits["ztest"],
-                                      pack.val.labels["ztest"], zsl["val"][k, p], pack.val.logits["val"],
-                                      pack.val.labels["val"], pack.seen_minus_val, pack.val_classes,
+            gates.append(fit_stacking(zsl["unseen"][k, p], pack.val.logits["unseen"], pack.val.labels["unseen"],
+                                      zsl["seen_heldout"][k, p], pack.val.logits["seen_heldout"],
+                                      pack.val.labels["seen_heldout"], pack.seen_minus_val, pack.val_classes,
                                       temperature=cfg.gate_temperature, scores=scores))
             continue
-        gates.append(fit_gate(val_result.probs["ztest"][k, p], pack.val.logits["ztest"],
-                              val_result.probs["val"][k, p], pack.val.logits["val"], seed=seed,
+        gates.append(fit_gate(val_result.probs["unseen"][k, p], pack.val.logits["unseen"],
+                              val_result.probs["seen_heldout"][k, p], pack.val.logits["seen_heldout"], seed=seed,
                               temperature=cfg.gate_temperature, threshold=cfg.gate_threshold,
                               rule="reference" if cfg.mode == "reference" else "calibrated"))
     return gates
@@ -183,11 +184,11 @@ def evaluate_stage(pack: FeaturePack, main_result: SplitResult, main_pass: np.nd
     rows = []
     for k, seed in enumerate(main_result.seeds):
         p = main_pass[k]
-        zsl = accuracy_per_pass(main_result.probs["ztest"][k:k + 1, p:p + 1], pack.main.labels["ztest"],
+        zsl = accuracy_per_pass(main_result.probs["unseen"][k:k + 1, p:p + 1], pack.main.labels["unseen"],
                                 pack.unseen_classes)[0, 0]
-        zsl_logits = main_result.zsl_logits["gtest"][k, p] if main_result.zsl_logits else None
-        g = evaluate_gzsl(gates[k], main_result.probs["gtest"][k, p], pack.main.logits["gtest"],
-                          pack.main.labels["gtest"], pack.seen_classes, pack.unseen_classes, zsl_logits)
+        zsl_logits = main_result.zsl_logits["all"][k, p] if main_result.zsl_logits else None
+        g = evaluate_gzsl(gates[k], main_result.probs["all"][k, p], pack.main.logits["all"],
+                          pack.main.labels["all"], pack.seen_classes, pack.unseen_classes, zsl_logits)
         rows.append({"seed": seed, "zsl_top1": float(zsl), "gzsl_seen": 100 * g.seen_accuracy,
                      "gzsl_unseen": 100 * g.unseen_accuracy, "gzsl_h": 100 * g.harmonic_mean})
     return rows
@@ -248,8 +249,8 @@ def run_all(cfg: RunConfig, pack: FeaturePack | None = None, progress: bool = Tr
     say("stages 1-2/4: training on the main split and on the validation split")
     main, val = train_splits(pack, cfg, progress, jobs, checkpoints)
     say(f"stage 3/4: gate (selection {cfg.selection})")
-    main_pass, val_pass = choose_passes(cfg.selection, val.probs["ztest"], pack,
-                                        main.probs["ztest"] if cfg.selection == "test" else None)
+    main_pass, val_pass = choose_passes(cfg.selection, val.probs["unseen"], pack,
+                                        main.probs["unseen"] if cfg.selection == "test" else None)
     gates = gate_stage(pack, val, val_pass, cfg)
     say("stage 4/4: evaluation on the test sets")
     rows = evaluate_stage(pack, main, main_pass, gates)
@@ -291,9 +292,9 @@ def load_split_results(paths: list[Path]) -> SplitResult:
             unseen = np.array(json.loads(meta["unseen_classes"]))
             for key, v in tensors.items():
                 if key.startswith("probs."):
-                    probs.setdefault(key[6:], []).append(v)
+                    probs.setdefault(OLD_ROLE_NAMES.get(key[6:], key[6:]), []).append(v)
                 elif key.startswith("logits."):
-                    zsl_logits.setdefault(key[7:], []).append(v)
+                    zsl_logits.setdefault(OLD_ROLE_NAMES.get(key[7:], key[7:]), []).append(v)
             cw.append(tensors["classifier.weight"])
             cb.append(tensors["classifier.bias"])
             losses = tensors["losses"]

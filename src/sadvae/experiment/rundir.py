@@ -41,9 +41,9 @@ def seed_details(result: RunResult, k: int) -> dict:
     seed = result.main.seeds[k]
     pack = result.pack
     curves = {
-        "main_split": accuracy_per_pass(result.main.probs["ztest"][k:k + 1], pack.main.labels["ztest"],
+        "main_split": accuracy_per_pass(result.main.probs["unseen"][k:k + 1], pack.main.labels["unseen"],
                                         pack.unseen_classes)[0].round(3).tolist(),
-        "val_split": accuracy_per_pass(result.val.probs["ztest"][k:k + 1], pack.val.labels["ztest"],
+        "val_split": accuracy_per_pass(result.val.probs["unseen"][k:k + 1], pack.val.labels["unseen"],
                                        pack.val_classes)[0].round(3).tolist(),
     }
     return {
@@ -219,7 +219,7 @@ def gate_folder(run: Path, selection: str | None = None, temperature: float | No
         cfg.gate_temperature = temperature
     if threshold is not None:
         cfg.gate_threshold = threshold
-    _, val_pass = choose_passes("val", val.probs["ztest"], pack)
+    _, val_pass = choose_passes("val", val.probs["unseen"], pack)
     written = []
     for k, gate in enumerate(gate_stage(pack, val, val_pass, cfg)):
         path = run / f"seed{cfg.seeds[k]}" / "gate.json"
@@ -233,8 +233,8 @@ def evaluate_folder(run: Path, selection: str | None = None) -> dict:
     cfg, pack, main, val = load_staged_run(run, selection)
     if main is None:
         raise SadvaeError(f"{run}: expected main-split results (sadvae train --split main), found none")
-    main_pass, val_pass = choose_passes(cfg.selection, val.probs["ztest"], pack,
-                                        main.probs["ztest"] if cfg.selection == "test" else None)
+    main_pass, val_pass = choose_passes(cfg.selection, val.probs["unseen"], pack,
+                                        main.probs["unseen"] if cfg.selection == "test" else None)
     gates = [Gate.load(run / f"seed{s}" / "gate.json") for s in cfg.seeds]
     rows = evaluate_stage(pack, main, main_pass, gates)
     metrics = RunResult(cfg, pack, rows, summarise(rows), main, val, main_pass, val_pass, gates).metrics()

@@ -70,7 +70,7 @@ def validation_score(pack, cfg: RunConfig) -> float:
     """Mean over seeds of the best-pass ZSL accuracy (%) on the validation split's pseudo-unseen classes."""
 
     result = train_stage(pack, "val", cfg, progress=False, keep_weights=False)
-    acc = accuracy_per_pass(result.probs["ztest"], pack.val.labels["ztest"], pack.val_classes)
+    acc = accuracy_per_pass(result.probs["unseen"], pack.val.labels["unseen"], pack.val_classes)
     return float(acc.max(1).mean())
 
 

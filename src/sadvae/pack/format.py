@@ -19,19 +19,27 @@ import numpy as np
 
 from ..errors import PackError
 
-# name in the pack -> role; the main folder and the validation folder hold different sets
+# Role of a set once loaded -> its files in the pack (the authors' names: `ztest` for the zero-shot test
+# set, `gtest` for the generalized one, `val` for the validation split's held-out seen samples). The main
+# folder and the validation folder hold different sets:
+#   train         training samples of the seen classes (of the seen-minus-validation ones in the val folder)
+#   unseen        samples of the unseen classes (of the validation classes, pseudo-unseen, in the val folder)
+#   all           test samples of every class (main folder only: the GZSL test set)
+#   seen_heldout  held-out samples of the seen-minus-validation classes (val folder only: the gate's seen side)
 MAIN_FILES = {
     "train": ("train.npy", "train_label.npy"),
-    "ztest": ("ztest.npy", "z_label.npy"),
-    "gtest": ("gtest.npy", "g_label.npy"),
+    "unseen": ("ztest.npy", "z_label.npy"),
+    "all": ("gtest.npy", "g_label.npy"),
 }
-MAIN_LOGITS = {"gtest": "gtest_out.npy"}
+MAIN_LOGITS = {"all": "gtest_out.npy"}
 VAL_FILES = {
     "train": ("train.npy", "train_label.npy"),
-    "ztest": ("ztest.npy", "z_label.npy"),
-    "val": ("val.npy", "val_label.npy"),
+    "unseen": ("ztest.npy", "z_label.npy"),
+    "seen_heldout": ("val.npy", "val_label.npy"),
 }
-VAL_LOGITS = {"ztest": "ztest_out.npy", "val": "val_out.npy"}
+VAL_LOGITS = {"unseen": "ztest_out.npy", "seen_heldout": "val_out.npy"}
+# the roles' names in run folders written before they were renamed
+OLD_ROLE_NAMES = {"ztest": "unseen", "gtest": "all", "val": "seen_heldout"}
 
 
 MIN_GATE_SAMPLES = 12  # validation samples of each kind the GZSL gate needs, to fit and hold out
@@ -322,18 +330,18 @@ def load_pack(resources, dataset: str, n_unseen: int, *, split_name: str | None 
     all_classes = np.arange(n_classes)
     main = _load_split_folder(sk_dir / main_name, MAIN_FILES, MAIN_LOGITS, n_classes, {
         "train": (seen, f"seen classes ({names['seen']})"),
-        "ztest": (unseen, f"unseen classes ({names['unseen']})"),
-        "gtest": (all_classes, "dataset"),
+        "unseen": (unseen, f"unseen classes ({names['unseen']})"),
+        "all": (all_classes, "dataset"),
     })
     val = _load_split_folder(sk_dir / val_name, VAL_FILES, VAL_LOGITS, n_classes, {
         "train": (seen_minus_val, f"seen-minus-validation classes ({names['seen_minus_val']})"),
-        "ztest": (val_classes, f"validation classes ({names['val']})"),
-        "val": (seen_minus_val, f"seen-minus-validation classes ({names['seen_minus_val']})"),
+        "unseen": (val_classes, f"validation classes ({names['val']})"),
+        "seen_heldout": (seen_minus_val, f"seen-minus-validation classes ({names['seen_minus_val']})"),
     })
     if val.feature_dim != main.feature_dim:
         raise PackError(val.path / "train.npy", f"{main.feature_dim} feature columns like {main_name}",
                         f"{val.feature_dim}")
-    present = np.unique(main.labels["gtest"])
+    present = np.unique(main.labels["all"])
     if not np.intersect1d(present, unseen).size or not np.intersect1d(present, seen).size:
         raise PackError(main.path / "g_label.npy", "samples of both seen and unseen classes", "only one kind")
     return FeaturePack(root=root, dataset=dataset, split_name=split_name, split_type=split_type, encoder=encoder,
