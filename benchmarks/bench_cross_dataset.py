@@ -83,6 +83,7 @@ def parse_args(argv=None):
     p.add_argument("--center", default="first", choices=["first", "frame"],
                    help="the recipe's centring: the first frame's body centre (default) or every frame's")
     p.add_argument("--max-seconds", type=float, help="the recipe's window in seconds (default: all of each)")
+    p.add_argument("--canonical-bones", action="store_true", help="the recipe with every bone an adult's length")
     p.add_argument("--pairs-only", action="store_true", help="only the trainings on two datasets (no X alone)")
     p.add_argument("--purls", help="instead: UTD-MHAD's PURLS splits by unseen count (e.g. 5,9,13), with and "
                                    "without the other datasets in training")
@@ -311,7 +312,8 @@ def purls_table(results: list[dict]) -> str:
 
 def recipe_of(args) -> dict:
     """The FitSettings a run changes from the recipe of `sadvae fit` with several datasets."""
-    return {"center": args.center, "max_seconds": args.max_seconds}
+    recipe = {"center": args.center, "max_seconds": args.max_seconds}
+    return recipe | ({"canonical_bones": True} if args.canonical_bones else {})
 
 
 def main_purls(args) -> int:

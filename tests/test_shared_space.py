@@ -96,6 +96,37 @@ def test_the_same_motion_from_two_sensors_looks_the_same_after_preprocessing():
     assert np.abs(c - a).max() > 0.1  # without aligning the view they differ: the check can fail
 
 
+def test_canonical_bones_make_two_rigs_agree():
+    """A rig that places the shoulders closer together and the head lower along the same bones (as a
+    motion capture rig does beside Kinect) and a performer of other proportions: with canonical bones
+    both give the same input; bone directions and the pelvis are kept, every length is the layout's."""
+    kinect = to_shared(kinect_motion(frames=24), "kinect-v1-20").astype(np.float64)
+    j = BODY16.index
+    rig = kinect.copy()
+    neck = rig[..., j(["neck"]), :]
+    for name, factor in (("left_shoulder", 0.6), ("right_shoulder", 0.6), ("head", 0.35)):
+        rig[..., j([name]), :] = neck + factor * (kinect[..., j([name]), :] - neck)  # the same direction, shorter
+    # the arms hang from the moved shoulders: move every arm joint with its shoulder
+    for side in ("left", "right"):
+        shift = rig[..., j([f"{side}_shoulder"]), :] - kinect[..., j([f"{side}_shoulder"]), :]
+        for name in ("elbow", "wrist"):
+            rig[..., j([f"{side}_{name}"]), :] += shift
+    rig *= 1.15  # a taller performer (each frame centred: the path through the room is not the point here)
+    prep = Preprocessing(layout=SHARED, frames=12, bodies=1, center="frame", canonical_bones=True)
+    a, b = preprocess_sequence(kinect, prep), preprocess_sequence(rig, prep)
+    np.testing.assert_allclose(a, b, atol=1e-5)
+    plain = Preprocessing(layout=SHARED, frames=12, bodies=1, center="frame")
+    assert np.abs(preprocess_sequence(kinect, plain) - preprocess_sequence(rig, plain)).max() > 0.05
+    from sadvae.data.preprocess import canonical_bones
+
+    out = canonical_bones(kinect, BODY16)
+    lengths = np.linalg.norm(out[..., BODY16.edges[:, 1], :] - out[..., BODY16.edges[:, 0], :], axis=-1)
+    np.testing.assert_allclose(lengths, np.broadcast_to(BODY16.bone_lengths, lengths.shape), atol=1e-9)
+    np.testing.assert_array_equal(out[..., 0, :], kinect[..., 0, :])
+    with pytest.raises(SadvaeError, match="canonical bone lengths .body-16., found kinect-v1-20"):
+        Preprocessing(layout="kinect-v1-20", canonical_bones=True).check()
+
+
 def test_frame_rate_and_seconds():
     seq = np.arange(121, dtype=np.float64).reshape(121, 1, 1, 1) * np.ones((1, 1, 16, 3))
     slow = resample_rate(seq, 120.0, 30.0)

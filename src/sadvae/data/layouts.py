@@ -23,6 +23,8 @@ class Layout:
     size: tuple[tuple[str, ...], tuple[str, ...]]  # body size: distance between the means of two joint groups
     up: tuple[tuple[str, ...], tuple[str, ...]]  # lower -> upper group: the body's vertical axis
     side: tuple[str, str]  # left -> right joint: the body's lateral axis
+    # canonical bone lengths in metres, one per bone (parent first): for preprocessing's canonical_bones
+    bone_lengths: tuple[float, ...] | None = None
 
     @property
     def n_joints(self) -> int:
@@ -177,6 +179,15 @@ BODY16 = Layout(
     size=(("pelvis",), ("neck",)),
     up=(("pelvis",), ("neck",)),
     side=("left_shoulder", "right_shoulder"),
+    # an adult's proportions (our round figures): the sensors place the torso's joints differently (a
+    # motion capture rig's shoulders 0.20 m apart where Kinect's are 0.32 m; its head joint at the skull's
+    # base, 0.07 m above the neck, where Kinect's is 0.19 m), so canonical_bones keeps every bone's
+    # direction and gives it this length
+    bone_lengths=(0.10, 0.32, 0.17,  # pelvis-spine, spine-neck, neck-head
+                  0.17, 0.28, 0.25,  # neck-shoulder, upper arm, forearm (left)
+                  0.17, 0.28, 0.25,  # (right)
+                  0.09, 0.43, 0.41,  # pelvis-hip, thigh, shank (left)
+                  0.09, 0.43, 0.41),  # (right)
 )
 SHARED = BODY16.name
 

@@ -75,6 +75,24 @@ def scale(seq: np.ndarray, layout: Layout) -> np.ndarray:
     return seq / size if size > 1e-6 else seq
 
 
+def canonical_bones(seq: np.ndarray, layout: Layout) -> np.ndarray:
+    """Every bone its canonical length (the layout's `bone_lengths`), in its own direction: from the
+    centre joint outwards, each child is placed at its parent plus the canonical length along the
+    recorded parent-to-child direction. What differs between sensors in where they put a joint along a
+    bone (a rig's narrow shoulders, a head joint at the skull's base) and between performers in their
+    proportions is gone; the pose, its motion and the path through space stay."""
+    if layout.bone_lengths is None or len(layout.bone_lengths) != len(layout.bones):
+        raise SadvaeError(f"preprocessing: canonical bones need a layout with canonical bone lengths (body-16), "
+                          f"found {layout.name}")
+    out = seq.copy()
+    for (parent, child), length in zip(layout.edges, layout.bone_lengths):
+        direction = seq[:, :, child] - seq[:, :, parent]
+        norm = np.linalg.norm(direction, axis=-1, keepdims=True)
+        unit = np.divide(direction, norm, out=np.zeros_like(direction), where=norm > 1e-9)
+        out[:, :, child] = out[:, :, parent] + length * unit
+    return out * _present(seq)[:, :, None, None]
+
+
 def align_view(seq: np.ndarray, layout: Layout) -> np.ndarray:
     """Rotate so that the first body, in its first frame, stands along +y and faces along z with
     its left-to-right axis along +x (removes the camera's viewpoint)."""
@@ -134,6 +152,7 @@ class Preprocessing:
     center: str = "first"  # "first": the first frame's body centre; "frame": every frame's; "none"
     scale: bool = True
     align_view: bool = False
+    canonical_bones: bool = False  # every bone its canonical length (body-16), in its own direction
     fps: float | None = None  # the frame rate the encoder learnt at: inputs of a known other rate are resampled
     max_seconds: float | None = None  # longer sequences: the centred window of this many seconds (needs fps)
 
@@ -146,6 +165,8 @@ class Preprocessing:
             steps.append(("resample_rate", partial(resample_rate, fps=fps, target_fps=self.fps)))
         if self.max_seconds is not None and (self.fps or fps):
             steps.append(("crop_seconds", partial(crop_seconds, seconds=self.max_seconds, fps=self.fps or fps)))
+        if self.canonical_bones:
+            steps.append(("canonical_bones", partial(canonical_bones, layout=layout)))
         if self.center != "none":
             steps.append(("center", partial(center, layout=layout, mode=self.center)))
         if self.scale:
@@ -163,7 +184,10 @@ class Preprocessing:
         return cls(**data)  # settings added later have defaults: older encoders load unchanged
 
     def check(self) -> None:
-        get_layout(self.layout)
+        layout = get_layout(self.layout)
+        if self.canonical_bones and layout.bone_lengths is None:
+            raise SadvaeError(f"preprocessing: canonical bones need a layout with canonical bone lengths (body-16), "
+                              f"found {layout.name}")
         if self.frames < 1 or self.bodies < 1:
             raise SadvaeError(f"preprocessing: expected frames and bodies >= 1, found {self.frames} and {self.bodies}")
         if self.center not in ("first", "frame", "none"):

@@ -113,7 +113,7 @@ def training_data(skeletons: SkeletonSet, settings: FitSettings) -> TrainingData
                               f"skeleton data, found {len(texts.texts)} classes")
     _check_classes(skeletons)
     held, how = _held_out(skeletons.labels, skeletons.subjects, settings)
-    return TrainingData(skeletons, texts, held, how, None, _preprocessing(skeletons, settings),
+    return TrainingData(skeletons, texts, held, how, None, settings.preprocessing(skeletons),
                         {"text_mode": mode,
                          "trained_on": f"all {len(names)} labelled classes"})
 
@@ -154,7 +154,7 @@ def sources_training_data(sources, settings: FitSettings) -> TrainingData:
                     skeletons.class_names, combined.class_datasets) if name in ds]}
                     for name, n in combined.counts().items()},
                 "balanced_batches": settings.balance, "merged_classes": settings.merge_classes}
-    return TrainingData(skeletons, texts, held, "; ".join(hows), weights, _preprocessing(skeletons, settings),
+    return TrainingData(skeletons, texts, held, "; ".join(hows), weights, settings.preprocessing(skeletons),
                         manifest)
 
 
@@ -187,13 +187,6 @@ def _check_classes(skeletons) -> None:
     if len(present) != n_classes:
         raise SadvaeError(f"fit: expected samples of all {n_classes} named classes, found none for "
                           f"{sorted(set(range(n_classes)) - set(present.tolist()))[:8]}")
-
-
-def _preprocessing(skeletons, settings: FitSettings) -> Preprocessing:
-    bodies = settings.bodies or min(2, max(s.shape[1] for s in skeletons.sequences))
-    return Preprocessing(layout=skeletons.layout, frames=settings.frames, bodies=bodies, center=settings.center,
-                         align_view=settings.align_view, fps=skeletons.fps if settings.max_seconds else None,
-                         max_seconds=settings.max_seconds)
 
 
 def train_classes(data: TrainingData, x: np.ndarray, class_text: np.ndarray, classes: np.ndarray,

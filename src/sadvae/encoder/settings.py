@@ -60,6 +60,9 @@ class EncoderSettings:
                                group="encoder")
     max_seconds: float | None = setting(None, "keep at most this many seconds of each sequence (the centred window; "
                                         "default: all of it; 3 for several datasets)", group="encoder")
+    canonical_bones: bool = setting(False, "give every bone an adult's length in its own direction, so that "
+                                    "sensors that place joints differently along a bone agree (shared space "
+                                    "body-16 only)", group="encoder")
     channels: tuple[int, ...] = setting((16, 32, 32, 64, 64), "channels of the ST-GCN blocks (default 16,32,32,64,64)",
                                         group="encoder")
     strides: tuple[int, ...] = setting((1, 2, 1, 2, 1), "temporal strides (default 1,2,1,2,1)", group="encoder")
@@ -69,3 +72,14 @@ class EncoderSettings:
     name_prompts: bool = setting(True, "without descriptions, learn the bare class names instead of the names in "
                                  "our templates (text mode prompt; the default)", group="encoder")
     training: EncoderTraining = field(default_factory=default_training)  # the flags: cli.main._encoder_training
+
+    def preprocessing(self, skeletons):
+        """The Preprocessing of these settings for a SkeletonSet (its layout, bodies and frame rate)."""
+        from ..data.preprocess import Preprocessing
+
+        bodies = self.bodies or min(2, max(s.shape[1] for s in skeletons.sequences))
+        prep = Preprocessing(layout=skeletons.layout, frames=self.frames, bodies=bodies, center=self.center,
+                             align_view=self.align_view, canonical_bones=self.canonical_bones,
+                             fps=skeletons.fps if self.max_seconds else None, max_seconds=self.max_seconds)
+        prep.check()
+        return prep

@@ -156,25 +156,32 @@ class SADVAE(Method):
         is zero the Adam step still runs (moving the discriminator only through its momentum, as there)."""
         if not self.total_correlation:
             return None
-        S, R = self.config.semantic_dim, self.config.style_dim
-        B = batch.x.shape[1]
         with torch.no_grad():
             mu, logvar, tmu, tlogvar = self.encode(batch.x, batch.t)
-            std, tstd = torch.exp(0.5 * logvar), torch.exp(0.5 * tlogvar)
-            noise_s, noise_t = self.latent_noise(B, [[S, R], [S, R]])
-            real_s = mu + noise_s * std
-            real_t = torch.cat([tmu, mu[..., S:]], -1) + noise_t * torch.cat([tstd, std[..., S:]], -1)
-            perm = self.shuffle_order(B)
-            rows = torch.arange(self.K, device=self.device).unsqueeze(1)
-            shuffled_s = torch.cat([real_s[rows, perm[:, 0], :S], real_s[rows, perm[:, 1], S:]], -1)
-            shuffled_t = torch.cat([real_t[rows, perm[:, 2], :S], real_t[rows, perm[:, 3], S:]], -1)
-            pairs = torch.cat([real_s, shuffled_s, real_t, shuffled_t], 1)  # (K, 4B, S+R)
-            target = torch.zeros(1, 4 * B, 1, device=self.device)
-            target[:, :B] = 1.0
-            target[:, 2 * B:3 * B] = 1.0
+            pairs, target = self.discriminator_pairs(mu, torch.exp(0.5 * logvar), tmu, torch.exp(0.5 * tlogvar))
         p = self.discriminator(pairs)
         bce = nn.functional.binary_cross_entropy(p, target.expand_as(p), reduction="none").mean(dim=(-2, -1)).sum()
         return {"discriminator": bce, "total": w.tc * bce}
+
+    def discriminator_pairs(self, mu, std, tmu, tstd) -> tuple[torch.Tensor, torch.Tensor]:
+        """The discriminator's rows (K, 4B, S+R) and targets (1, 4B, 1), drawn fresh from the current
+        latents (K, B, .): real [z_s, z_r], shuffled halves of those, real [z_t, z_r], shuffled halves
+        (targets 1, 0, 1, 0); without gradient. One draw for both steps (autograd and `sadvae_fast.py`)."""
+        S, R = self.config.semantic_dim, self.config.style_dim
+        K, B, _ = mu.shape
+        with torch.no_grad():
+            noise_s, noise_t = self.latent_noise(B, [[S, R], [S, R]])
+            real_s = torch.addcmul(mu, noise_s, std)
+            real_t = torch.cat([tmu, mu[..., S:]], -1).addcmul_(noise_t, torch.cat([tstd, std[..., S:]], -1))
+            perm = self.shuffle_order(B)
+            rows = torch.arange(K, device=mu.device).unsqueeze(1)
+            shuffled_s = torch.cat([real_s[rows, perm[:, 0], :S], real_s[rows, perm[:, 1], S:]], -1)
+            shuffled_t = torch.cat([real_t[rows, perm[:, 2], :S], real_t[rows, perm[:, 3], S:]], -1)
+            pairs = torch.cat([real_s, shuffled_s, real_t, shuffled_t], 1)
+            target = torch.zeros(1, 4 * B, 1, device=mu.device)
+            target[:, :B] = 1.0
+            target[:, 2 * B:3 * B] = 1.0
+        return pairs, target
 
     def fast_path(self):
         """The hand-written step, for this class and the subclasses that keep everything it covers."""

@@ -191,21 +191,9 @@ class HandStep:
         Its loss is scaled by the text-KL weight like the reference, so while that weight is zero the
         Adam step still runs (moving the discriminator only through its momentum, as there).
         """
-        cfg = self.cfg
-        S, R = cfg.semantic_dim, cfg.style_dim
-        K, B, _ = mu.shape
+        B = mu.shape[1]
+        pairs, target = self.method.discriminator_pairs(mu, std, tmu, tstd)  # (K, 4B, H), (1, 4B, 1)
         with torch.no_grad():
-            noise_s, noise_t = self.method.latent_noise(B, [[S, R], [S, R]])
-            real_s = torch.addcmul(mu, noise_s, std)
-            real_t = torch.cat([tmu, mu[..., S:]], -1).addcmul_(noise_t, torch.cat([tstd, std[..., S:]], -1))
-            perm = self.method.shuffle_order(B)
-            rows = torch.arange(K, device=mu.device).unsqueeze(1)
-            shuffled_s = torch.cat([real_s[rows, perm[:, 0], :S], real_s[rows, perm[:, 1], S:]], -1)
-            shuffled_t = torch.cat([real_t[rows, perm[:, 2], :S], real_t[rows, perm[:, 3], S:]], -1)
-            pairs = torch.cat([real_s, shuffled_s, real_t, shuffled_t], 1)  # (K, 4B, H)
-            target = torch.zeros(1, 4 * B, 1, device=mu.device)
-            target[:, :B] = 1.0
-            target[:, 2 * B:3 * B] = 1.0
             Pd, Gd = self.dis.param, self.dis.grad
             a1 = _linear(pairs, Pd["discriminator.hidden.weight"], Pd["discriminator.hidden.bias"])
             r1 = torch.relu(a1)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data.preprocess import Preprocessing, preprocess
+from ..data.preprocess import preprocess
 from ..encoder import distributed
 from ..encoder.stgcn import EncoderConfig
 from ..encoder.settings import EncoderSettings
@@ -97,10 +97,7 @@ def build_feature_pack(skeletons, resources, settings: FeatureSettings, progress
         f"{', '.join(names[c] for c in split.unseen)}; validation: {', '.join(names[c] for c in split.val)}")
     log(f"[sadvae] samples split {part.how}: " + ", ".join(f"{k} {v}" for k, v in part.counts().items()))
 
-    bodies = settings.bodies or min(2, max(s.shape[1] for s in skeletons.sequences))
-    prep = Preprocessing(layout=skeletons.layout, frames=settings.frames, bodies=bodies, center=settings.center,
-                         align_view=settings.align_view, fps=skeletons.fps if settings.max_seconds else None,
-                         max_seconds=settings.max_seconds)
+    prep = settings.preprocessing(skeletons)
     x = preprocess(skeletons, prep, progress=progress)
     labels = skeletons.labels
     report = {"dataset": settings.dataset, "sequences": len(skeletons), "classes": n_classes,
@@ -120,7 +117,7 @@ def build_feature_pack(skeletons, resources, settings: FeatureSettings, progress
         text_shape = encoder_text.shape[1:] if encoder_text is not None else (1, 0)
         config = EncoderConfig(layout=skeletons.layout, n_classes=len(classes), channels=settings.channels,
                                strides=settings.strides, embed_dim=settings.embed_dim, dropout=settings.dropout,
-                               bodies=bodies, streams=settings.streams, head=settings.head,
+                               bodies=prep.bodies, streams=settings.streams, head=settings.head,
                                text_members=text_shape[0], text_dim=text_shape[1])
         enc = train_encoder(x[fit], labels[fit], x[held], labels[held], classes, config, prep, settings.training,
                             progress=progress, desc=f"encoder ({key} split)", class_text=encoder_text)
