@@ -93,8 +93,14 @@ def _split_args(p: argparse.ArgumentParser) -> None:
                    help="performers of the training pool (default: NTU cross-subject list, else odd ids)")
     g.add_argument("--test-fraction", type=float, default=0.5,
                    help="test share per class when performers are unknown (default 0.5)")
+    _holdout_arg(g)
+
+
+def _holdout_arg(g, when: str = "") -> None:
+    """--holdout of `features` and `fit`: the one meaning, a share of each class's training samples."""
     g.add_argument("--holdout", type=float, default=0.2,
-                   help="share of training samples held out for early stopping and gate calibration (default 0.2)")
+                   help=f"share of each class's training samples held out for early stopping and the seen/new "
+                        f"decision's calibration{when} (default 0.2)")
 
 
 def _encoder_args(p: argparse.ArgumentParser, pack: bool = True, several: bool = False) -> argparse._ArgumentGroup:
@@ -209,8 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
     g = _encoder_args(p, pack=False, several=True)
     g.add_argument("--holdout-performers", type=float, default=0.25,
                    help="share of performers held out for early stopping and gate calibration (default 0.25)")
-    g.add_argument("--holdout", type=float, default=0.2,
-                   help="share of each class held out when the data names no performers (default 0.2)")
+    _holdout_arg(g, " where the data names no performers (else --holdout-performers)")
     g.add_argument("--calibration-draws", type=int, default=3,
                    help="draws of validation classes (each trains one more encoder) pooled to calibrate the "
                         "seen/new decision (default 3)")

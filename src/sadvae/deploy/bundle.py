@@ -186,6 +186,14 @@ class _BundleModel:
             out.append(preprocess_sequence(seq, prep, steps, name=name))
         return np.stack(out), names
 
+    def _embed(self, sequences, classes, include_seen: bool, top_k: int, sample_names, layout, device):
+        """The start of both predict methods: the checked request, the sample names, the embeddings and
+        the training-class logits of the sequences."""
+        classes = self._check_request(classes, include_seen, top_k)
+        x, names = self._prepare(sequences, sample_names, layout)
+        feats, seen_logits = self._features(x, device)
+        return classes, names, feats, seen_logits
+
     def _ranked_by_route(self, names, to_seen, seen_logits, classes, zsl, top_k: int) -> list[Prediction]:
         """Top-k of each sequence within the classes the gate chose: the training classes (the encoder's
         own scores) or the given ones (`zsl`)."""
@@ -233,9 +241,8 @@ class ZeroShotModel(_BundleModel):
             if asked:
                 raise SadvaeError(f"{flag}: expected an anchor bundle (sadvae fit or an anchor run), found the "
                                   f"SA-DVAE bundle {self.source}")
-        classes = self._check_request(classes, include_seen, top_k)
-        x, names = self._prepare(sequences, sample_names, layout)
-        feats, seen_logits = self._features(x, device)
+        classes, names, feats, seen_logits = self._embed(sequences, classes, include_seen, top_k, sample_names,
+                                                         layout, device)
         per_fit = self.zsl_fits(feats, classes, seed)  # (fits, n, C)
         zsl = per_fit.mean(0)
         if not include_seen:
@@ -295,7 +302,6 @@ class AnchorModel(_BundleModel):
         calibrated bundle and the given classes alone (not `include_seen`). With `transductive`, the
         given classes' prototypes are first adapted to all the sequences of this call (`adapt.py`); every
         prediction then says so."""
-        classes = self._check_request(classes, include_seen, top_k)
         calibrated = self.confidence
         if allow_none and include_seen:
             raise SadvaeError("--allow-none: expected the given classes alone, found --include-seen too (the "
@@ -304,8 +310,8 @@ class AnchorModel(_BundleModel):
             why = self.manifest.get("confidence", {}).get("unavailable") or "it was written before calibration"
             raise SadvaeError(f"{self.source}: expected a model calibrated for 'none of these' (refit it with "
                               f"sadvae fit), found none: {why}")
-        x, names = self._prepare(sequences, sample_names, layout)
-        feats, seen_logits = self._features(x, device)
+        classes, names, feats, seen_logits = self._embed(sequences, classes, include_seen, top_k, sample_names,
+                                                         layout, device)
         scale = float(self.encoder.model.log_scale.detach().exp())
         beta = calibrated["beta"] if calibrated else scale  # the probabilities' inverse temperature on the cosines
         cosines = self.class_cosines(feats, classes, transductive=beta if transductive else None)
