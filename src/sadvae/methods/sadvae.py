@@ -44,7 +44,7 @@ class SADVAE(Method):
 
     def __init__(self, feature_dim: int, text_dim: int, cfg, seeds: list[int], device: torch.device):
         super().__init__(seeds, device)
-        self.cfg = cfg
+        self.train_config = cfg  # TrainConfig; `config` is the model's ModelConfig
         self.config = ModelConfig(feature_dim=feature_dim, text_dim=text_dim, semantic_dim=cfg.semantic_dim,
                                   style_dim=cfg.style_dim if self.style else 0, mode=cfg.mode)
         K, F, D = self.K, feature_dim, text_dim
@@ -201,7 +201,7 @@ class SADVAE(Method):
     def zsl_probabilities(self, unseen_text: torch.Tensor, sets: dict[str, torch.Tensor]):
         """A linear classifier fitted on sampled text latents of the unseen classes, applied to the
         skeleton semantic means; with `zsl_fits` > 1 the probabilities of several fits are averaged."""
-        cfg, mcfg = self.cfg, self.config
+        cfg, mcfg = self.train_config, self.config
         tmu, tlogvar = self.class_latents(unseen_text)
         with torch.no_grad():
             means = {name: self.semantic_mean(x) for name, x in sets.items()}

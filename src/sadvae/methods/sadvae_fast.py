@@ -64,10 +64,10 @@ class HandStep:
     DEVICES = ("cpu", "cuda")
 
     def __init__(self, method):
-        self.method, self.cfg = method, method.config
+        self.method, self.model_config = method, method.config
         groups = method.parameter_groups()
-        self.vae = FlatGroup(groups["model"], method.cfg.lr)
-        self.dis = FlatGroup(groups["discriminator"], method.cfg.lr)
+        self.vae = FlatGroup(groups["model"], method.train_config.lr)
+        self.dis = FlatGroup(groups["discriminator"], method.train_config.lr)
         self.groups = {"model": self.vae, "discriminator": self.dis}
 
     def optimizer_state(self) -> dict[str, dict[str, torch.Tensor]]:
@@ -80,7 +80,7 @@ class HandStep:
     def step(self, batch: Batch, w: LossWeights, update_discriminator: bool,
              want_losses: bool = False) -> dict[str, float] | None:
         """One step on `batch` (drawing its noise); the loss readings (averaged over replicas) if wanted."""
-        cfg = self.cfg
+        cfg = self.model_config
         x, t = batch.x, batch.t
         S, H = cfg.semantic_dim, cfg.latent_dim
         K, B, F = x.shape
@@ -139,7 +139,7 @@ class HandStep:
         P, G = self.vae.param, self.vae.grad
         K, B = target.shape[:2]
         pre = _linear(inp, P[name + ".weight"], P[name + ".bias"])
-        relu = self.cfg.decoder_relu  # QUIRK_DECODER_RELU
+        relu = self.model_config.decoder_relu  # QUIRK_DECODER_RELU
         out = pre.clamp(min=0.0) if relu else pre
         resid = out.view(K, parts, B, width).sub_(target.unsqueeze(1))
         if losses is not None:
