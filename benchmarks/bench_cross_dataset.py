@@ -30,6 +30,12 @@ within-dataset zero-shot worse.
     python benchmarks/bench_cross_dataset.py                       # 3 seeds, ~50 min on 2 CPU cores
     python benchmarks/bench_cross_dataset.py --seeds 1 --epochs 5  # a quick look
     python benchmarks/bench_cross_dataset.py --purls 5,13          # PURLS 22/5 and 14/13, with and without
+    python benchmarks/bench_cross_dataset.py --pairs-only --center frame --max-seconds 3 --cache enc/
+                                          # the recipe of general; encoders kept for other scorings
+    ... --canonical-bones                 # every bone an adult's length (preprocessing)
+
+Each held-out dataset is also scored in the other ways of `scorings` (none looks at the test
+recordings), in a second table.
 """
 from __future__ import annotations
 
