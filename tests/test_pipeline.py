@@ -136,6 +136,14 @@ def test_presets_config_file_and_flags(tmp_path):
                                                                       3.074099555160793e-05)
     cfg = resolve_config({"dataset": "ntu60", "unseen": 5, "protocol": "llm"})
     assert (cfg.text_mode, cfg.semantic_dim, cfg.split_name) == ("chat", 96, "ntu60_split2")
+    # a method with its authors' settings: over the dataset's row, under flags and config files
+    cfg = resolve_config({"dataset": "ntu60", "unseen": 5, "method": "fs-vae"})
+    assert (cfg.semantic_dim, cfg.lr, cfg.batch_size, cfg.alignment_alpha) == (100, 1e-4, 64, 0.5)
+    assert cfg.preset == "synse/ntu60/5 + fs-vae authors' settings"
+    cfg = resolve_config({"dataset": "ntu120", "unseen": 10, "method": "fs-vae", "semantic_dim": 50})
+    assert (cfg.semantic_dim, cfg.alignment_alpha, cfg.dis_step) == (50, 0.1, 4)
+    assert resolve_config({"dataset": "ntu60", "unseen": 5}).semantic_dim == 160  # sadvae keeps the preset
+    assert resolve_config({"dataset": "mydata", "unseen": 4, "method": "fs-vae"}).preset == "none"
     toml = tmp_path / "c.toml"
     toml.write_text('lr = 0.01\nsemantic_dim = 32\nselection = "test"\n')
     cfg = resolve_config({"dataset": "ntu60", "unseen": 5, "semantic_dim": 64}, toml)
