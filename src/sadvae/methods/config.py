@@ -41,5 +41,5 @@ class TrainConfig:
     log_every: int = setting(25, "batches between loss readings (reading a loss costs extra work)", flag=False)
     fast_path: bool = setting(True, "train with the generic autograd step even where the method has a hand-written "
                                     "one (same gradients; about 2-3x slower)")
-    alignment_alpha: float = setting(0.5, "fs-vae: weight of the calibrated alignment loss (the authors': 0.5 on "
-                                     "NTU-60, 0.1 on NTU-120)")
+    alignment_alpha: float = setting(0.5, "fs-vae: weight of the calibrated alignment loss (default 0.5; its "
+                                     "authors' presets: 0.5 on NTU-60, 0.1 on NTU-120)")
