@@ -83,7 +83,7 @@ def canonical_bones(seq: np.ndarray, layout: Layout) -> np.ndarray:
     proportions is gone; the pose, its motion and the path through space stay."""
     if layout.bone_lengths is None or len(layout.bone_lengths) != len(layout.bones):
         raise SadvaeError(f"preprocessing: canonical bones need a layout with canonical bone lengths (body-16), "
-                          f"found {layout.name}")
+                          f"found {layout.name} (a model of several datasets reads the shared space body-16)")
     out = seq.copy()
     for (parent, child), length in zip(layout.edges, layout.bone_lengths):
         direction = seq[:, :, child] - seq[:, :, parent]
@@ -187,7 +187,7 @@ class Preprocessing:
         layout = get_layout(self.layout)
         if self.canonical_bones and layout.bone_lengths is None:
             raise SadvaeError(f"preprocessing: canonical bones need a layout with canonical bone lengths (body-16), "
-                              f"found {layout.name}")
+                              f"found {layout.name} (a model of several datasets reads the shared space body-16)")
         if self.frames < 1 or self.bodies < 1:
             raise SadvaeError(f"preprocessing: expected frames and bodies >= 1, found {self.frames} and {self.bodies}")
         if self.center not in ("first", "frame", "none"):
