@@ -58,13 +58,19 @@ def _pose_model_arg(g) -> None:
                         "and 2 heavy need their model files put beside it (nothing is downloaded)")
 
 
+def _format_arg(g, help_text: str, required: bool = False, several: bool = False) -> None:
+    """--format of every command that reads skeletons: one of the readers' FORMATS."""
+    g.add_argument("--format", required=required, choices=FORMATS, action="append" if several else "store",
+                   help=help_text)
+
+
 def _skeleton_input_args(p: argparse.ArgumentParser, several: bool = False) -> None:
     g = p.add_argument_group("skeleton data")
     more = " (repeat --data and --format for several datasets)" if several else ""
     g.add_argument("--data", required=not several, action="append" if several else "store",
                    help="a folder of skeleton files, a .bvh file, or an .npz archive (--format npz)" + more)
-    g.add_argument("--format", required=not several, choices=FORMATS, action="append" if several else "store",
-                   help="the data's format" + (" (once for all, or once per --data)" if several else ""))
+    _format_arg(g, "the data's format" + (" (once for all, or once per --data)" if several else ""),
+                required=not several, several=several)
     g.add_argument("--class-names", action="append" if several else "store",
                    help="class names (CSV idx,label or one per line) instead of the format's own")
     g.add_argument("--labels", help="--format bvh or video: a CSV file,class naming each file's class (default: "
@@ -294,7 +300,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--input", required=True, nargs="+", metavar="FILES_OR_DIR",
                    help="skeleton files (.skeleton, .mat, .json, .bvh, .npz), videos (.mp4, .avi, .mov, .mkv, "
                         ".webm; the video extra) or folders of them")
-    p.add_argument("--format", choices=FORMATS, help="input format (default: from the suffix)")
+    _format_arg(p, "input format (default: from the suffix)")
     _pose_model_arg(p)
     c = p.add_mutually_exclusive_group(required=True)
     c.add_argument("--classes", nargs="+", metavar="NAME", help='class names, e.g. "drink water" "jump up"')
