@@ -418,9 +418,10 @@ def main(argv=None) -> int:
     results = []
     with ProcessPoolExecutor(max_workers=args.jobs, mp_context=ctx) as pool:
         for r in pool.map(train, jobs):
+            speed = "read from the cache" if r["cached"] else \
+                f"{r['epochs_run'] * r['clips'] / r['seconds']:.0f} clips/s on one thread"
             print(f"[bench] trained on {' + '.join(r['trained_on'])}, seed {r['seed']}: {r['epochs_run']} epochs, "
-                  f"{r['clips']} clips, {r['seconds']:.0f} s ({r['epochs_run'] * r['clips'] / r['seconds']:.0f} "
-                  "clips/s on one thread)", file=sys.stderr, flush=True)
+                  f"{r['clips']} clips, {r['seconds']:.0f} s ({speed})", file=sys.stderr, flush=True)
             results.append(r)
     ready = ready_model_scores(args.data)
     seconds = time.perf_counter() - t0
