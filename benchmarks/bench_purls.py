@@ -11,6 +11,7 @@ feature packs are built (odd performers train, even performers test):
   names   the same encoder with class names only, learnt bare (no templates)
   prompts the same with class names only, learnt in our templates (what `features` does without
           descriptions)
+  *_ctr   ours / prompts with the encoder trained by the contrastive objective (--encoder-objective)
 
 Each validation split draws its pseudo-unseen classes from the seen ones with the encoder seed, so
 the seeds also vary the validation draw. Then the four stages run for each row of the table
@@ -77,6 +78,11 @@ ROWS = (
      dict(method="anchor", text_mode="lb", gzsl="stacking")),
     ("names only: the encoder's text head, names in templates (anchor, stacking; the default)", "prompts",
      dict(method="anchor", text_mode="prompt", gzsl="stacking")),
+    # the encoder trained with the contrastive objective instead of the prototype cross-entropy
+    ("contrastive encoder: the text head (anchor, descriptions, stacking)", "ours_ctr",
+     dict(method="anchor", text_mode="desc", gzsl="stacking")),
+    ("contrastive encoder, names only: the text head, names in templates (anchor, stacking)", "prompts_ctr",
+     dict(method="anchor", text_mode="prompt", gzsl="stacking")),
 )
 METRICS = ("zsl_top1", "gzsl_seen", "gzsl_unseen", "gzsl_h")
 
@@ -102,14 +108,18 @@ def recipe_settings(recipe: str, unseen: list[int], seed: int, epochs: int):
     from sadvae.pack.features import FeatureSettings
 
     name = pack_name(recipe, len(unseen), seed)
+    objective = "prototypes"
+    if recipe.endswith("_ctr"):  # the same recipe, the encoder trained with the contrastive objective
+        recipe, objective = recipe[:-len("_ctr")], "contrastive"
     if recipe == "paper":
         return FeatureSettings(dataset=name, unseen_classes=unseen, split_seed=seed, force=True, head="classifier",
                                streams=("joint",), training=EncoderTraining(epochs=epochs, seed=seed))
     if recipe in ("names", "prompts"):  # what a user without descriptions has: class names only
         return FeatureSettings(dataset=name, unseen_classes=unseen, split_seed=seed, force=True,
-                               name_prompts=recipe == "prompts", training=default_training(epochs=epochs, seed=seed))
-    return FeatureSettings(dataset=name, unseen_classes=unseen, split_seed=seed, force=True,
-                           descriptions="utd27-desc", training=default_training(epochs=epochs, seed=seed))
+                               name_prompts=recipe == "prompts",
+                               training=default_training(epochs=epochs, seed=seed, objective=objective))
+    return FeatureSettings(dataset=name, unseen_classes=unseen, split_seed=seed, force=True, descriptions="utd27-desc",
+                           training=default_training(epochs=epochs, seed=seed, objective=objective))
 
 
 def pack_name(recipe: str, n_unseen: int, seed: int) -> str:

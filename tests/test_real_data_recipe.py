@@ -8,7 +8,8 @@ import torch
 
 from sadvae.cli.main import main
 from sadvae.data.classnames import BUILTIN_DESCRIPTIONS, UTD27
-from sadvae.encoder.training import EncoderTraining, TrainedEncoder, _augment, extract, train_encoder
+from sadvae.encoder.training import (EncoderTraining, TrainedEncoder, _augment, contrastive_loss, extract,
+                                    train_encoder)
 from sadvae.errors import SadvaeError
 from sadvae.experiment.gate import Gate, evaluate_gzsl, fit_stacking
 from sadvae.data.layouts import get_layout
@@ -104,6 +105,39 @@ def test_text_head_learns_its_classes_and_round_trips(motions, tmp_path):
     again = TrainedEncoder.load(tmp_path / "enc.safetensors")
     assert again.model.config.head == "text" and again.model.config.streams == ("joint", "bone", "motion")
     np.testing.assert_array_equal(extract(again, x[held], 6)[1], logits)
+
+
+def test_contrastive_loss_is_symmetric_infonce_with_every_description_a_positive():
+    rng = np.random.default_rng(0)
+    logits = rng.standard_normal((5, 3, 2))  # 5 samples, 3 classes, 2 descriptions each
+    labels = np.array([0, 2, 2, 0, 0])  # class 1 absent from the batch
+
+    def neg_log_share(values, positive):
+        return -np.log(np.exp(values[positive]).sum() / np.exp(values).sum())
+
+    to_text = np.mean([neg_log_share(logits[i].ravel(), np.arange(6) // 2 == labels[i]) for i in range(5)])
+    to_samples = np.mean([neg_log_share(logits[:, c, m], labels == c) for c in (0, 2) for m in range(2)])
+    got = contrastive_loss(torch.from_numpy(logits), torch.from_numpy(labels))
+    assert got.item() == pytest.approx((to_text + to_samples) / 2, rel=1e-9)
+
+
+def test_contrastive_objective_learns_and_is_checked(motions):
+    data, prep, x = motions
+    known = data.labels < 4
+    train, held = known & (data.subjects <= 3), known & (data.subjects == 4)
+    cfg = EncoderConfig(data.layout, 4, channels=(8, 16), strides=(1, 2), embed_dim=16, bodies=1, head="text",
+                        text_dim=12, text_members=2)
+    enc = train_encoder(x[train], data.labels[train], x[held], data.labels[held], np.arange(4), cfg, prep,
+                        EncoderTraining(epochs=40, batch_size=8, lr=0.05, patience=40, seed=1,
+                                        objective="contrastive"), class_text=_class_text(6))
+    best = enc.history[enc.best_epoch]["holdout_accuracy"]
+    assert best >= 0.75, f"4 distinct motions should be learnt contrastively, held-out accuracy {best}"
+    plain = EncoderConfig(data.layout, 4, channels=(8,), strides=(1,), embed_dim=8, bodies=1)
+    with pytest.raises(SadvaeError, match="contrastive objective expects the text head"):
+        train_encoder(x[train], data.labels[train], x[held], data.labels[held], np.arange(4), plain, prep,
+                      EncoderTraining(epochs=1, objective="contrastive"))
+    with pytest.raises(SadvaeError, match="objective among prototypes, contrastive"):
+        EncoderTraining(objective="triplet").check()
 
 
 def test_text_head_refuses_missing_or_misshapen_texts(motions):

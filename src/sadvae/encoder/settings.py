@@ -11,6 +11,7 @@ from ..settings import setting
 
 STREAMS = ("joint", "bone", "motion")  # the encoder's input streams (stgcn.py)
 HEADS = ("classifier", "text")  # the encoder's heads (stgcn.py)
+OBJECTIVES = ("prototypes", "contrastive")  # the text head's training losses (training.py)
 
 
 @dataclass
@@ -30,6 +31,10 @@ class EncoderTraining:
     max_shear: float = 0.0  # augmentation: off-diagonal shear terms within +- this
     max_scale: float = 0.15  # augmentation: scale by 1 +- this
     min_crop: float = 1.0  # augmentation: keep a random window of at least this fraction of the frames
+    objective: str = setting("prototypes", "text head's loss: prototypes (default: cross-entropy over the classes, "
+                             "one drawn description each) or contrastive (symmetric InfoNCE: every description of "
+                             "a sample's class a positive, and each description against the batch's samples)",
+                             choices=OBJECTIVES, group="training", option="--encoder-objective")
     seed: int = setting(0, "seed of the encoder's initialisation, batches and augmentation (default 0)",
                         group="training", option="--encoder-seed")
     device: str = setting("cpu", "auto, cpu, cuda, cuda:1, mps (the command line's default: auto)", group="training")
@@ -38,6 +43,9 @@ class EncoderTraining:
         if self.epochs < 1 or self.batch_size < 1 or self.lr <= 0 or self.patience < 1:
             raise SadvaeError(f"encoder training: expected positive epochs, batch size, lr and patience, found "
                               f"{self.epochs}, {self.batch_size}, {self.lr}, {self.patience}")
+        if self.objective not in OBJECTIVES:
+            raise SadvaeError(f"encoder training: expected an objective among {', '.join(OBJECTIVES)}, found "
+                              f"{self.objective!r}")
 
 
 def default_training(**changes) -> EncoderTraining:

@@ -183,6 +183,12 @@ class STGCN(nn.Module):
         (head "text")."""
         return self.log_scale.exp() * nn.functional.normalize(emb, dim=-1) @ self.prototypes(text).T
 
+    def description_logits(self, emb: torch.Tensor, text: torch.Tensor) -> torch.Tensor:
+        """Scaled cosine logits (B, C, M) of embeddings against each of M descriptions of C classes,
+        text (C, M, D), one by one (not averaged; head "text")."""
+        desc = nn.functional.normalize(self.text_projection(text), dim=-1)
+        return self.log_scale.exp() * torch.einsum("be,cme->bcm", nn.functional.normalize(emb, dim=-1), desc)
+
     @property
     def feature_scale(self) -> float:
         """What the embedding is multiplied by as a feature (a pack's, a bundle's): 1 for the classifier

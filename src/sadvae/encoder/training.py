@@ -5,8 +5,8 @@ classes the encoder may know, augmentation (a random turn about the vertical axi
 scale; `sadvae features` and `fit` add tilt, shear and a temporal crop), early stopping on
 held-out samples of those same classes (the weights of the best held-out epoch are kept). With
 the text head, each training batch scores the classes against one of their descriptions drawn at
-random (when there are several). Left-right
-mirroring is not used: it changes the label of most actions that name a side ("right arm throw").
+random (when there are several), or (objective "contrastive") a symmetric InfoNCE in which every
+description of a sample's class is a positive. Left-right mirroring is not used: it changes the label of most actions that name a side ("right arm throw").
 Checkpoints are safetensors files with the encoder and preprocessing settings as JSON metadata.
 """
 from __future__ import annotations
@@ -191,6 +191,9 @@ def train_encoder(x: np.ndarray, labels: np.ndarray, holdout_x: np.ndarray, hold
                                                 total_steps=max(20, training.epochs * steps_per_epoch),
                                                 pct_start=0.1, anneal_strategy="cos")
     loss_fn = nn.CrossEntropyLoss()
+    contrastive = training.objective == "contrastive"
+    if contrastive and text is None:
+        raise SadvaeError("encoder: the contrastive objective expects the text head, found the classifier head")
     best = (-1.0, math.inf, -1, None)
     history = []
     bar = tqdm(range(training.epochs), desc=desc, disable=not progress or rank > 0, leave=False)
@@ -204,12 +207,16 @@ def train_encoder(x: np.ndarray, labels: np.ndarray, holdout_x: np.ndarray, hold
             if training.augment:  # the whole batch on every rank, so that the generators stay in step
                 xb = _augment(xb, training, gen)
             xb, yb = xb[rank::world].to(device), y[idx][rank::world].to(device)
-            if text is not None and text.shape[1] > 1:  # one description per class, drawn for this batch
+            if contrastive:
+                emb, logits = net(xb)
+                loss = contrastive_loss(model.description_logits(emb, text), yb)
+            elif text is not None and text.shape[1] > 1:  # one description per class, drawn for this batch
                 pick = torch.randint(text.shape[1], (text.shape[0],), generator=gen).to(device)
                 _, logits = net(xb, text[torch.arange(text.shape[0], device=device), pick])
+                loss = loss_fn(logits, yb)
             else:
                 _, logits = net(xb)
-            loss = loss_fn(logits, yb)
+                loss = loss_fn(logits, yb)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -235,6 +242,23 @@ def train_encoder(x: np.ndarray, labels: np.ndarray, holdout_x: np.ndarray, hold
     model.load_state_dict(best[3])
     model.eval()
     return TrainedEncoder(model.cpu(), preprocessing, classes, history, best[2])
+
+
+def contrastive_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Symmetric InfoNCE with several positives. `logits` (B, C, M): each sample's scaled cosine to
+    every description of every class it may know; `labels` (B,) class indices. Sample to texts: the
+    softmax over all C x M descriptions, its own class's M summed (every description a positive).
+    Text to samples: for each description of a class in the batch, the softmax over the batch's
+    samples, that class's samples summed. The mean of both directions."""
+    b, c, m = logits.shape
+    flat = logits.reshape(b, c * m)
+    own = logits[torch.arange(b, device=logits.device), labels]  # (B, M)
+    to_text = (torch.logsumexp(flat, 1) - torch.logsumexp(own, 1)).mean()
+    present = torch.unique(labels)
+    cols = logits[:, present].reshape(b, -1)  # (B, P x M): each present class's descriptions
+    positive = (labels[:, None] == present[None, :]).repeat_interleave(m, dim=1)
+    to_samples = (torch.logsumexp(cols, 0) - torch.logsumexp(cols.masked_fill(~positive, -math.inf), 0)).mean()
+    return (to_text + to_samples) / 2
 
 
 def _training_text(class_text, classes: np.ndarray, config: EncoderConfig) -> torch.Tensor:
