@@ -304,3 +304,33 @@ def test_fit_command_with_a_sources_table_and_with_repeated_data(tmp_path, capsy
     assert main(["fit", "--sources", str(tmp_path / "sources.toml"), "--data", "x", "--out", str(tmp_path / "c"),
                  *tiny]) == 2
     assert "found both" in capsys.readouterr().err and not (tmp_path / "c").exists()
+
+
+def test_features_of_two_datasets_write_one_pack_in_the_shared_space(tmp_path, capsys):
+    pytest.importorskip("sentence_transformers")
+    from sadvae.cli.main import main
+    from sadvae.pack.format import load_pack
+
+    write_npz(small_set(["walk", "sit down", "clap", "wave"], 16), tmp_path / "kinect.npz")
+    write_npz(small_set(["sit down", "kick", "bow"], 16, layout="body-16", fps=60.0, seed=1), tmp_path / "mocap.npz")
+    tiny = ["--epochs", "1", "--channels", "4", "--strides", "1", "--embed-dim", "8", "--holdout", "0.5", "--quiet"]
+    res = tmp_path / "res"
+    assert main(["features", "--data", str(tmp_path / "kinect.npz"), "--data", str(tmp_path / "mocap.npz"),
+                 "--format", "npz", "--dataset", "two", "--resources", str(res), "--unseen-classes", "4,5",
+                 "--val-classes", "0,2", *tiny]) == 0
+    assert "6 classes, 2 unseen" in capsys.readouterr().out
+    pack = load_pack(res, "two", 2)
+    assert pack.n_classes == 6 and pack.unseen_classes.tolist() == [4, 5]
+    assert sorted(np.unique(pack.main.labels["unseen"]).tolist()) == [4, 5]
+    enc = json.loads(next((res / "sk_feats").glob("*_2_r/encoder.json")).read_text())
+    assert enc["pack"]["datasets"]["mocap"]["classes"] == ["sit down", "kick", "bow"]
+    assert enc["pack"]["balanced_batches"] and enc["pack"]["merged_classes"]
+    assert enc["preprocessing"]["layout"] == SHARED and enc["preprocessing"]["align_view"]
+    assert enc["preprocessing"]["center"] == "frame" and enc["preprocessing"]["max_seconds"] == 3.0
+    # a dataset without performer ids cannot be split by performer: one error, nothing written
+    write_npz(small_set(["kick", "bow"], 8, layout="body-16", subjects=False), tmp_path / "anon.npz")
+    assert main(["features", "--data", str(tmp_path / "kinect.npz"), "--data", str(tmp_path / "anon.npz"),
+                 "--format", "npz", "--dataset", "three", "--resources", str(res), "--unseen", "2", *tiny]) == 2
+    err = capsys.readouterr().err
+    assert "performer ids in every dataset (the test split is by performer), found none in anon" in err
+    assert not list(res.glob("*/three*")) and not (res / "label_splits" / "three").exists()

@@ -92,7 +92,9 @@ def _split_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--resources", required=True, help="resources/ folder to write into")
     u = g.add_mutually_exclusive_group(required=True)
     u.add_argument("--unseen", type=int, help="number of unseen classes, drawn with --split-seed")
-    u.add_argument("--unseen-classes", type=int_list, help="unseen class ids (0-based), e.g. 4,19,31")
+    u.add_argument("--unseen-classes", type=int_list,
+                   help="unseen class ids (0-based), e.g. 4,19,31 (several datasets: ids in the union of their "
+                        "classes, the first dataset's first)")
     g.add_argument("--val-classes", type=int_list, help="validation classes (default: drawn from the seen ones)")
     g.add_argument("--split-seed", type=int, default=0, help="seed of the class draw and sample split (default 0)")
     g.add_argument("--train-subjects", type=int_list,
@@ -206,9 +208,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("features", help="raw skeletons -> a whole feature pack (ST-GCN trained on seen classes)",
                        epilog=EPILOG)
-    _skeleton_input_args(p)
+    _skeleton_input_args(p, several=True)
     _split_args(p)
-    g = _encoder_args(p)
+    g = _encoder_args(p, several=True)
     g.add_argument("--encoder-name", default="stgcn", help="encoder name in the pack's folder names (default stgcn)")
     _text_args(p)
     p.add_argument("--force", action="store_true", help="replace this split's earlier pack files")
@@ -543,9 +545,9 @@ def _encoder_training(args):
     return default_training(**changes)
 
 
-def _fit_sources(args) -> list[dict]:
-    """The datasets of `fit`: from --sources (TOML), or from repeated --data/--format (and, once per
-    dataset or once for all, --class-names and --descriptions)."""
+def _sources(args) -> list[dict]:
+    """The datasets of `fit` and `features`: from --sources (TOML), or from repeated --data/--format
+    (and, once per dataset or once for all, --class-names and --descriptions)."""
     if args.sources:
         if args.data:
             raise SadvaeError("--sources: expected the datasets from the TOML file or from --data, found both")
@@ -563,7 +565,7 @@ def _fit_sources(args) -> list[dict]:
                                   f"{', '.join(sorted(known - {'data', 'format'}))}), found {', '.join(sorted(t))}")
         return [dict(t) for t in listed]
     if not args.data:
-        raise SadvaeError("fit: expected --data (with --format) or --sources, found neither")
+        raise SadvaeError(f"{args.command}: expected --data (with --format) or --sources, found neither")
     n = len(args.data)
 
     def per_source(flag: str, values, required: bool):
@@ -588,15 +590,39 @@ SEVERAL_DATASETS = {"align_view": True, "center": "frame", "max_seconds": 3.0}
 DATASET_NAMES = {"utd": "utd-mhad", "nwucla": "nw-ucla", "ntu": "ntu-rgbd", "pku": "pku-mmd"}  # default names
 
 
+def _several_defaults(given_settings: dict, listed: list[dict]) -> dict:
+    """Several sensors: the same motion must look the same, whichever way it was filmed (the recipe
+    SEVERAL_DATASETS where the flags do not say otherwise)."""
+    if len(listed) > 1:
+        for name, value in SEVERAL_DATASETS.items():
+            given_settings.setdefault(name, value)
+    return given_settings
+
+
+def _read_sources(args, listed: list[dict]):
+    """The datasets as `data.sources.Source`s, each with its name and class texts."""
+    from ..data.sources import Source
+    from ..pack.text import read_descriptions
+
+    sources, seen = [], set()
+    for i, t in enumerate(listed):
+        skeletons = _read_skeleton_input(args, t["data"], t["format"], t.get("class_names"), t.get("labels"))
+        name = t.get("name") or DATASET_NAMES.get(t["format"]) or Path(t["data"]).stem or t["format"]
+        name = name if name not in seen else f"{name}-{i + 1}"
+        seen.add(name)
+        texts = (read_descriptions(t["descriptions"], len(skeletons.class_names), skeletons.class_names)
+                 if t.get("descriptions") else None)
+        sources.append(Source(skeletons, name, texts.texts if texts else None,
+                              texts.source if texts else "class names"))
+    return sources
+
+
 def cmd_fit(args) -> int:
     from ..deploy.fit import FitSettings, fit_all_classes, fit_sources
 
     training = _encoder_training(args)
-    listed = _fit_sources(args)
-    given_settings = _encoder_given(args)
-    if len(listed) > 1:  # several sensors: the same motion must look the same, whichever way it was filmed
-        for name, value in SEVERAL_DATASETS.items():
-            given_settings.setdefault(name, value)
+    listed = _sources(args)
+    given_settings = _several_defaults(_encoder_given(args), listed)
     settings = FitSettings(descriptions=listed[0]["descriptions"] if len(listed) == 1 else None,
                            text_model=args.text_model,
                            holdout_performers=args.holdout_performers, holdout=args.holdout,
@@ -608,20 +634,8 @@ def cmd_fit(args) -> int:
         skeletons = _read_skeleton_input(args, t["data"], t["format"], t.get("class_names"), t.get("labels"))
         report = fit_all_classes(skeletons, args.out, settings, progress=not args.quiet, log=lambda m: _say(args, m))
     else:
-        from ..data.sources import Source
-        from ..pack.text import read_descriptions
-
-        sources, seen = [], set()
-        for i, t in enumerate(listed):
-            skeletons = _read_skeleton_input(args, t["data"], t["format"], t.get("class_names"), t.get("labels"))
-            name = t.get("name") or DATASET_NAMES.get(t["format"]) or Path(t["data"]).stem or t["format"]
-            name = name if name not in seen else f"{name}-{i + 1}"
-            seen.add(name)
-            texts = (read_descriptions(t["descriptions"], len(skeletons.class_names), skeletons.class_names)
-                     if t.get("descriptions") else None)
-            sources.append(Source(skeletons, name, texts.texts if texts else None,
-                                  texts.source if texts else "class names"))
-        report = fit_sources(sources, args.out, settings, progress=not args.quiet, log=lambda m: _say(args, m))
+        report = fit_sources(_read_sources(args, listed), args.out, settings, progress=not args.quiet,
+                             log=lambda m: _say(args, m))
     print(f"wrote {args.out}: a model of all {report['classes']} classes in {report['seconds']:.0f} s; next:\n"
           f"  sadvae predict --model {args.out} --input FILES --classes \"a new action\" \"another one\"")
     return 0
@@ -742,22 +756,29 @@ def _split_settings(args) -> dict:
 def cmd_features(args) -> int:
     from ..encoder import distributed
     from ..pack.build import NTU_TRAIN_PERFORMERS
-    from ..pack.features import FeatureSettings, build_feature_pack
+    from ..pack.features import FeatureSettings, build_feature_pack, build_sources_pack
 
     training = _encoder_training(args)
     device = training.device
     split = _split_settings(args)
-    if split["train_subjects"] is None and args.format == "ntu":
+    listed = _sources(args)
+    if split["train_subjects"] is None and len(listed) == 1 and listed[0]["format"] == "ntu":
         split["train_subjects"] = list(NTU_TRAIN_PERFORMERS)
     settings = FeatureSettings(dataset=args.dataset, **split, encoder_name=args.encoder_name, head=args.head,
-                               descriptions=args.descriptions, training=training,
-                               text_model=args.text_model, write_text=not args.no_text, force=args.force,
-                               **_encoder_given(args))
+                               descriptions=listed[0]["descriptions"] if len(listed) == 1 else None,
+                               training=training, text_model=args.text_model, write_text=not args.no_text,
+                               force=args.force, balance=not args.no_balance, merge_classes=not args.separate_classes,
+                               **_several_defaults(_encoder_given(args), listed))
     distributed.init(device)  # under torchrun: join the other processes (data-parallel encoder training)
     try:
-        skeletons = _read_skeleton_input(args)
-        report = build_feature_pack(skeletons, args.resources, settings, progress=not args.quiet,
-                                    log=lambda m: _say(args, m) if distributed.is_main() else None)
+        say = (lambda m: _say(args, m) if distributed.is_main() else None)
+        if len(listed) == 1:
+            t = listed[0]
+            skeletons = _read_skeleton_input(args, t["data"], t["format"], t.get("class_names"), t.get("labels"))
+            report = build_feature_pack(skeletons, args.resources, settings, progress=not args.quiet, log=say)
+        else:
+            report = build_sources_pack(_read_sources(args, listed), args.resources, settings,
+                                        progress=not args.quiet, log=say)
     finally:
         main_process = distributed.is_main()
         distributed.shutdown()

@@ -123,19 +123,13 @@ def sources_training_data(sources, settings: FitSettings) -> TrainingData:
     skeleton space at one frame rate, the union of their classes (the same name is one class when
     settings.merge_classes), performers held out within each dataset, and sampling weights that draw
     each dataset equally often (settings.balance)."""
-    from ..data.sources import PERFORMER_STRIDE, combine
+    from ..data.sources import PERFORMER_STRIDE
+    from ..pack.sources import combine_sources, datasets_manifest
 
-    sources = list(sources)
-    described = any(s.texts is not None for s in sources)
-    if settings.name_prompts:  # a dataset without descriptions learns its names in the templates
-        sources = [s if s.texts is not None else dataclasses.replace(
-            s, texts=name_prompts(s.skeletons.class_names).texts, text_source="class names in templates")
-            for s in sources]
-    combined = combine(sources, merge=settings.merge_classes)
+    data = combine_sources(sources, settings.name_prompts, settings.merge_classes, settings.balance)
+    combined = data.combined
     skeletons = combined.skeletons
     _check_classes(skeletons)
-    texts = ClassTexts(combined.texts, "; ".join(f"{s.name}: {s.text_source}" for s in sources),
-                       f"{len(combined.texts)} classes of {len(sources)} datasets")
     held = np.zeros(len(skeletons), dtype=bool)
     hows = []
     for d, name in enumerate(combined.names):
@@ -145,16 +139,10 @@ def sources_training_data(sources, settings: FitSettings) -> TrainingData:
                               dataclasses.replace(settings, seed=settings.seed + d))
         held[rows] = mask
         hows.append(f"{name}: {how}")
-    counts = np.bincount(combined.dataset, minlength=len(combined.names)).astype(np.float64)
-    weights = 1.0 / counts[combined.dataset] if settings.balance else None
-    text_mode = "desc" if described else "prompt" if settings.name_prompts else "lb"
-    manifest = {"text_mode": text_mode, "trained_on": f"{len(skeletons.class_names)} classes of "
-                + ", ".join(combined.names),
-                "datasets": {name: {"sequences": int(n), "classes": [c for c, ds in zip(
-                    skeletons.class_names, combined.class_datasets) if name in ds]}
-                    for name, n in combined.counts().items()},
+    manifest = {"text_mode": data.text_mode, "trained_on": f"{len(skeletons.class_names)} classes of "
+                + ", ".join(combined.names), "datasets": datasets_manifest(combined),
                 "balanced_batches": settings.balance, "merged_classes": settings.merge_classes}
-    return TrainingData(skeletons, texts, held, "; ".join(hows), weights, settings.preprocessing(skeletons),
+    return TrainingData(skeletons, data.texts, held, "; ".join(hows), data.weights, settings.preprocessing(skeletons),
                         manifest)
 
 

@@ -8,7 +8,8 @@ embeddings and seen-class logits fill the pack; each feature folder also holds t
 made it (`encoder.safetensors`) and how it was trained (`encoder.json`). Text features of the class
 names (mode `lb`), of the names in our templates (mode `prompt`, an ensemble: `text.NAME_TEMPLATES`)
 and, when given, of the class descriptions (mode `desc`, an ensemble of several per class) are
-written too, unless asked not to.
+written too, unless asked not to. Several datasets make one pack in the shared skeleton space
+(`build_sources_pack`).
 
 With the text head (the default), each encoder learns its classes against their text embeddings
 (the descriptions when given, else the names in the templates, or the bare names with
@@ -28,6 +29,7 @@ from ..encoder import distributed
 from ..encoder.stgcn import EncoderConfig
 from ..encoder.settings import EncoderSettings
 from ..encoder.training import EncoderTraining, extract, train_encoder, training_summary
+from ..errors import SadvaeError
 from .build import check_targets, choose_classes, pack_targets, partition_samples, split_arrays, write_split_pack
 from .text import (ClassTexts, encode_classes, load_model, name_prompts, read_descriptions, text_features_path,
                    write_text_features)
@@ -54,6 +56,8 @@ class FeatureSettings(EncoderSettings):
     text_model: str | None = None  # None: the offline default
     write_text: bool = True
     force: bool = False
+    balance: bool = True  # several datasets: each training batch draws every dataset equally often
+    merge_classes: bool = True  # several datasets: the same class name in two of them is one class
 
 
 def _encoder_files(encoder, training: EncoderTraining, extra: dict) -> dict[str, bytes]:
@@ -61,8 +65,37 @@ def _encoder_files(encoder, training: EncoderTraining, extra: dict) -> dict[str,
     return {"encoder.safetensors": encoder.to_bytes(), "encoder.json": json.dumps(summary, indent=2).encode()}
 
 
-def build_feature_pack(skeletons, resources, settings: FeatureSettings, progress: bool = True, log=print) -> dict:
-    """Train both encoders and write the pack; returns a report (counts, accuracies, timings, paths)."""
+def build_sources_pack(sources, resources, settings: FeatureSettings, progress: bool = True, log=print) -> dict:
+    """A feature pack of several datasets (`data.sources.Source`, each with its class texts): the shared
+    skeleton space, the union of their classes (one class per name when settings.merge_classes),
+    batches drawing each dataset equally often (settings.balance); the class split draws from the
+    union, and each dataset's performers are split as one dataset's are (odd ones train)."""
+    from ..data.sources import PERFORMER_STRIDE
+    from .sources import combine_sources, datasets_manifest
+
+    data = combine_sources(sources, settings.name_prompts, settings.merge_classes, settings.balance)
+    combined = data.combined
+    unknown = [name for d, name in enumerate(combined.names)
+               if (combined.skeletons.subjects[combined.dataset == d] - d * PERFORMER_STRIDE < 0).any()]
+    if unknown and settings.train_subjects is None:
+        raise SadvaeError(f"features: expected performer ids in every dataset (the test split is by performer), "
+                          f"found none in {', '.join(unknown)}")
+    described = data.texts if data.text_mode == "desc" else None
+    log(f"[sadvae] {len(combined.names)} datasets in the shared space: "
+        + ", ".join(f"{k} {v} sequences" for k, v in combined.counts().items()))
+    return build_feature_pack(combined.skeletons, resources, settings, progress, log, descriptions=described,
+                              sample_weights=data.weights,
+                              report_extra={"datasets": datasets_manifest(combined),
+                                            "balanced_batches": settings.balance,
+                                            "merged_classes": settings.merge_classes})
+
+
+def build_feature_pack(skeletons, resources, settings: FeatureSettings, progress: bool = True, log=print, *,
+                       descriptions: ClassTexts | None = None, sample_weights: np.ndarray | None = None,
+                       report_extra: dict | None = None) -> dict:
+    """Train both encoders and write the pack; returns a report (counts, accuracies, timings, paths).
+    `descriptions`: the class texts of mode desc, given (instead of settings.descriptions);
+    `sample_weights` (N,): the encoders draw their samples in proportion to them."""
     t0 = time.perf_counter()
     root = Path(resources)
     n_classes = len(skeletons.class_names)
@@ -75,7 +108,11 @@ def build_feature_pack(skeletons, resources, settings: FeatureSettings, progress
     texts = {"lb": ClassTexts([[n] for n in skeletons.class_names], "the skeleton data's class names",
                               f"{n_classes} class names")}
     texts["prompt"] = name_prompts(skeletons.class_names, source="the skeleton data's class names")
-    if settings.descriptions:
+    if descriptions is not None:
+        if settings.descriptions:
+            raise SadvaeError("features: expected the descriptions once (the settings' or the datasets'), found both")
+        texts["desc"] = descriptions
+    elif settings.descriptions:
         texts["desc"] = read_descriptions(settings.descriptions, n_classes)
 
     def missing(mode: str) -> bool:
@@ -106,7 +143,7 @@ def build_feature_pack(skeletons, resources, settings: FeatureSettings, progress
               "skipped_files": len(skeletons.skipped), "preprocessing": prep.as_dict(),
               "processes": distributed.world_size() if distributed.active() else 1,
               "head": settings.head, "streams": list(settings.streams),
-              "encoder_text": encoder_source}
+              "encoder_text": encoder_source} | (report_extra or {})
     encoders, outputs = {}, {}
     fit_main = np.setdiff1d(part.main_train, part.holdout)
     jobs = {"main": (fit_main, part.holdout, split.seen, np.union1d(part.main_train, part.gzsl_test)),
@@ -120,7 +157,8 @@ def build_feature_pack(skeletons, resources, settings: FeatureSettings, progress
                                bodies=prep.bodies, streams=settings.streams, head=settings.head,
                                text_members=text_shape[0], text_dim=text_shape[1])
         enc = train_encoder(x[fit], labels[fit], x[held], labels[held], classes, config, prep, settings.training,
-                            progress=progress, desc=f"encoder ({key} split)", class_text=encoder_text)
+                            progress=progress, desc=f"encoder ({key} split)", class_text=encoder_text,
+                            sample_weights=None if sample_weights is None else sample_weights[fit])
         feats = np.zeros((len(x), settings.embed_dim), dtype=np.float32)
         logits = np.zeros((len(x), n_classes), dtype=np.float32)
         if main_process:
