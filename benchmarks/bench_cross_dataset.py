@@ -33,6 +33,7 @@ within-dataset zero-shot worse.
     python benchmarks/bench_cross_dataset.py --pairs-only --center frame --max-seconds 3 --cache enc/
                                           # the recipe of general; encoders kept for other scorings
     ... --canonical-bones                 # every bone an adult's length (preprocessing)
+    ... --objective contrastive           # the encoder trained by symmetric InfoNCE
 
 Each held-out dataset is also scored in the other ways of `scorings` (none looks at the test
 recordings), in a second table.
@@ -90,6 +91,8 @@ def parse_args(argv=None):
                    help="the recipe's centring: the first frame's body centre (default) or every frame's")
     p.add_argument("--max-seconds", type=float, help="the recipe's window in seconds (default: all of each)")
     p.add_argument("--canonical-bones", action="store_true", help="the recipe with every bone an adult's length")
+    p.add_argument("--objective", default="prototypes", choices=["prototypes", "contrastive"],
+                   help="the encoder's training objective (--encoder-objective; default prototypes)")
     p.add_argument("--pairs-only", action="store_true", help="only the trainings on two datasets (no X alone)")
     p.add_argument("--purls", help="instead: UTD-MHAD's PURLS splits by unseen count (e.g. 5,9,13), with and "
                                    "without the other datasets in training")
@@ -131,8 +134,8 @@ def train(job):
 
     torch.set_num_threads(1)
     from sadvae.data.sources import Source
-    from sadvae.deploy.fit import FitSettings, sources_training_data, train_classes
-    from sadvae.encoder.training import TrainedEncoder, default_training, predict_features
+    from sadvae.deploy.fit import sources_training_data, train_classes
+    from sadvae.encoder.training import TrainedEncoder, predict_features
     from sadvae.pack.text import encode_classes
 
     t0 = time.perf_counter()
@@ -140,7 +143,7 @@ def train(job):
     for name in trained_on:
         skeletons, texts = read(name, root)
         sources.append(Source(skeletons, name, texts.texts, texts.source))
-    settings = FitSettings(align_view=True, seed=seed, training=default_training(epochs=epochs, seed=seed), **recipe)
+    settings = recipe_settings(recipe, seed, epochs)
     data = sources_training_data(sources, settings)
     class_text = encode_classes(data.texts.texts, None, ensemble=True)
     stem = None
@@ -265,8 +268,8 @@ def train_purls(job):
     torch.set_num_threads(1)
     from sadvae.data.sources import Source, combine
     from sadvae.data.preprocess import preprocess
-    from sadvae.deploy.fit import FitSettings, sources_training_data, train_classes
-    from sadvae.encoder.training import default_training, predict_features
+    from sadvae.deploy.fit import sources_training_data, train_classes
+    from sadvae.encoder.training import predict_features
     from sadvae.pack.text import encode_classes
 
     t0 = time.perf_counter()
@@ -284,7 +287,7 @@ def train_purls(job):
             excluded[name] = sorted(same)
             keep = [c for c, n in enumerate(skeletons.class_names) if n not in same]
             sources.append(only_classes(skeletons, texts, keep, name))
-    settings = FitSettings(align_view=True, seed=seed, training=default_training(epochs=epochs, seed=seed), **recipe)
+    settings = recipe_settings(recipe, seed, epochs)
     data = sources_training_data(sources, settings)
     class_text = encode_classes(data.texts.texts, None, ensemble=True)
     encoder = train_classes(data, data.inputs(), class_text, np.unique(data.skeletons.labels), settings, seed)
@@ -317,9 +320,20 @@ def purls_table(results: list[dict]) -> str:
 
 
 def recipe_of(args) -> dict:
-    """The FitSettings a run changes from the recipe of `sadvae fit` with several datasets."""
+    """The FitSettings a run changes from the recipe of `sadvae fit` with several datasets (and the
+    encoder's training objective, when not the default)."""
     recipe = {"center": args.center, "max_seconds": args.max_seconds}
+    recipe |= {"objective": args.objective} if args.objective != "prototypes" else {}
     return recipe | ({"canonical_bones": True} if args.canonical_bones else {})
+
+
+def recipe_settings(recipe: dict, seed: int, epochs: int):
+    from sadvae.deploy.fit import FitSettings
+    from sadvae.encoder.training import default_training
+
+    recipe = dict(recipe)
+    training = default_training(epochs=epochs, seed=seed, objective=recipe.pop("objective", "prototypes"))
+    return FitSettings(align_view=True, seed=seed, training=training, **recipe)
 
 
 def main_purls(args) -> int:

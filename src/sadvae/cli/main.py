@@ -771,7 +771,9 @@ def cmd_features(args) -> int:
                                **_several_defaults(_encoder_given(args), listed))
     distributed.init(device)  # under torchrun: join the other processes (data-parallel encoder training)
     try:
-        say = (lambda m: _say(args, m) if distributed.is_main() else None)
+        def say(m):
+            return _say(args, m) if distributed.is_main() else None
+
         if len(listed) == 1:
             t = listed[0]
             skeletons = _read_skeleton_input(args, t["data"], t["format"], t.get("class_names"), t.get("labels"))
