@@ -211,6 +211,22 @@ def test_partition_keeps_classes_and_performers_apart():
         partition_samples(labels, split, subjects, train_subjects=list(range(1, 7)))
 
 
+def test_holdout_by_performer_keeps_the_held_out_performers_out_of_training():
+    labels = np.repeat(np.arange(10), 16)
+    subjects = np.tile(np.arange(1, 9), 20)  # performers 1, 3, 5, 7 train
+    split = choose_classes(10, 2, seed=1)
+    part = partition_samples(labels, split, subjects, seed=3, holdout_performers=0.25)
+    away = set(subjects[part.holdout].tolist())
+    assert len(away) == 1 and away < {1, 3, 5, 7} and f"performers {sorted(away)} held out" in part.how
+    assert np.array_equal(part.holdout, part.main_train[np.isin(subjects[part.main_train], list(away))])
+    assert not np.isin(subjects[part.val_train], list(away)).any()
+    assert set(subjects[part.val_holdout].tolist()) == away
+    with pytest.raises(SadvaeError, match="performer ids in the data"):
+        partition_samples(labels, split, None, holdout_performers=0.25)
+    with pytest.raises(SadvaeError, match="share between 0 and 1"):
+        partition_samples(labels, split, subjects, holdout_performers=1.5)
+
+
 # --- pack writers --------------------------------------------------------------------------------
 
 def _features_for(labels, dim=12, seed=0):

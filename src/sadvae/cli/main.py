@@ -102,6 +102,9 @@ def _split_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--test-fraction", type=float, default=0.5,
                    help="test share per class when performers are unknown (default 0.5)")
     _holdout_arg(g)
+    g.add_argument("--holdout-performers", type=float,
+                   help="instead of --holdout: hold out this share of the training performers (at least one) for "
+                        "early stopping and the seen/new decision, new performers as in the test set")
 
 
 def _holdout_arg(g, when: str = "") -> None:
@@ -750,7 +753,7 @@ def cmd_convert(args) -> int:
 def _split_settings(args) -> dict:
     return dict(n_unseen=args.unseen, unseen_classes=args.unseen_classes, val_classes=args.val_classes,
                 split_seed=args.split_seed, train_subjects=args.train_subjects, test_fraction=args.test_fraction,
-                holdout=args.holdout)
+                holdout=args.holdout, holdout_performers=getattr(args, "holdout_performers", None))
 
 
 def cmd_features(args) -> int:

@@ -129,7 +129,10 @@ def _stratified_pick(labels: np.ndarray, candidates: np.ndarray, fraction: float
 
 def partition_samples(labels: np.ndarray, split: ClassSplit, subjects: np.ndarray | None = None, *,
                       train_subjects=None, test_fraction: float = 0.5, holdout: float = 0.2, seed: int = 0,
-                      class_names=None) -> SamplePartition:
+                      class_names=None, holdout_performers: float | None = None) -> SamplePartition:
+    """`holdout_performers`: instead of a share of each class's training samples, hold out every sample
+    of this share of the training pool's performers (at least one), so that early stopping and the
+    GZSL gate see performers the encoder never saw, as the test set does."""
     labels = np.asarray(labels, dtype=np.int64)
     rng = np.random.default_rng(seed)
     everything = np.arange(len(labels))
@@ -153,7 +156,20 @@ def partition_samples(labels: np.ndarray, split: ClassSplit, subjects: np.ndarra
         how = f"at random within each class: {test_fraction:.0%} test"
     train_pool, test_pool = everything[in_train], everything[~in_train]
     main_train = train_pool[np.isin(labels[train_pool], split.seen)]
-    held = _stratified_pick(labels, main_train, holdout, rng)
+    if holdout_performers is not None:
+        if subjects is None:
+            raise SadvaeError("--holdout-performers: expected performer ids in the data, found none (use --holdout)")
+        if not 0 < holdout_performers < 1:
+            raise SadvaeError(f"--holdout-performers: expected a share between 0 and 1, found {holdout_performers}")
+        pool = np.unique(subjects[train_pool])
+        k = min(len(pool) - 1, max(1, round(holdout_performers * len(pool))))
+        if k < 1:
+            raise SadvaeError(f"--holdout-performers: expected two or more training performers, found {pool.tolist()}")
+        away = np.sort(rng.choice(pool, k, replace=False))
+        held = main_train[np.isin(subjects[main_train], away)]
+        how += f"; performers {away.tolist()} held out"
+    else:
+        held = _stratified_pick(labels, main_train, holdout, rng)
     is_held = np.isin(everything, held)
     part = SamplePartition(
         main_train=main_train, holdout=held,
@@ -279,7 +295,8 @@ def prepare_pack(resources, dataset: str, features: np.ndarray, labels: np.ndarr
                  subjects: np.ndarray | None = None, n_unseen: int | None = None, unseen_classes=None,
                  val_classes=None, split_seed: int = 0, train_subjects=None, test_fraction: float = 0.5,
                  holdout: float = 0.2, encoder: str = "features", split_type: str = "r",
-                 force: bool = False) -> tuple[ClassSplit, SamplePartition, list[Path]]:
+                 force: bool = False, holdout_performers: float | None = None
+                 ) -> tuple[ClassSplit, SamplePartition, list[Path]]:
     """A pack from features you already have (N x F) + labels + class names; the seen-class logits
     come from a logistic regression per split (seen classes; seen-minus-validation classes)."""
     features = np.asarray(features, dtype=np.float32)
@@ -288,7 +305,8 @@ def prepare_pack(resources, dataset: str, features: np.ndarray, labels: np.ndarr
     split = choose_classes(n_classes, n_unseen, unseen_classes, val_classes, split_seed)
     check_targets(pack_targets(resources, dataset, encoder, split, split_type), force)
     part = partition_samples(labels, split, subjects, train_subjects=train_subjects, test_fraction=test_fraction,
-                             holdout=holdout, seed=split_seed, class_names=class_names)
+                             holdout=holdout, seed=split_seed, class_names=class_names,
+                             holdout_performers=holdout_performers)
     main_logits = seen_classifier_logits(features, labels, part.main_train, split.seen, n_classes, split_seed)
     val_logits = seen_classifier_logits(features, labels, part.val_train, split.seen_minus_val, n_classes, split_seed)
     main, val = split_arrays(labels, part, features, main_logits, features, val_logits)

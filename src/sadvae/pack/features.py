@@ -48,6 +48,7 @@ class FeatureSettings(EncoderSettings):
     train_subjects: list[int] | None = None
     test_fraction: float = 0.5
     holdout: float = 0.2
+    holdout_performers: float | None = None  # instead: this share of the training performers held out
     encoder_name: str = "stgcn"
     split_type: str = "r"
     dropout: float = 0.2
@@ -128,6 +129,7 @@ def build_feature_pack(skeletons, resources, settings: FeatureSettings, progress
         load_model(settings.text_model)
     part = partition_samples(skeletons.labels, split, skeletons.subjects, train_subjects=settings.train_subjects,
                              test_fraction=settings.test_fraction, holdout=settings.holdout,
+                             holdout_performers=settings.holdout_performers,
                              seed=settings.split_seed, class_names=skeletons.class_names)
     names = skeletons.class_names
     log(f"[sadvae] {len(skeletons)} sequences, {n_classes} classes; unseen: "
