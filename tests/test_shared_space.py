@@ -297,9 +297,11 @@ def test_fit_command_with_a_sources_table_and_with_repeated_data(tmp_path, capsy
     prep = load(tmp_path / "a").encoder.preprocessing  # the recipe for several datasets
     assert (prep.align_view, prep.center, prep.max_seconds, prep.fps) == (True, "frame", 3.0, 30.0)
     assert main(["fit", "--data", str(tmp_path / "kinect.npz"), "--data", str(tmp_path / "mocap.npz"), "--format",
-                 "npz", "--separate-classes", "--no-balance", "--out", str(tmp_path / "b"), *tiny]) == 0
+                 "npz", "--separate-classes", "--no-balance", "--encoder-objective", "contrastive", "--out",
+                 str(tmp_path / "b"), *tiny]) == 0
     manifest = json.loads((tmp_path / "b" / "manifest.json").read_text())
     assert "sit down (mocap)" in manifest["classes"]["names"] and not manifest["balanced_batches"]
+    assert manifest["encoder_history"]["objective"] == "contrastive"
     capsys.readouterr()
     assert main(["fit", "--sources", str(tmp_path / "sources.toml"), "--data", "x", "--out", str(tmp_path / "c"),
                  *tiny]) == 2

@@ -257,6 +257,7 @@ def _fit(data: TrainingData, out, settings: FitSettings, progress: bool, log) ->
                         extra={**data.manifest, "class_texts": data.texts.source, "holdout": data.how,
                                "calibration": calibration, "confidence": confidence,
                                "encoder_history": {"epochs_run": epochs, "best_epoch": encoder.best_epoch,
+                                                   "objective": settings.training.objective,
                                                    "clips_per_second": round(clips_per_second, 1)}})
     return {"classes": n_classes, "holdout": data.how, "gate": gate.__dict__, "calibration": calibration,
             "confidence": confidence,
