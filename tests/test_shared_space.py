@@ -306,6 +306,11 @@ def test_fit_command_with_a_sources_table_and_with_repeated_data(tmp_path, capsy
     assert main(["fit", "--sources", str(tmp_path / "sources.toml"), "--data", "x", "--out", str(tmp_path / "c"),
                  *tiny]) == 2
     assert "found both" in capsys.readouterr().err and not (tmp_path / "c").exists()
+    assert main(["fit", "--data", str(tmp_path / "kinect.npz"), "--data", str(tmp_path / "mocap.npz"), "--format",
+                 "npz", "--descriptions", "utd27-desc", "--out", str(tmp_path / "c"), *tiny]) == 2
+    err = capsys.readouterr().err
+    assert "found none for 'walk'" in err and f"[the descriptions of --data {tmp_path / 'kinect.npz'}]" in err
+    assert not (tmp_path / "c").exists()
 
 
 def test_features_of_two_datasets_write_one_pack_in_the_shared_space(tmp_path, capsys):

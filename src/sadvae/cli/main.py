@@ -613,8 +613,11 @@ def _read_sources(args, listed: list[dict]):
         name = t.get("name") or DATASET_NAMES.get(t["format"]) or Path(t["data"]).stem or t["format"]
         name = name if name not in seen else f"{name}-{i + 1}"
         seen.add(name)
-        texts = (read_descriptions(t["descriptions"], len(skeletons.class_names), skeletons.class_names)
-                 if t.get("descriptions") else None)
+        try:
+            texts = (read_descriptions(t["descriptions"], len(skeletons.class_names), skeletons.class_names)
+                     if t.get("descriptions") else None)
+        except SadvaeError as exc:  # say which dataset (one --descriptions may have been given for all)
+            raise SadvaeError(f"{exc} [the descriptions of --data {t['data']}]") from None
         sources.append(Source(skeletons, name, texts.texts if texts else None,
                               texts.source if texts else "class names"))
     return sources
