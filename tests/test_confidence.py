@@ -78,3 +78,25 @@ def test_adapted_prototypes_move_towards_their_recordings():
     assert (after > before).all() and np.allclose(np.linalg.norm(adapted, axis=1), 1.0)
     with pytest.raises(SadvaeError, match="--transductive: expected at least 6 recordings"):
         adapt_prototypes(emb[:5], text, beta=20.0)
+
+
+def test_centring_removes_a_shift_that_every_recording_shares():
+    from sadvae.deploy.adapt import centre
+
+    rng = np.random.default_rng(1)
+    protos = np.eye(3, 8)
+    truth = np.repeat(np.arange(3), 20)
+    shift = 4.0 * np.eye(1, 8, k=5)  # a new sensor: every recording moved the same way
+    emb = protos[truth] + shift + 0.1 * rng.normal(size=(60, 8))
+    # the shift lifts every cosine and pulls all towards the prototype nearest to it, as a new sensor can
+    tilted = protos + 0.5 * np.eye(3, 8, k=5) * np.array([[1.0], [0.0], [0.0]])
+    unit = lambda a: a / np.linalg.norm(a, axis=1, keepdims=True)  # noqa: E731
+    before = (unit(emb) @ unit(tilted).T).argmax(1)
+    c_emb, c_proto = centre(emb, tilted)
+    after = (c_emb @ c_proto.T).argmax(1)
+    assert (before == truth).mean() < 0.5 and (after == truth).mean() > 0.9
+    assert np.allclose(np.linalg.norm(c_emb, axis=1), 1.0) and np.allclose(c_proto.mean(0) @ c_proto.mean(0), 0.0,
+                                                                           atol=0.2)
+    with pytest.raises(SadvaeError, match="--transductive centre: expected at least two classes and 6 recordings"):
+        centre(emb[:5], tilted)
+

@@ -74,7 +74,26 @@ def test_fit_calibrates_confidence_and_none_of_these(fitted, capsys):
     assert len(records) == len(data) and all(isinstance(r["none"], bool) for r in records)
     adapted = model.predict(data.sequences, asked, top_k=3, transductive=True)
     assert all(p.transductive and p.as_dict()["transductive"] for p in adapted)
+    assert {p.as_dict()["transductive_mode"] for p in adapted} == {"adapt"}
     assert not any(p.transductive for p in model.predict(data.sequences[:3], asked))
+    # centring: the same as the cosines of both sides centred on their own means, by hand
+    from sadvae.deploy.adapt import centre
+
+    centred = model.predict(data.sequences, asked, top_k=3, transductive="centre")
+    assert {p.as_dict()["transductive_mode"] for p in centred} == {"centre"}
+    import torch
+
+    feats = model._features(model._prepare(data.sequences, None)[0], None)[0]
+    with torch.no_grad():
+        proto = model.encoder.model.prototypes(torch.as_tensor(model.encode_classes(asked, ensemble=True))).numpy()
+    c_emb, c_proto = centre(feats, proto)
+    np.testing.assert_allclose(model.class_cosines(feats, asked, centre=True), c_emb @ c_proto.T, atol=1e-5)
+    assert [p.labels[0] for p in centred] == [asked[i] for i in (c_emb @ c_proto.T).argmax(1)]
+    for extra in ({"allow_none": True}, {"include_seen": True}):
+        with pytest.raises(SadvaeError, match="--transductive centre: expected the given classes alone"):
+            model.predict(data.sequences, asked, transductive="centre", **extra)
+    with pytest.raises(SadvaeError, match="--transductive: expected one of adapt, centre"):
+        model.predict(data.sequences, asked, transductive="shift")
 
 
 def test_allow_none_needs_a_calibrated_model(fitted, tmp_path):

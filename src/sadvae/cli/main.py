@@ -315,10 +315,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--allow-none", action="store_true",
                    help="answer 'none of these' where no given class fits (threshold calibrated by sadvae fit on "
                         "held-out recordings whose class was left out; JSON: \"none\": true)")
-    p.add_argument("--transductive", action="store_true",
-                   help="adapt the given classes' prototypes to all the input recordings at once before naming "
-                        "them (test-time adaptation: it reads the unlabelled inputs; helps with many recordings per "
-                        "class; JSON: \"transductive\": true)")
+    p.add_argument("--transductive", nargs="?", const="adapt", choices=["adapt", "centre"],
+                   help="read all the input recordings at once before naming them (test-time adaptation of the "
+                        "unlabelled inputs; many recordings of several asked classes): adapt (the default) moves the "
+                        "classes' prototypes towards them; centre removes their mean, a new sensor's shift "
+                        "(JSON: \"transductive\": true, \"transductive_mode\")")
     p.add_argument("--top-k", type=int, default=5)
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--device", default="cpu", help="cpu (default), cuda, mps")

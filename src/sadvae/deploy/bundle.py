@@ -87,7 +87,7 @@ class Prediction:
     probs: list[float]
     routed_seen: bool | None = None
     none: bool | None = None  # with allow_none: True when no asked class fits ("none of these")
-    transductive: bool = False  # the prototypes were adapted to the recordings named with it
+    transductive: bool | str = False  # "adapt" / "centre": read the recordings named with it (adapt.py)
 
     def as_dict(self) -> dict:
         out = {"sample": self.sample, "top": [{"class": n, "prob": round(p, 6)} for n, p in
@@ -98,6 +98,7 @@ class Prediction:
             out["none"] = self.none
         if self.transductive:
             out["transductive"] = True
+            out["transductive_mode"] = self.transductive if isinstance(self.transductive, str) else "adapt"
         return out
 
 
@@ -230,7 +231,8 @@ class ZeroShotModel(_BundleModel):
             include_seen: also the training classes; the calibrated gate decides between them and `classes`.
             top_k: how many classes each prediction lists.
             allow_none: answer "none of these" where no class fits (anchor bundles from `sadvae fit` only).
-            transductive: adapt the classes to all `sequences` first (anchor bundles only).
+            transductive: read all `sequences` at once first (anchor bundles only): "adapt" (or True)
+                moves the classes' prototypes towards them, "centre" removes their mean (`adapt.py`).
         Returns:
             One `Prediction` per sequence: its `labels` and `probs`, best first.
         Example:
@@ -293,15 +295,23 @@ class AnchorModel(_BundleModel):
 
     def predict(self, sequences, classes: list[str], *, include_seen: bool = False, top_k: int = 5,
                 sample_names: list[str] | None = None, seed: int = 0, device: str | None = None,
-                layout: str | None = None, allow_none: bool = False, transductive: bool = False) -> list[Prediction]:
+                layout: str | None = None, allow_none: bool = False,
+                transductive: bool | str = False) -> list[Prediction]:
         """As ZeroShotModel.predict; `seed` is accepted for the same signature and changes nothing.
 
         Probabilities over the given classes are calibrated (softmax of the cosines times the bundle's
         `beta`) where the bundle has a calibration. With `allow_none`, each prediction's `none` says
         whether no given class fits (its best cosine is below the calibrated threshold); it needs a
-        calibrated bundle and the given classes alone (not `include_seen`). With `transductive`, the
-        given classes' prototypes are first adapted to all the sequences of this call (`adapt.py`); every
-        prediction then says so."""
+        calibrated bundle and the given classes alone (not `include_seen`). With `transductive`, all the
+        sequences of this call are read at once first (`adapt.py`): "adapt" (or True) moves the given
+        classes' prototypes towards the sequences they attract; "centre" removes the sequences' mean
+        embedding and the classes' mean prototype (a new sensor's shift), and then needs the given
+        classes alone, without "none of these" (both were calibrated on plain cosines). Every
+        prediction says which."""
+        mode = check_transductive(transductive)
+        if mode == "centre" and (allow_none or include_seen):
+            raise SadvaeError(f"--transductive centre: expected the given classes alone, without "
+                              f"{'--allow-none' if allow_none else '--include-seen'} (calibrated on plain cosines)")
         calibrated = self.confidence
         if allow_none and include_seen:
             raise SadvaeError("--allow-none: expected the given classes alone, found --include-seen too (the "
@@ -314,13 +324,14 @@ class AnchorModel(_BundleModel):
                                                          layout, device)
         scale = float(self.encoder.model.log_scale.detach().exp())
         beta = calibrated["beta"] if calibrated else scale  # the probabilities' inverse temperature on the cosines
-        cosines = self.class_cosines(feats, classes, transductive=beta if transductive else None)
+        cosines = self.class_cosines(feats, classes, transductive=beta if mode == "adapt" else None,
+                                     centre=mode == "centre")
         new_logits = scale * cosines
         zsl = _softmax(beta * cosines)
         if not include_seen:
             preds = _top(names, classes, zsl, top_k)
             for p in preds:
-                p.transductive = transductive
+                p.transductive = mode or False
             if allow_none:
                 from .confidence import none_of_these
 
@@ -334,12 +345,14 @@ class AnchorModel(_BundleModel):
             to_seen = self.gate.route(padded, seen_logits.astype(np.float64))
         preds = self._ranked_by_route(names, to_seen, seen_logits, classes, zsl, top_k)
         for p in preds:
-            p.transductive = transductive
+            p.transductive = mode or False
         return preds
 
-    def class_cosines(self, feats: np.ndarray, classes: list[str], transductive: float | None = None) -> np.ndarray:
+    def class_cosines(self, feats: np.ndarray, classes: list[str], transductive: float | None = None,
+                      centre: bool = False) -> np.ndarray:
         """Cosines (n, C) of embeddings to the prototypes of free-text classes; with `transductive` (the
-        inverse temperature of the soft assignment) the prototypes are first adapted to these embeddings."""
+        inverse temperature of the soft assignment) the prototypes are first adapted to these embeddings;
+        with `centre`, both sides are centred on their own means first (`adapt.centre`)."""
         text = torch.as_tensor(self.encode_classes(classes, ensemble=True), dtype=torch.float32)
         cfg = self.encoder.model.config
         if text.shape[-1] != cfg.text_dim:
@@ -353,7 +366,25 @@ class AnchorModel(_BundleModel):
             from .adapt import adapt_prototypes
 
             proto = adapt_prototypes(emb, proto, transductive)
+        if centre:
+            from .adapt import centre as centre_both
+
+            emb, proto = centre_both(emb, proto)
         return emb @ proto.T
+
+
+TRANSDUCTIVE_MODES = ("adapt", "centre")
+
+
+def check_transductive(transductive) -> str | None:
+    """The transductive mode asked for: None (off), "adapt" (also for True) or "centre"."""
+    if transductive is False or transductive is None:
+        return None
+    if transductive is True:
+        return "adapt"
+    if transductive not in TRANSDUCTIVE_MODES:
+        raise SadvaeError(f"--transductive: expected one of {', '.join(TRANSDUCTIVE_MODES)}, found {transductive!r}")
+    return transductive
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:
