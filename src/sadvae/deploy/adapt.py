@@ -12,8 +12,9 @@ NW-UCLA 29.9 -> 29.3).
 the encoder's projection; recordings of that class sit around it but not on it. Given the whole set
 of recordings to name, each round soft-assigns every recording to the classes (softmax of `beta` x
 cosine) and moves each prototype halfway, on the unit sphere, towards the weighted mean of the
-recordings assigned to it (the text keeps an equal say). Two rounds. It helps when the set holds many recordings of each asked class and hurts when it holds
-few or when most recordings belong to no asked class; measured in docs/results.md.
+recordings assigned to it (the text keeps an equal say). Two rounds. It helps when the set holds
+many recordings of each asked class and hurts when it holds few or when most recordings belong to no
+asked class; measured in docs/results.md.
 """
 from __future__ import annotations
 
