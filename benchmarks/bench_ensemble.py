@@ -23,9 +23,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_purls import base_recipe, mean_std, pack_name  # noqa: E402  (the same pack names)
+from bench_purls import TEXT_MODE, base_recipe, mean_std, pack_name  # noqa: E402  (the same pack names)
 
-TEXT_MODE = {"ours": "desc", "names": "lb", "prompts": "prompt"}  # the mode each recipe's default row asks with
 
 
 def parse_args(argv=None):

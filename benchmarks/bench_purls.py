@@ -134,6 +134,9 @@ def base_recipe(recipe: str) -> tuple[str, str | None]:
     return base, variant or None
 
 
+TEXT_MODE = {"ours": "desc", "names": "lb", "prompts": "prompt"}  # what each recipe's default row asks with
+
+
 def pack_name(recipe: str, n_unseen: int, seed: int) -> str:
     return f"purls{n_unseen}_{recipe}_e{seed}"
 
