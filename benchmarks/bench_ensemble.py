@@ -14,7 +14,6 @@ Nothing is trained here: it reads the packs (run bench_purls.py first, same --wo
 """
 from __future__ import annotations
 
-import argparse
 import itertools
 import sys
 import time
@@ -23,17 +22,11 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_purls import TEXT_MODE, base_recipe, mean_std, pack_name  # noqa: E402  (the same pack names)
-
+from bench_purls import TEXT_MODE, base_recipe, mean_std, pack_name, pack_reader_parser  # noqa: E402  (the same pack names)
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--work", default="/tmp/sadvae-bench-purls", help="bench_purls.py's resources folder")
-    p.add_argument("--recipes", default="ours", help="comma-separated pack recipes of bench_purls.py (default ours)")
-    p.add_argument("--splits", default="5,9,13")
-    p.add_argument("--seeds", type=int, default=3, help="encoder seeds per split (default 3)")
-    return p.parse_args(argv)
+    return pack_reader_parser(__doc__).parse_args(argv)
 
 
 def zsl_probs(work: str, recipe: str, n_unseen: int, seed: int):

@@ -19,7 +19,6 @@ Reported: GZSL seen, unseen and H on the test set, mean +- std over encoder seed
 """
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import sys
 import time
@@ -28,17 +27,13 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_purls import TEXT_MODE, base_recipe, mean_std, pack_name  # noqa: E402  (the same pack names)
+from bench_purls import TEXT_MODE, base_recipe, mean_std, pack_name, pack_reader_parser  # noqa: E402  (the same pack names)
 
 RULES = ("val", "bootstrap", "zero", "test")
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--work", default="/tmp/sadvae-bench-purls", help="bench_purls.py's resources folder")
-    p.add_argument("--recipes", default="ours", help="comma-separated pack recipes of bench_purls.py (default ours)")
-    p.add_argument("--splits", default="5,9,13")
-    p.add_argument("--seeds", type=int, default=3, help="encoder seeds per split (default 3)")
+    p = pack_reader_parser(__doc__)
     p.add_argument("--draws", type=int, default=200, help="bootstrap resamples (default 200)")
     return p.parse_args(argv)
 
@@ -70,14 +65,10 @@ def one_pack(work: str, recipe: str, n_unseen: int, seed: int, draws: int) -> di
     rng = np.random.default_rng(seed)
     boot = float(np.median([fit_stacking_pooled([resample(draw, rng)], scores="logits").threshold
                             for _ in range(draws)]))
-    test_draw = StackingDraw(main.zsl_logits["all"][0, q], pack.main.logits["all"], pack.main.labels["all"],
-                             main.zsl_logits["all"][0, q], pack.main.logits["all"], pack.main.labels["all"],
+    zsl, logits, labels = main.zsl_logits["all"][0, q], pack.main.logits["all"], pack.main.labels["all"]
+    seen = np.isin(labels, pack.seen_classes)  # the test set's seen and unseen recordings as the two kinds
+    test_draw = StackingDraw(zsl[~seen], logits[~seen], labels[~seen], zsl[seen], logits[seen], labels[seen],
                              pack.seen_classes, pack.unseen_classes)
-    seen_rows = np.isin(pack.main.labels["all"], pack.seen_classes)
-    test_draw = dataclasses.replace(  # the test set's seen and unseen recordings as the two kinds
-        test_draw, unseen_zsl=test_draw.unseen_zsl[~seen_rows], unseen_logits=test_draw.unseen_logits[~seen_rows],
-        unseen_labels=test_draw.unseen_labels[~seen_rows], seen_zsl=test_draw.seen_zsl[seen_rows],
-        seen_logits=test_draw.seen_logits[seen_rows], seen_labels=test_draw.seen_labels[seen_rows])
     gammas = {"val": gate.threshold, "bootstrap": boot, "zero": 0.0,
               "test": fit_stacking_pooled([test_draw], scores="logits").threshold}
     out = {}

@@ -137,6 +137,16 @@ def base_recipe(recipe: str) -> tuple[str, str | None]:
 TEXT_MODE = {"ours": "desc", "names": "lb", "prompts": "prompt"}  # what each recipe's default row asks with
 
 
+def pack_reader_parser(doc: str) -> argparse.ArgumentParser:
+    """The flags of the scripts that read this script's packs without training (bench_gate, bench_ensemble)."""
+    p = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--work", default="/tmp/sadvae-bench-purls", help="bench_purls.py's resources folder")
+    p.add_argument("--recipes", default="ours", help="comma-separated pack recipes of bench_purls.py (default ours)")
+    p.add_argument("--splits", default="5,9,13")
+    p.add_argument("--seeds", type=int, default=3, help="encoder seeds per split (default 3)")
+    return p
+
+
 def pack_name(recipe: str, n_unseen: int, seed: int) -> str:
     return f"purls{n_unseen}_{recipe}_e{seed}"
 

@@ -757,7 +757,7 @@ def cmd_convert(args) -> int:
 def _split_settings(args) -> dict:
     return dict(n_unseen=args.unseen, unseen_classes=args.unseen_classes, val_classes=args.val_classes,
                 split_seed=args.split_seed, train_subjects=args.train_subjects, test_fraction=args.test_fraction,
-                holdout=args.holdout, holdout_performers=getattr(args, "holdout_performers", None))
+                holdout=args.holdout, holdout_performers=args.holdout_performers)
 
 
 def cmd_features(args) -> int:
