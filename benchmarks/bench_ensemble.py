@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_purls import TEXT_MODE, base_recipe, mean_std, pack_name, pack_reader_parser  # noqa: E402  (the same pack names)
+from bench_purls import TEXT_MODE, base_recipe, mean_std, pack_name, pack_reader_parser  # noqa: E402
 
 
 def parse_args(argv=None):
