@@ -95,8 +95,7 @@ def test_centring_removes_a_shift_that_every_recording_shares():
     c_emb, c_proto = centre(emb, tilted)
     after = (c_emb @ c_proto.T).argmax(1)
     assert (before == truth).mean() < 0.5 and (after == truth).mean() > 0.9
-    assert np.allclose(np.linalg.norm(c_emb, axis=1), 1.0) and np.allclose(c_proto.mean(0) @ c_proto.mean(0), 0.0,
-                                                                           atol=0.2)
+    assert np.allclose(np.linalg.norm(c_emb, axis=1), 1.0) and np.allclose(np.linalg.norm(c_proto, axis=1), 1.0)
     with pytest.raises(SadvaeError, match="--transductive centre: expected at least two classes and 6 recordings"):
         centre(emb[:5], tilted)
 
