@@ -34,6 +34,7 @@ within-dataset zero-shot worse.
                                           # the recipe of general; encoders kept for other scorings
     ... --canonical-bones                 # every bone an adult's length (preprocessing)
     ... --objective contrastive           # the encoder trained by symmetric InfoNCE
+    ... --bone-jitter 0.4                 # every bone's length drawn anew in training (augmentation)
 
 Each held-out dataset is also scored in the other ways of `scorings` (none looks at the test
 recordings), in a second table, and in the transductive ways of `transductive_scorings` (they read
@@ -94,6 +95,8 @@ def parse_args(argv=None):
     p.add_argument("--canonical-bones", action="store_true", help="the recipe with every bone an adult's length")
     p.add_argument("--objective", default="prototypes", choices=["prototypes", "contrastive"],
                    help="the encoder's training objective (--encoder-objective; default prototypes)")
+    p.add_argument("--bone-jitter", type=float, default=0.0,
+                   help="augmentation: every bone's length times exp(+- this) in training (default 0: off)")
     p.add_argument("--pairs-only", action="store_true", help="only the trainings on two datasets (no X alone)")
     p.add_argument("--purls", help="instead: UTD-MHAD's PURLS splits by unseen count (e.g. 5,9,13), with and "
                                    "without the other datasets in training")
@@ -336,9 +339,10 @@ def purls_table(results: list[dict]) -> str:
 
 def recipe_of(args) -> dict:
     """The FitSettings a run changes from the recipe of `sadvae fit` with several datasets (and the
-    encoder's training objective, when not the default)."""
+    encoder's training objective and bone jitter, when not the defaults)."""
     recipe = {"center": args.center, "max_seconds": args.max_seconds}
     recipe |= {"objective": args.objective} if args.objective != "prototypes" else {}
+    recipe |= {"bone_jitter": args.bone_jitter} if args.bone_jitter else {}
     return recipe | ({"canonical_bones": True} if args.canonical_bones else {})
 
 
@@ -347,7 +351,8 @@ def recipe_settings(recipe: dict, seed: int, epochs: int):
     from sadvae.encoder.training import default_training
 
     recipe = dict(recipe)
-    training = default_training(epochs=epochs, seed=seed, objective=recipe.pop("objective", "prototypes"))
+    training = default_training(epochs=epochs, seed=seed, objective=recipe.pop("objective", "prototypes"),
+                                bone_jitter=recipe.pop("bone_jitter", 0.0))
     return FitSettings(align_view=True, seed=seed, training=training, **recipe)
 
 

@@ -1,6 +1,7 @@
 """The recipe for real recordings: input streams, augmentation, the text-anchored encoder head, class
 descriptions, the anchor method, calibrated stacking, and settings derived from the pack."""
 import json
+import math
 
 import numpy as np
 import pytest
@@ -8,8 +9,8 @@ import torch
 
 from sadvae.cli.main import main
 from sadvae.data.classnames import BUILTIN_DESCRIPTIONS, UTD27
-from sadvae.encoder.training import (EncoderTraining, TrainedEncoder, _augment, contrastive_loss, extract,
-                                    train_encoder)
+from sadvae.encoder.training import (EncoderTraining, TrainedEncoder, _augment, _jitter_bones, _tree,
+                                    contrastive_loss, extract, train_encoder)
 from sadvae.errors import SadvaeError
 from sadvae.experiment.gate import Gate, evaluate_gzsl, fit_stacking
 from sadvae.data.layouts import get_layout
@@ -64,6 +65,27 @@ def test_augmentation_keeps_absent_bodies_absent_and_is_seeded():
     heights = plain[..., 1] / x[1:, :1, ..., 1]
     torch.testing.assert_close(heights, heights[:, :, :1, :1].expand_as(heights))
     assert not torch.allclose(plain[..., 0], x[1:, :1, ..., 0])
+
+
+def test_bone_jitter_scales_each_bone_alone_and_keeps_its_direction():
+    layout = get_layout("body-16")
+    tree = _tree(layout.name)
+    assert sorted(map(tuple, tree.tolist())) == sorted(map(tuple, layout.edges.tolist()))  # every bone once
+    x = torch.randn(3, 2, 8, 16, 3)
+    x[2, 1] = 0  # an absent body
+    y = _jitter_bones(x, tree, 0.3, torch.Generator().manual_seed(0))
+    assert (y[2, 1] == 0).all()
+    torch.testing.assert_close(y[..., 0, :], x[..., 0, :])  # the centre (pelvis) stays
+    before = x[..., tree[:, 1], :] - x[..., tree[:, 0], :]
+    after = y[..., tree[:, 1], :] - y[..., tree[:, 0], :]
+    ratio = after.norm(dim=-1) / before.norm(dim=-1).clamp(min=1e-9)  # (3, 2, 8, bones)
+    ratio[2, 1] = 1.0  # the absent body's (0 / 0)
+    assert float(ratio.min()) >= math.exp(-0.3) - 1e-5 and float(ratio.max()) <= math.exp(0.3) + 1e-5
+    torch.testing.assert_close(ratio[:2], ratio[:2, :1, :1].expand_as(ratio[:2]))  # one factor per bone and sample
+    assert float(ratio[0, 0, 0].std()) > 0.01  # bones differ
+    torch.testing.assert_close(after, ratio[..., None] * before)  # each bone keeps its direction
+    with pytest.raises(SadvaeError, match="bone jitter in"):
+        EncoderTraining(bone_jitter=2).check()
 
 
 # --- the text-anchored head -----------------------------------------------------------------------

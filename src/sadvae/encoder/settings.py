@@ -31,6 +31,9 @@ class EncoderTraining:
     max_shear: float = 0.0  # augmentation: off-diagonal shear terms within +- this
     max_scale: float = 0.15  # augmentation: scale by 1 +- this
     min_crop: float = 1.0  # augmentation: keep a random window of at least this fraction of the frames
+    bone_jitter: float = setting(0.0, "augmentation: scale every bone's length by its own random factor, "
+                                 "exp(+- this) (default 0: off; a rig that places joints elsewhere along a bone)",
+                                 group="training")
     objective: str = setting("prototypes", "text head's loss: prototypes (default: cross-entropy over the classes, "
                              "one drawn description each) or contrastive (symmetric InfoNCE: every description of "
                              "a sample's class a positive, and each description against the batch's samples)",
@@ -43,6 +46,8 @@ class EncoderTraining:
         if self.epochs < 1 or self.batch_size < 1 or self.lr <= 0 or self.patience < 1:
             raise SadvaeError(f"encoder training: expected positive epochs, batch size, lr and patience, found "
                               f"{self.epochs}, {self.batch_size}, {self.lr}, {self.patience}")
+        if not 0 <= self.bone_jitter <= 1:
+            raise SadvaeError(f"encoder training: expected a bone jitter in [0, 1], found {self.bone_jitter}")
         if self.objective not in OBJECTIVES:
             raise SadvaeError(f"encoder training: expected an objective among {', '.join(OBJECTIVES)}, found "
                               f"{self.objective!r}")

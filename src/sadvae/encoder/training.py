@@ -20,12 +20,13 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..data.layouts import get_layout
 from ..data.preprocess import Preprocessing
 from ..errors import SadvaeError
 from ..io import atomic_write_bytes, load_tensors
 from . import distributed
 from .settings import EncoderTraining, default_training  # noqa: F401  (their old home)
-from .stgcn import STGCN, EncoderConfig
+from .stgcn import STGCN, EncoderConfig, joint_parents
 
 
 @dataclass
@@ -97,11 +98,37 @@ def _temporal_crop(x: torch.Tensor, min_crop: float, gen: torch.Generator) -> to
     return (frames(x, lo) * (1 - w) + frames(x, hi) * w) * both
 
 
-def _augment(x: torch.Tensor, cfg: EncoderTraining, gen: torch.Generator) -> torch.Tensor:
+def _tree(layout_name: str) -> np.ndarray:
+    """(parent, child) pairs of the layout's tree from the body centre outwards, parents first."""
+    layout = get_layout(layout_name)
+    parents, hops = joint_parents(layout), layout.hops_to_center
+    return np.array([(parents[j], j) for j in np.argsort(hops, kind="stable") if parents[j] != j], dtype=np.int64)
+
+
+def _jitter_bones(x: torch.Tensor, edges: np.ndarray, amount: float, gen: torch.Generator) -> torch.Tensor:
+    """Per sample, every bone (parent, child; parents first) its own length factor exp(U(-amount, amount)),
+    the same in every frame and body: from the centre outwards each child is placed at its moved parent
+    plus the scaled recorded bone. Directions, the centre's path and absent bodies stay."""
+    factor = torch.exp(_uniform(x.shape[0], amount, gen, len(edges))).to(x)
+    present = (x.abs().sum(dim=(-2, -1), keepdim=True) > 0).to(x.dtype)
+    out = x.clone()
+    for k, (parent, child) in enumerate(edges.tolist()):
+        bone = x[:, :, :, child] - x[:, :, :, parent]
+        out[:, :, :, child] = out[:, :, :, parent] + factor[:, k, None, None, None] * bone
+    return out * present
+
+
+def _augment(x: torch.Tensor, cfg: EncoderTraining, gen: torch.Generator, edges: np.ndarray | None = None) \
+        -> torch.Tensor:
     """Random turn about the y (vertical) axis and scale, then (when set) tilt about x and z and shear, one
     per sample, then a random temporal crop; zeros stay zeros. Options that are off draw nothing, so the
-    turn-and-scale default draws exactly what it always has."""
+    turn-and-scale default draws exactly what it always has. With `bone_jitter` (and the layout's bones,
+    `edges`), every bone's length is drawn first."""
     n = x.shape[0]
+    if cfg.bone_jitter > 0:
+        if edges is None:
+            raise SadvaeError("encoder: bone jitter expects the layout's bones, found none")
+        x = _jitter_bones(x, edges, cfg.bone_jitter, gen)
     turn = _uniform(n, math.radians(cfg.max_turn_degrees), gen)
     factor = 1 + _uniform(n, cfg.max_scale, gen)
     rot = _rotation(-turn, 1)
@@ -193,6 +220,7 @@ def train_encoder(x: np.ndarray, labels: np.ndarray, holdout_x: np.ndarray, hold
                                                 pct_start=0.1, anneal_strategy="cos")
     loss_fn = nn.CrossEntropyLoss()
     contrastive = training.objective == "contrastive"
+    edges = _tree(config.layout) if training.bone_jitter > 0 else None
     if contrastive and text is None:
         raise SadvaeError("encoder: the contrastive objective expects the text head, found the classifier head")
     best = (-1.0, math.inf, -1, None)
@@ -206,7 +234,7 @@ def train_encoder(x: np.ndarray, labels: np.ndarray, holdout_x: np.ndarray, hold
                 continue
             xb = xt[idx]
             if training.augment:  # the whole batch on every rank, so that the generators stay in step
-                xb = _augment(xb, training, gen)
+                xb = _augment(xb, training, gen, edges)
             xb, yb = xb[rank::world].to(device), y[idx][rank::world].to(device)
             if contrastive:
                 emb, logits = net(xb)
