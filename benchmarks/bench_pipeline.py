@@ -42,12 +42,12 @@ def run_ours(resources: Path, args, seeds: list[int], jobs: int | None) -> dict:
     pack = open_pack(cfg)
     t = {}
     t0 = time.perf_counter()
-    main, val = train_splits(pack, cfg, progress=False, jobs=jobs)
+    main, vals = train_splits(pack, cfg, progress=False, jobs=jobs)
     t["stages 1+2 (train main, train val)"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    main_pass, val_pass = choose_passes(cfg.selection, val.probs["unseen"], pack,
+    main_pass, val_pass = choose_passes(cfg.selection, vals, pack,
                                         main.probs["unseen"] if cfg.selection == "test" else None)
-    gates = gate_stage(pack, val, val_pass, cfg)
+    gates = gate_stage(pack, vals, val_pass, cfg)
     t["stage 3 (gate)"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     rows = evaluate_stage(pack, main, main_pass, gates)

@@ -307,6 +307,59 @@ def test_features_command_end_to_end(tmp_path, capsys):
                  "--quiet"]) == 0
 
 
+def test_several_validation_draws_are_written_used_and_replaced(tmp_path, capsys):
+    from types import SimpleNamespace
+
+    from sadvae.experiment.pipeline import choose_passes
+
+    data = synthetic_skeletons(n_classes=10, per_subject=4, subjects=4, frames=24, seed=5)
+    write_npz(data, tmp_path / "motions.npz")
+    res = tmp_path / "res"
+    args = ["features", "--data", str(tmp_path / "motions.npz"), "--format", "npz", "--dataset", "motions",
+            "--unseen", "2", "--holdout", "0.4", "--resources", str(res), "--quiet"] + TINY_ENCODER
+    assert main(args + ["--val-draws", "3"]) == 0
+    pack = load_pack(res, "motions", 2)
+    draws = pack.val_draws()
+    assert len(draws) == 3 and len({tuple(d.classes.tolist()) for d in draws}) == 3
+    for d in draws:
+        assert len(d.classes) == 2 and np.isin(d.classes, pack.seen_classes).all()
+        info = json.loads((d.data.path / "encoder.json").read_text())
+        assert info["classes"] == d.seen_minus_val.tolist()  # each draw's encoder never saw its classes
+        assert set(np.unique(d.data.labels["unseen"])) == set(d.classes.tolist())
+    # the pass is chosen by the mean over the draws: draw 0 alone would pick pass 0, the three pick pass 1
+    def probs(draw, good_pass):  # (1 replica, 2 passes, n, 2 classes): right in one pass, wrong in the other
+        truth = (draw.data.labels["unseen"][:, None] == np.sort(draw.classes)[None]).astype(float)
+        return np.stack([truth, 1 - truth] if good_pass == 0 else [1 - truth, truth])[None]
+    vals = [SimpleNamespace(probs={"unseen": probs(d, g)}) for d, g in zip(draws, (0, 1, 1))]
+    assert choose_passes("val", vals[:1] + [SimpleNamespace(probs={"unseen": probs(d, 0)}) for d in draws[1:]],
+                         pack)[0].tolist() == [0]
+    assert choose_passes("val", vals, pack)[0].tolist() == [1]
+    with pytest.raises(SadvaeError, match="3 validation draws"):
+        choose_passes("val", vals[:2], pack)
+
+    flags = ["--resources", str(res), "--dataset", "motions", "--unseen", "2", "--passes", "2", "--semantic-dim", "8",
+             "--style-dim", "2", "--lr", "1e-3", "--quiet"]
+    assert main(["run", *flags, "--out", str(tmp_path / "run")]) == 0
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert metrics["validation_draws"] == 3
+    assert sorted(p.name for p in (tmp_path / "run").glob("seed*/val*.safetensors")) == \
+        ["val.safetensors", "val1.safetensors", "val2.safetensors"]
+    stage = tmp_path / "stages"
+    for split in ("main", "val", "val1"):
+        assert main(["train", *flags, "--split", split, "--out", str(stage)]) == 0
+    capsys.readouterr()
+    assert main(["gate", "--run", str(stage), "--quiet"]) == 2
+    assert "sadvae train --split val2" in capsys.readouterr().err
+    assert main(["train", *flags, "--split", "val2", "--out", str(stage)]) == 0
+    assert main(["gate", "--run", str(stage), "--quiet"]) == 0
+    assert main(["evaluate", "--run", str(stage), "--quiet"]) == 0
+    assert json.loads((stage / "metrics.json").read_text())["per_seed"] == metrics["per_seed"]
+    # written again with one draw: the further draws of the earlier pack are gone
+    assert main(args + ["--force", "--no-text"]) == 0
+    assert load_pack(res, "motions", 2).more_vals == []
+    assert not list(res.glob("sk_feats/*_val1_*")) and not list(res.glob("label_splits/motions/*_1.npy"))
+
+
 def test_features_refuses_a_split_that_leaves_a_class_without_training_samples(tmp_path, capsys):
     data = synthetic_skeletons(n_classes=6, per_subject=2, subjects=2, frames=20, seed=6)
     data.subjects[(data.labels == 0)] = 2  # class 0 only performed by the test performer

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..encoder.settings import HEADS, EncoderSettings, EncoderTraining
 from ..errors import SadvaeError
+from ..pack.format import MAX_VAL_DRAWS
 from ..experiment.config import RunConfig, seeds_for
 from ..settings import add_flags, given, int_list
 from ..version import __version__
@@ -159,7 +160,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("train", help="stage 1 or 2: train one split, save per-pass results", epilog=EPILOG)
     _pack_args(p)
     _model_args(p)
-    p.add_argument("--split", choices=["main", "val"], required=True)
+    p.add_argument("--split", choices=["main", "val"] + [f"val{k}" for k in range(1, MAX_VAL_DRAWS)], required=True,
+                   metavar="{main,val,val1,...}",
+                   help="main, val, or a further validation draw val1, val2, ... of a pack that has them")
     p.add_argument("--out", required=True, help="run folder (created, or added to)")
     p.add_argument("--force", action="store_true", help="overwrite this split's earlier results in --out")
     _common(p)
@@ -213,6 +216,9 @@ def build_parser() -> argparse.ArgumentParser:
                        epilog=EPILOG)
     _skeleton_input_args(p, several=True)
     _split_args(p)
+    p.add_argument("--val-draws", type=int, default=1,
+                   help="validation class draws, each with its own encoder (default 1, the authors' layout); with "
+                        "several, `sadvae run` chooses the pass and the seen/new margin on all of them")
     g = _encoder_args(p, several=True)
     g.add_argument("--encoder-name", default="stgcn", help="encoder name in the pack's folder names (default stgcn)")
     _text_args(p)
@@ -775,6 +781,7 @@ def cmd_features(args) -> int:
                                descriptions=listed[0]["descriptions"] if len(listed) == 1 else None,
                                training=training, text_model=args.text_model, write_text=not args.no_text,
                                force=args.force, balance=not args.no_balance, merge_classes=not args.separate_classes,
+                               val_draws=args.val_draws,
                                **_several_defaults(_encoder_given(args), listed))
     distributed.init(device)  # under torchrun: join the other processes (data-parallel encoder training)
     try:

@@ -33,7 +33,7 @@ from ..methods import LOSS_TERMS, SINGLE_PASS, SplitResult, TrainConfig, resolve
 from ..pack.format import OLD_ROLE_NAMES, FeaturePack, load_pack, text_modes
 from ..version import __version__
 from .config import RunConfig, choose_text_mode, default_names, derive_from_pack
-from .gate import Gate, evaluate_gzsl, fit_gate, fit_stacking
+from .gate import Gate, StackingDraw, evaluate_gzsl, fit_gate, fit_stacking_pooled
 
 SELECTION_LABELS = {
     "val": "val: pass chosen on the validation split's pseudo-unseen classes (no test label used)",
@@ -81,14 +81,24 @@ def train_config(cfg: RunConfig) -> TrainConfig:
     return TrainConfig(**{f.name: getattr(cfg, f.name) for f in dataclasses.fields(TrainConfig)})
 
 
+def val_split_names(pack: FeaturePack) -> list[str]:
+    """The validation splits of a pack: `val` (the authors' draw), then `val1`, `val2`, ... when written."""
+    return ["val"] + [f"val{k}" for k in range(1, len(pack.more_vals) + 1)]
+
+
+def _split_data(pack: FeaturePack, split: str):
+    if split == "main":
+        return pack.main, pack.unseen_classes, ("unseen", "all")
+    names = val_split_names(pack)
+    if split not in names:
+        raise SadvaeError(f"--split: expected one of main, {', '.join(names)} (the pack's splits), found {split!r}")
+    draw = pack.val_draws()[names.index(split)]
+    return draw.data, draw.classes, ("unseen", "seen_heldout")
+
+
 def split_inputs(pack: FeaturePack, split: str):
     """(train features, train labels, unseen classes, unlabelled evaluation sets) of one split."""
-    if split == "main":
-        data, unseen, sets = pack.main, pack.unseen_classes, ("unseen", "all")
-    elif split == "val":
-        data, unseen, sets = pack.val, pack.val_classes, ("unseen", "seen_heldout")
-    else:
-        raise SadvaeError(f"--split: expected main or val, found {split!r}")
+    data, unseen, sets = _split_data(pack, split)
     return data.features["train"], data.labels["train"], unseen, {s: data.features[s] for s in sets}
 
 
@@ -96,7 +106,7 @@ def train_stage(pack: FeaturePack, split: str, cfg: RunConfig, progress: bool = 
                 keep_weights: bool = True, checkpoint: str | None = None) -> SplitResult:
     x, y, unseen, sets = split_inputs(pack, split)
     if cfg.method in SINGLE_PASS:
-        folder = (pack.main if split == "main" else pack.val).path
+        folder = _split_data(pack, split)[0].path
         return SINGLE_PASS[cfg.method](folder, x, y, pack.text, unseen, sets, cfg.seeds)
     device = resolve_device(cfg.device)
     return train_split(x, y, pack.text, unseen, sets, train_config(cfg), cfg.seeds, device,
@@ -117,28 +127,30 @@ def checkpoint_path(folder, split: str) -> str | None:
 
 
 def train_splits(pack: FeaturePack, cfg: RunConfig, progress: bool = True, jobs: int | None = None,
-                 checkpoints=None):
-    """Stages 1 and 2. They are independent, so on a CPU with two or more cores they run side by side
-    in two worker processes (one core each), which the per-step arithmetic cannot use better.
+                 checkpoints=None) -> tuple[SplitResult, list[SplitResult]]:
+    """Stages 1 and 2: the main split, and every validation draw of the pack (`val`, then `val1`, ...).
+    They are independent, so on a CPU with two or more cores they run side by side in two worker
+    processes (one core each), which the per-step arithmetic cannot use better.
     With `checkpoints` (a folder), each split saves its state there after every pass and resumes
-    from what it finds there."""
+    from what it finds there. Returns (main, [each validation draw's result])."""
     device = resolve_device(cfg.device)
-    batches = cfg.passes * sum(-(-len(d.features["train"]) // cfg.batch_size) for d in (pack.main, pack.val))
+    splits = ["main"] + val_split_names(pack)
+    batches = cfg.passes * sum(-(-len(split_inputs(pack, s)[0]) // cfg.batch_size) for s in splits)
     if jobs is None:
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
         jobs = 2 if (device.type == "cpu" and cores >= 2 and batches >= PARALLEL_MIN_BATCHES) else 1
     if jobs < 2 or cfg.method in SINGLE_PASS:  # no training loop: nothing to run side by side
-        return (train_stage(pack, "main", cfg, progress, checkpoint=checkpoint_path(checkpoints, "main")),
-                train_stage(pack, "val", cfg, progress, checkpoint=checkpoint_path(checkpoints, "val")))
+        results = [train_stage(pack, s, cfg, progress, checkpoint=checkpoint_path(checkpoints, s)) for s in splits]
+        return results[0], results[1:]
     work = []
-    for position, split in enumerate(("main", "val")):
+    for position, split in enumerate(splits):
         x, y, unseen, sets = split_inputs(pack, split)
         work.append((x, y, pack.text, unseen, sets, train_config(cfg), cfg.seeds, device,
-                     dict(progress=progress, desc=f"{split} split", threads=1, bar_position=position,
+                     dict(progress=progress, desc=f"{split} split", threads=1, bar_position=position % 2,
                           checkpoint=checkpoint_path(checkpoints, split))))
     with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn")) as pool:
-        main, val = pool.map(_worker_train, work)
-    return main, val
+        results = list(pool.map(_worker_train, work))
+    return results[0], results[1:]
 
 
 def accuracy_per_pass(probs: np.ndarray, labels: np.ndarray, classes: np.ndarray) -> np.ndarray:
@@ -147,10 +159,12 @@ def accuracy_per_pass(probs: np.ndarray, labels: np.ndarray, classes: np.ndarray
     return 100.0 * (pred == labels).mean(-1)
 
 
-def choose_passes(selection: str, val_probs: np.ndarray, pack: FeaturePack,
+def choose_passes(selection: str, vals: list[SplitResult], pack: FeaturePack,
                   main_probs: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Pass per replica for the main and the validation split. The first best pass wins ties."""
-    val_acc = accuracy_per_pass(val_probs, pack.val.labels["unseen"], pack.val_classes)
+    """Pass per replica for the main and the validation splits: the best mean pseudo-unseen accuracy
+    over the pack's validation draws (`vals`, one result per draw, `val` first). The first best pass
+    wins ties."""
+    val_acc = validation_accuracy(vals, pack)
     val_pass = val_acc.argmax(1)
     if selection == "val":
         return val_pass.copy(), val_pass
@@ -160,20 +174,38 @@ def choose_passes(selection: str, val_probs: np.ndarray, pack: FeaturePack,
     return main_acc.argmax(1), val_pass
 
 
-def gate_stage(pack: FeaturePack, val_result: SplitResult, val_pass: np.ndarray, cfg: RunConfig) -> list[Gate]:
+def validation_accuracy(vals: list[SplitResult], pack: FeaturePack) -> np.ndarray:
+    """(K, P): each replica's pseudo-unseen accuracy per pass, the mean over the validation draws."""
+    draws = pack.val_draws()
+    if len(vals) != len(draws):
+        raise SadvaeError(f"expected results of the pack's {len(draws)} validation draws "
+                          f"({', '.join(val_split_names(pack))}), found {len(vals)}")
+    return np.mean([accuracy_per_pass(v.probs["unseen"], d.data.labels["unseen"], d.classes)
+                    for v, d in zip(vals, draws)], axis=0)
+
+
+def gate_stage(pack: FeaturePack, vals: list[SplitResult], val_pass: np.ndarray, cfg: RunConfig) -> list[Gate]:
+    """Each replica's seen/new decision. Calibrated stacking is chosen on the samples of every validation
+    draw at once; the learnt gate (--gzsl gate) is fitted on the first draw."""
+    draws = pack.val_draws()
+    if len(vals) != len(draws):
+        raise SadvaeError(f"expected results of the pack's {len(draws)} validation draws, found {len(vals)}")
     gates = []
-    for k, seed in enumerate(val_result.seeds):
+    for k, seed in enumerate(vals[0].seeds):
         p = val_pass[k]
         if cfg.gzsl == "stacking":  # validation labels are training data
-            scores = "logits" if val_result.zsl_logits else "probs"
-            zsl = val_result.zsl_logits if val_result.zsl_logits else val_result.probs
-            gates.append(fit_stacking(zsl["unseen"][k, p], pack.val.logits["unseen"], pack.val.labels["unseen"],
-                                      zsl["seen_heldout"][k, p], pack.val.logits["seen_heldout"],
-                                      pack.val.labels["seen_heldout"], pack.seen_minus_val, pack.val_classes,
-                                      temperature=cfg.gate_temperature, scores=scores))
+            scores = "logits" if vals[0].zsl_logits else "probs"
+            pooled = []
+            for v, d in zip(vals, draws):
+                zsl = v.zsl_logits if v.zsl_logits else v.probs
+                pooled.append(StackingDraw(zsl["unseen"][k, p], d.data.logits["unseen"], d.data.labels["unseen"],
+                                           zsl["seen_heldout"][k, p], d.data.logits["seen_heldout"],
+                                           d.data.labels["seen_heldout"], d.seen_minus_val, d.classes))
+            gates.append(fit_stacking_pooled(pooled, temperature=cfg.gate_temperature, scores=scores))
             continue
-        gates.append(fit_gate(val_result.probs["unseen"][k, p], pack.val.logits["unseen"],
-                              val_result.probs["seen_heldout"][k, p], pack.val.logits["seen_heldout"], seed=seed,
+        val = vals[0]
+        gates.append(fit_gate(val.probs["unseen"][k, p], pack.val.logits["unseen"],
+                              val.probs["seen_heldout"][k, p], pack.val.logits["seen_heldout"], seed=seed,
                               temperature=cfg.gate_temperature, threshold=cfg.gate_threshold,
                               rule="reference" if cfg.mode == "reference" else "calibrated"))
     return gates
@@ -214,6 +246,11 @@ class RunResult:
     main_pass: np.ndarray
     val_pass: np.ndarray
     gates: list[Gate]
+    more_vals: list[SplitResult] = dataclasses.field(default_factory=list)  # the further validation draws
+
+    @property
+    def vals(self) -> list[SplitResult]:
+        return [self.val] + list(self.more_vals)
 
     def metrics(self) -> dict:
         per_seed = []
@@ -225,6 +262,7 @@ class RunResult:
             "version": __version__,
             "selection": self.config.selection,
             "selection_rule": SELECTION_LABELS[self.config.selection],
+            "validation_draws": len(self.vals),
             "mode": self.config.mode,
             "method": self.config.method,
             "pack": {"resources": str(self.pack.root), "dataset": self.pack.dataset, "split_name": self.pack.split_name,
@@ -246,15 +284,17 @@ def run_all(cfg: RunConfig, pack: FeaturePack | None = None, progress: bool = Tr
     else:
         apply_pack_defaults(cfg, pack)
     say = (lambda msg: print(f"[sadvae] {msg}", file=sys.stderr, flush=True)) if progress else (lambda msg: None)
-    say("stages 1-2/4: training on the main split and on the validation split")
-    main, val = train_splits(pack, cfg, progress, jobs, checkpoints)
+    draws = len(pack.val_draws())
+    say("stages 1-2/4: training on the main split and on the validation split"
+        + (f" ({draws} validation draws)" if draws > 1 else ""))
+    main, vals = train_splits(pack, cfg, progress, jobs, checkpoints)
     say(f"stage 3/4: gate (selection {cfg.selection})")
-    main_pass, val_pass = choose_passes(cfg.selection, val.probs["unseen"], pack,
+    main_pass, val_pass = choose_passes(cfg.selection, vals, pack,
                                         main.probs["unseen"] if cfg.selection == "test" else None)
-    gates = gate_stage(pack, val, val_pass, cfg)
+    gates = gate_stage(pack, vals, val_pass, cfg)
     say("stage 4/4: evaluation on the test sets")
     rows = evaluate_stage(pack, main, main_pass, gates)
-    return RunResult(cfg, pack, rows, summarise(rows), main, val, main_pass, val_pass, gates)
+    return RunResult(cfg, pack, rows, summarise(rows), main, vals[0], main_pass, val_pass, gates, vals[1:])
 
 
 # -------------------------------------------------------------------------------------------------

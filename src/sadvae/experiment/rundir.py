@@ -25,7 +25,8 @@ from .analysis import confusion, latent_projection
 from .config import RunConfig
 from .gate import Gate
 from .pipeline import (METRICS, RunResult, accuracy_per_pass, choose_passes, evaluate_stage, gate_stage,
-                       load_split_results, open_pack, run_all, save_split_result, summarise, train_stage)
+                       load_split_results, open_pack, run_all, save_split_result, summarise, train_stage,
+                       val_split_names)
 
 
 def finite_or_none(value):
@@ -68,7 +69,8 @@ def write_seeds(out_dir: Path, result: RunResult) -> dict:
         d = Path(out_dir) / f"seed{seed}"
         d.mkdir(parents=True, exist_ok=True)  # a resumed run may find what it wrote before it stopped
         save_split_result(d / "main.safetensors", result.main, k, "main", result.config, [int(result.main_pass[k])])
-        save_split_result(d / "val.safetensors", result.val, k, "val", result.config, [int(result.val_pass[k])])
+        for name, val in zip(val_split_names(result.pack), result.vals):
+            save_split_result(d / f"{name}.safetensors", val, k, name, result.config, [int(result.val_pass[k])])
         result.gates[k].save(d / "gate.json")
         details = seed_details(result, k)
         atomic_write_text(d / "details.json", json.dumps(details))
@@ -202,26 +204,33 @@ def load_staged_run(run: Path, selection: str | None = None):
     if selection:
         cfg.selection = selection
     pack = open_pack(cfg)
-    val = load_split_results([run / f"seed{s}" / "val.safetensors" for s in cfg.seeds])
+    vals = []
+    for name in val_split_names(pack):
+        files = [run / f"seed{s}" / f"{name}.safetensors" for s in cfg.seeds]
+        missing = [f for f in files if not f.is_file()]
+        if missing and name != "val":  # (the first draw's missing file is named by load_split_results)
+            raise SadvaeError(f"{missing[0]}: expected the results of validation draw {name} (the pack has "
+                              f"{len(pack.val_draws())} draws; sadvae train --split {name}), found no such file")
+        vals.append(load_split_results(files))
     main = None
     main_files = [run / f"seed{s}" / "main.safetensors" for s in cfg.seeds]
     if all(p.exists() for p in main_files):
         main = load_split_results(main_files)
-    return cfg, pack, main, val
+    return cfg, pack, main, vals
 
 
 def gate_folder(run: Path, selection: str | None = None, temperature: float | None = None,
                 threshold: float | None = None) -> list[tuple[Path, Gate]]:
     """Stage 3 on a staged run folder: each seed's gate, fitted on the validation split and saved as
     seed<S>/gate.json (temperature/threshold fix those instead of searching them)."""
-    cfg, pack, _, val = load_staged_run(run, selection)
+    cfg, pack, _, vals = load_staged_run(run, selection)
     if temperature is not None:
         cfg.gate_temperature = temperature
     if threshold is not None:
         cfg.gate_threshold = threshold
-    _, val_pass = choose_passes("val", val.probs["unseen"], pack)
+    _, val_pass = choose_passes("val", vals, pack)
     written = []
-    for k, gate in enumerate(gate_stage(pack, val, val_pass, cfg)):
+    for k, gate in enumerate(gate_stage(pack, vals, val_pass, cfg)):
         path = run / f"seed{cfg.seeds[k]}" / "gate.json"
         gate.save(path)
         written.append((path, gate))
@@ -230,14 +239,15 @@ def gate_folder(run: Path, selection: str | None = None, temperature: float | No
 
 def evaluate_folder(run: Path, selection: str | None = None) -> dict:
     """Stage 4 on a staged run folder: the metrics, also written to its metrics.json."""
-    cfg, pack, main, val = load_staged_run(run, selection)
+    cfg, pack, main, vals = load_staged_run(run, selection)
     if main is None:
         raise SadvaeError(f"{run}: expected main-split results (sadvae train --split main), found none")
-    main_pass, val_pass = choose_passes(cfg.selection, val.probs["unseen"], pack,
+    main_pass, val_pass = choose_passes(cfg.selection, vals, pack,
                                         main.probs["unseen"] if cfg.selection == "test" else None)
     gates = [Gate.load(run / f"seed{s}" / "gate.json") for s in cfg.seeds]
     rows = evaluate_stage(pack, main, main_pass, gates)
-    metrics = RunResult(cfg, pack, rows, summarise(rows), main, val, main_pass, val_pass, gates).metrics()
+    metrics = RunResult(cfg, pack, rows, summarise(rows), main, vals[0], main_pass, val_pass, gates,
+                        vals[1:]).metrics()
     atomic_write_text(run / "metrics.json", json.dumps(metrics, indent=2))
     return metrics
 

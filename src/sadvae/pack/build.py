@@ -27,7 +27,7 @@ import numpy as np
 
 from ..encoder.training import full_logits
 from ..errors import SadvaeError
-from .format import MIN_GATE_SAMPLES, split_file_names, split_folder_names
+from .format import MAX_VAL_DRAWS, MIN_GATE_SAMPLES, split_file_names, split_folder_names
 
 # NTU RGB+D 120 cross-subject protocol: performers of the training set (covers NTU-60's as well)
 NTU_TRAIN_PERFORMERS = (1, 2, 4, 5, 8, 9, 13, 14, 15, 16, 17, 18, 19, 25, 27, 28, 31, 34, 35, 38, 45, 46, 47, 49, 50,
@@ -97,6 +97,24 @@ def choose_classes(n_classes: int, n_unseen: int | None = None, unseen_classes=N
     else:
         val = np.sort(rng.choice(seen, n_val, replace=False))
     return ClassSplit(n_classes, unseen, val)
+
+
+def more_validation_draws(split: ClassSplit, count: int, seed: int = 0) -> list[np.ndarray]:
+    """`count` further validation draws (sorted class ids), each as many seen classes as `split.val` and,
+    where the seen classes allow it, a set no earlier draw has; reproducible from `seed`."""
+    if count < 0:
+        raise SadvaeError(f"--val-draws: expected at least 1 validation draw, found {count + 1}")
+    if count + 1 > MAX_VAL_DRAWS:
+        raise SadvaeError(f"--val-draws: expected at most {MAX_VAL_DRAWS} validation draws, found {count + 1}")
+    draws = [split.val]
+    for k in range(1, count + 1):
+        rng = np.random.default_rng([seed, k])
+        for _ in range(50):
+            val = np.sort(rng.choice(split.seen, len(split.val), replace=False))
+            if not any(np.array_equal(val, d) for d in draws):
+                break
+        draws.append(val)
+    return draws[1:]
 
 
 @dataclass
@@ -217,13 +235,20 @@ def split_arrays(labels: np.ndarray, part: SamplePartition, main_features: np.nd
     return main, val
 
 
-def pack_targets(resources, dataset: str, encoder: str, split: ClassSplit, split_type: str = "r") -> list[Path]:
-    """The paths a pack write creates (label split files and the two feature folders)."""
+def pack_targets(resources, dataset: str, encoder: str, split: ClassSplit, split_type: str = "r",
+                 more_vals: int = 0) -> list[Path]:
+    """The paths a pack write creates (label split files and the two feature folders; with `more_vals`
+    further validation draws, their two label files and their folder each)."""
     root = Path(resources)
     names = split_file_names(split_type, split.n_classes, len(split.unseen), len(split.val))
     main_name, val_name = split_folder_names(encoder, dataset, len(split.unseen), split_type)
-    return [root / "label_splits" / dataset / n for n in names.values()] + \
+    targets = [root / "label_splits" / dataset / n for n in names.values()] + \
         [root / "sk_feats" / main_name, root / "sk_feats" / val_name]
+    for draw in range(1, more_vals + 1):
+        names = split_file_names(split_type, split.n_classes, len(split.unseen), len(split.val), draw)
+        targets += [root / "label_splits" / dataset / names[role] for role in ("val", "seen_minus_val")]
+        targets.append(root / "sk_feats" / split_folder_names(encoder, dataset, len(split.unseen), split_type, draw)[1])
+    return targets
 
 
 def check_targets(targets: list[Path], force: bool) -> None:
@@ -235,13 +260,15 @@ def check_targets(targets: list[Path], force: bool) -> None:
 
 def write_split_pack(resources, dataset: str, encoder: str, split: ClassSplit, main: dict, val: dict, *,
                      split_type: str = "r", extra: dict[str, dict[str, bytes]] | None = None,
-                     force: bool = False) -> list[Path]:
+                     force: bool = False, more_vals: list[tuple[np.ndarray, dict]] = ()) -> list[Path]:
     """Write label splits and both feature folders. Everything is written into a staging folder inside
     `resources` first and moved into place at the end, so a failure leaves no partial folder.
-    `extra` adds files to the folders: {"main"|"val": {file name: bytes}}."""
+    `extra` adds files to the folders: {"main"|"val"|"val1"...: {file name: bytes}}. `more_vals`: further
+    validation draws, each (its validation classes, its folder's arrays as `val`)."""
     root = Path(resources)
-    targets = pack_targets(root, dataset, encoder, split, split_type)
+    targets = pack_targets(root, dataset, encoder, split, split_type, len(more_vals))
     check_targets(targets, force)
+    stale = pack_targets(root, dataset, encoder, split, split_type, MAX_VAL_DRAWS - 1)[len(targets):]
     try:
         root.mkdir(parents=True, exist_ok=True)
         stage = Path(tempfile.mkdtemp(dir=root, prefix=".sadvae-staging-"))
@@ -249,29 +276,39 @@ def write_split_pack(resources, dataset: str, encoder: str, split: ClassSplit, m
         raise SadvaeError(f"{root}: expected a writable resources folder, found {exc.strerror}") from None
     try:
         ids = {"unseen": split.unseen, "seen": split.seen, "val": split.val, "seen_minus_val": split.seen_minus_val}
-        names = split_file_names(split_type, split.n_classes, len(split.unseen), len(split.val))
-        staged = [stage / f"label_{role}.npy" for role in names]
-        for path, role in zip(staged, names):
-            np.save(path, np.asarray(ids[role], dtype=np.int64))
-        for key, arrays in (("main", main), ("val", val)):
-            folder = stage / key
-            folder.mkdir()
-            for stem, arr in arrays.items():
-                arr = np.asarray(arr)
-                np.save(folder / f"{stem}.npy", arr.astype(np.int64 if "label" in stem else np.float32))
-            for file_name, data in (extra or {}).get(key, {}).items():
-                (folder / file_name).write_bytes(data)
-            staged.append(folder)
-        for src, dst in zip(staged, targets):
+        staged = []  # in the order of `targets`
+        for role in split_file_names(split_type, split.n_classes, len(split.unseen), len(split.val)):
+            staged.append(stage / f"label_{role}.npy")
+            np.save(staged[-1], np.asarray(ids[role], dtype=np.int64))
+        staged += [_stage_folder(stage, "main", main, extra), _stage_folder(stage, "val", val, extra)]
+        for draw, (classes, arrays) in enumerate(more_vals, start=1):
+            draw_split = ClassSplit(split.n_classes, split.unseen, np.sort(np.asarray(classes, dtype=np.int64)))
+            for role, ids in (("val", draw_split.val), ("seen_minus_val", draw_split.seen_minus_val)):
+                staged.append(stage / f"label_{role}_{draw}.npy")
+                np.save(staged[-1], ids)
+            staged.append(_stage_folder(stage, f"val{draw}", arrays, extra))
+        for src, dst in zip(staged, targets, strict=True):
             dst.parent.mkdir(parents=True, exist_ok=True)
             if dst.is_dir():
                 shutil.rmtree(dst)
             os.replace(src, dst)
+        for path in stale:  # the further draws of an earlier pack here would be read with this one
+            shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
     except OSError as exc:
         raise SadvaeError(f"{root}: expected to write the pack, found {exc.strerror or exc}") from None
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     return targets
+
+
+def _stage_folder(stage: Path, key: str, arrays: dict, extra: dict | None) -> Path:
+    folder = stage / key
+    folder.mkdir()
+    for stem, arr in arrays.items():
+        np.save(folder / f"{stem}.npy", np.asarray(arr).astype(np.int64 if "label" in stem else np.float32))
+    for file_name, data in (extra or {}).get(key, {}).items():
+        (folder / file_name).write_bytes(data)
+    return folder
 
 
 def seen_classifier_logits(features: np.ndarray, labels: np.ndarray, fit_index: np.ndarray, classes: np.ndarray,

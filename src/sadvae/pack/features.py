@@ -30,7 +30,8 @@ from ..encoder.stgcn import EncoderConfig
 from ..encoder.settings import EncoderSettings
 from ..encoder.training import EncoderTraining, extract, train_encoder, training_summary
 from ..errors import SadvaeError
-from .build import check_targets, choose_classes, pack_targets, partition_samples, split_arrays, write_split_pack
+from .build import (ClassSplit, SamplePartition, check_targets, choose_classes, more_validation_draws, pack_targets,
+                    partition_samples, split_arrays, write_split_pack)
 from .text import (ClassTexts, encode_classes, load_model, name_prompts, read_descriptions, text_features_path,
                    write_text_features)
 
@@ -59,6 +60,7 @@ class FeatureSettings(EncoderSettings):
     force: bool = False
     balance: bool = True  # several datasets: each training batch draws every dataset equally often
     merge_classes: bool = True  # several datasets: the same class name in two of them is one class
+    val_draws: int = 1  # validation class draws, each with its own encoder (1: the authors' layout)
 
 
 def _encoder_files(encoder, training: EncoderTraining, extra: dict) -> dict[str, bytes]:
@@ -102,8 +104,9 @@ def build_feature_pack(skeletons, resources, settings: FeatureSettings, progress
     n_classes = len(skeletons.class_names)
     split = choose_classes(n_classes, settings.n_unseen, settings.unseen_classes, settings.val_classes,
                            settings.split_seed)
-    check_targets(pack_targets(root, settings.dataset, settings.encoder_name, split, settings.split_type),
-                  settings.force)
+    more_vals = more_validation_draws(split, settings.val_draws - 1, settings.split_seed)
+    check_targets(pack_targets(root, settings.dataset, settings.encoder_name, split, settings.split_type,
+                               len(more_vals)), settings.force)
     main_process = distributed.is_main()  # under torchrun only rank 0 writes (and shows progress)
     progress = progress and main_process
     texts = {"lb": ClassTexts([[n] for n in skeletons.class_names], "the skeleton data's class names",
@@ -127,20 +130,31 @@ def build_feature_pack(skeletons, resources, settings: FeatureSettings, progress
         encoder_text = encode_classes(learnt.texts, settings.text_model, ensemble=True)  # (N, M, D)
     elif write_modes:  # fail before hours of training, not after
         load_model(settings.text_model)
-    part = partition_samples(skeletons.labels, split, skeletons.subjects, train_subjects=settings.train_subjects,
-                             test_fraction=settings.test_fraction, holdout=settings.holdout,
-                             holdout_performers=settings.holdout_performers,
-                             seed=settings.split_seed, class_names=skeletons.class_names)
+    def partition(classes: ClassSplit) -> SamplePartition:
+        return partition_samples(skeletons.labels, classes, skeletons.subjects, train_subjects=settings.train_subjects,
+                                 test_fraction=settings.test_fraction, holdout=settings.holdout,
+                                 holdout_performers=settings.holdout_performers,
+                                 seed=settings.split_seed, class_names=skeletons.class_names)
+
+    part = partition(split)
+    # a further draw changes only the validation classes: the same seed gives the same training and test pools
+    draws = []
+    for val in more_vals:
+        draw = ClassSplit(n_classes, split.unseen, val)
+        draws.append((draw, partition(draw)))
     names = skeletons.class_names
     log(f"[sadvae] {len(skeletons)} sequences, {n_classes} classes; unseen: "
         f"{', '.join(names[c] for c in split.unseen)}; validation: {', '.join(names[c] for c in split.val)}")
     log(f"[sadvae] samples split {part.how}: " + ", ".join(f"{k} {v}" for k, v in part.counts().items()))
+    for k, (d, _) in enumerate(draws, start=1):
+        log(f"[sadvae] validation draw {k}: {', '.join(names[c] for c in d.val)}")
 
     prep = settings.preprocessing(skeletons)
     x = preprocess(skeletons, prep, progress=progress)
     labels = skeletons.labels
     report = {"dataset": settings.dataset, "sequences": len(skeletons), "classes": n_classes,
               "unseen_classes": split.unseen.tolist(), "val_classes": split.val.tolist(),
+              "more_val_classes": [d.val.tolist() for d, _ in draws],
               "split_seed": settings.split_seed, "partition": part.how, "counts": part.counts(),
               "skipped_files": len(skeletons.skipped), "preprocessing": prep.as_dict(),
               "processes": distributed.world_size() if distributed.active() else 1,
@@ -151,6 +165,9 @@ def build_feature_pack(skeletons, resources, settings: FeatureSettings, progress
     jobs = {"main": (fit_main, part.holdout, split.seen, np.union1d(part.main_train, part.gzsl_test)),
             "val": (part.val_train, part.val_holdout, split.seen_minus_val,
                     np.concatenate([part.val_train, part.val_holdout, part.val_unseen]))}
+    for k, (d, p) in enumerate(draws, start=1):
+        jobs[f"val{k}"] = (p.val_train, p.val_holdout, d.seen_minus_val,
+                           np.concatenate([p.val_train, p.val_holdout, p.val_unseen]))
     for key, (fit, held, classes, needed) in jobs.items():
         t = time.perf_counter()
         text_shape = encoder_text.shape[1:] if encoder_text is not None else (1, 0)
@@ -176,10 +193,12 @@ def build_feature_pack(skeletons, resources, settings: FeatureSettings, progress
     if not main_process:
         return report
     main, val = split_arrays(labels, part, *outputs["main"], *outputs["val"])
+    more = [(d.val, split_arrays(labels, p, *outputs["main"], *outputs[f"val{k}"])[1])
+            for k, (d, p) in enumerate(draws, start=1)]
     extra = {key: _encoder_files(encoders[key], settings.training, {"pack": report | {"split": key}})
              for key in encoders}
     paths = write_split_pack(root, settings.dataset, settings.encoder_name, split, main, val,
-                             split_type=settings.split_type, extra=extra, force=settings.force)
+                             split_type=settings.split_type, extra=extra, force=settings.force, more_vals=more)
     for mode in write_modes:
         paths.append(write_text_features(root, settings.dataset, texts[mode], settings.text_model, mode,
                                          several="ensemble" if mode != "lb" else None, progress=progress,

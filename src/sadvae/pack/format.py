@@ -5,6 +5,8 @@ resources/
   text_feats/{split_name or dataset}/{text_model}/{mode}_{N}.npy      (modes joined by `_` are concatenated)
   sk_feats/{encoder}_{split_name}_{U}_{st}/        main split
   sk_feats/{encoder}_{split_name}_val_{U}_{st}/    validation split
+  label_splits/.../{st}v{U}_{k}.npy, {st}s{N-2U}_{k}.npy and sk_feats/{encoder}_{split_name}_val{k}_{U}_{st}/
+                                                   further validation draws k = 1, 2, ... (optional, ours)
 
 Every array is loaded with allow_pickle=False. Any violation of the contract raises PackError naming
 the file, what was expected and what was found.
@@ -12,7 +14,7 @@ the file, what was expected and what was found.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +44,7 @@ VAL_LOGITS = {"unseen": "ztest_out.npy", "seen_heldout": "val_out.npy"}
 OLD_ROLE_NAMES = {"ztest": "unseen", "gtest": "all", "val": "seen_heldout"}
 
 
+MAX_VAL_DRAWS = 10  # validation draws a pack may hold (the authors' one and up to nine more)
 MIN_GATE_SAMPLES = 12  # validation samples of each kind the GZSL gate needs, to fit and hold out
 
 
@@ -78,6 +81,20 @@ class FeaturePack:
     text: np.ndarray  # (N, D) float32, raw (the trainer L2-normalises)
     main: SplitData
     val: SplitData
+    more_vals: list[ValDraw] = field(default_factory=list)  # further validation draws (1, 2, ...), when written
+
+    def val_draws(self) -> list[ValDraw]:
+        """Every validation draw, the authors' one (`val`) first."""
+        return [ValDraw(self.val_classes, self.seen_minus_val, self.val)] + list(self.more_vals)
+
+
+@dataclass
+class ValDraw:
+    """One validation draw: its pseudo-unseen classes (sorted), the seen classes minus those, its folder."""
+
+    classes: np.ndarray
+    seen_minus_val: np.ndarray
+    data: SplitData
 
 
 # ---------------------------------------------------------------------------------------------
@@ -157,18 +174,24 @@ def _single_choice(candidates: list[str], preferred: str | None, what: str, wher
     raise PackError(where, f"one {what} folder or {flag} NAME", f"several: {', '.join(sorted(candidates))}")
 
 
-def split_file_names(split_type: str, n_classes: int, n_unseen: int, n_val: int | None = None) -> dict[str, str]:
+def split_file_names(split_type: str, n_classes: int, n_unseen: int, n_val: int | None = None,
+                     draw: int = 0) -> dict[str, str]:
     """The label split files. There are as many validation classes as unseen ones (the authors' layout)
     unless the seen classes are too few for that (e.g. 14 seen and 13 unseen): then `{st}v{U}_0.npy`
-    holds V < U classes and the seen-minus-validation file is named by its own size, N - U - V."""
+    holds V < U classes and the seen-minus-validation file is named by its own size, N - U - V.
+    A further validation draw k (k >= 1) has its own two files, `{st}v{U}_{k}.npy` and `{st}s{N-U-V}_{k}.npy`."""
     st, u, n = split_type, n_unseen, n_classes
     v = u if n_val is None else n_val
     return {"unseen": f"{st}u{u}.npy", "seen": f"{st}s{n - u}.npy",
-            "val": f"{st}v{u}_0.npy", "seen_minus_val": f"{st}s{n - u - v}_0.npy"}
+            "val": f"{st}v{u}_{draw}.npy", "seen_minus_val": f"{st}s{n - u - v}_{draw}.npy"}
 
 
-def split_folder_names(encoder: str, split_name: str, n_unseen: int, split_type: str) -> tuple[str, str]:
-    return (f"{encoder}_{split_name}_{n_unseen}_{split_type}", f"{encoder}_{split_name}_val_{n_unseen}_{split_type}")
+def split_folder_names(encoder: str, split_name: str, n_unseen: int, split_type: str,
+                       draw: int = 0) -> tuple[str, str]:
+    """The main folder and the folder of validation draw `draw` (the authors' one is draw 0; a further
+    draw k is `..._val{k}_...`)."""
+    val = "val" if draw == 0 else f"val{draw}"
+    return (f"{encoder}_{split_name}_{n_unseen}_{split_type}", f"{encoder}_{split_name}_{val}_{n_unseen}_{split_type}")
 
 
 def text_folder(root: Path, dataset: str, split_name: str) -> Path:
@@ -310,13 +333,7 @@ def load_pack(resources, dataset: str, n_unseen: int, *, split_name: str | None 
     if not np.array_equal(np.union1d(unseen, seen), np.arange(n_classes)):
         raise PackError(label_dir / names["seen"], f"seen + unseen covering all {n_classes} classes",
                         f"missing {np.setdiff1d(np.arange(n_classes), np.union1d(unseen, seen)).tolist()}")
-    val_classes, seen_minus_val = np.sort(ids["val"]), ids["seen_minus_val"]
-    if np.setdiff1d(val_classes, seen).size:
-        raise PackError(label_dir / names["val"], f"validation classes drawn from the seen classes ({names['seen']})",
-                        f"non-seen classes {np.setdiff1d(val_classes, seen).tolist()}")
-    if not np.array_equal(np.sort(seen_minus_val), np.setdiff1d(seen, val_classes)):
-        raise PackError(label_dir / names["seen_minus_val"], f"exactly the seen classes minus {names['val']}",
-                        f"{len(np.setxor1d(seen_minus_val, np.setdiff1d(seen, val_classes)))} classes differ")
+    val_classes, seen_minus_val = _check_val_classes(label_dir, names, ids, seen)
 
     sk_dir = root / "sk_feats"
     main_suffix = f"_{split_name}_{n_unseen}_{split_type}"
@@ -333,7 +350,46 @@ def load_pack(resources, dataset: str, n_unseen: int, *, split_name: str | None 
         "unseen": (unseen, f"unseen classes ({names['unseen']})"),
         "all": (all_classes, "dataset"),
     })
-    val = _load_split_folder(sk_dir / val_name, VAL_FILES, VAL_LOGITS, n_classes, {
+    val = _load_val_folder(sk_dir / val_name, names, n_classes, val_classes, seen_minus_val, main, main_name)
+    more_vals = []
+    for draw in range(1, MAX_VAL_DRAWS):  # further validation draws, while their class file is there
+        draw_names = split_file_names(split_type, n_classes, n_unseen, n_val, draw)
+        if not (label_dir / draw_names["val"]).is_file():
+            break
+        if not (label_dir / draw_names["seen_minus_val"]).is_file():
+            raise PackError(label_dir / draw_names["seen_minus_val"], f"the seen-minus-validation classes of "
+                            f"{draw_names['val']}", "no such file")
+        draw_ids = {role: _load_class_split(label_dir / draw_names[role], n_classes, sizes[role])
+                    for role in ("val", "seen_minus_val")}
+        draw_classes, draw_rest = _check_val_classes(label_dir, names | draw_names, draw_ids, seen)
+        folder = sk_dir / split_folder_names(encoder, split_name, n_unseen, split_type, draw)[1]
+        more_vals.append(ValDraw(draw_classes, np.sort(draw_rest),
+                                 _load_val_folder(folder, draw_names, n_classes, draw_classes, draw_rest, main,
+                                                  main_name)))
+    present = np.unique(main.labels["all"])
+    if not np.intersect1d(present, unseen).size or not np.intersect1d(present, seen).size:
+        raise PackError(main.path / "g_label.npy", "samples of both seen and unseen classes", "only one kind")
+    return FeaturePack(root=root, dataset=dataset, split_name=split_name, split_type=split_type, encoder=encoder,
+                       text_model=text_model, text_mode=text_mode, n_classes=n_classes, unseen_classes=unseen,
+                       seen_classes=np.sort(seen), val_classes=val_classes, seen_minus_val=np.sort(seen_minus_val),
+                       text=text, main=main, val=val, more_vals=more_vals)
+
+
+def _check_val_classes(label_dir: Path, names: dict, ids: dict, seen: np.ndarray):
+    """(sorted validation classes, seen-minus-validation classes) of one draw, checked against the seen ones."""
+    val_classes, seen_minus_val = np.sort(ids["val"]), ids["seen_minus_val"]
+    if np.setdiff1d(val_classes, seen).size:
+        raise PackError(label_dir / names["val"], f"validation classes drawn from the seen classes ({names['seen']})",
+                        f"non-seen classes {np.setdiff1d(val_classes, seen).tolist()}")
+    if not np.array_equal(np.sort(seen_minus_val), np.setdiff1d(seen, val_classes)):
+        raise PackError(label_dir / names["seen_minus_val"], f"exactly the seen classes minus {names['val']}",
+                        f"{len(np.setxor1d(seen_minus_val, np.setdiff1d(seen, val_classes)))} classes differ")
+    return val_classes, seen_minus_val
+
+
+def _load_val_folder(folder: Path, names: dict, n_classes: int, val_classes, seen_minus_val, main: SplitData,
+                     main_name: str) -> SplitData:
+    val = _load_split_folder(folder, VAL_FILES, VAL_LOGITS, n_classes, {
         "train": (seen_minus_val, f"seen-minus-validation classes ({names['seen_minus_val']})"),
         "unseen": (val_classes, f"validation classes ({names['val']})"),
         "seen_heldout": (seen_minus_val, f"seen-minus-validation classes ({names['seen_minus_val']})"),
@@ -341,10 +397,4 @@ def load_pack(resources, dataset: str, n_unseen: int, *, split_name: str | None 
     if val.feature_dim != main.feature_dim:
         raise PackError(val.path / "train.npy", f"{main.feature_dim} feature columns like {main_name}",
                         f"{val.feature_dim}")
-    present = np.unique(main.labels["all"])
-    if not np.intersect1d(present, unseen).size or not np.intersect1d(present, seen).size:
-        raise PackError(main.path / "g_label.npy", "samples of both seen and unseen classes", "only one kind")
-    return FeaturePack(root=root, dataset=dataset, split_name=split_name, split_type=split_type, encoder=encoder,
-                       text_model=text_model, text_mode=text_mode, n_classes=n_classes, unseen_classes=unseen,
-                       seen_classes=np.sort(seen), val_classes=val_classes, seen_minus_val=np.sort(seen_minus_val),
-                       text=text, main=main, val=val)
+    return val
