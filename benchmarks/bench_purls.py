@@ -14,6 +14,7 @@ feature packs are built (odd performers train, even performers test):
   *_ctr   ours / prompts with the encoder trained by the contrastive objective (--encoder-objective)
   *_hp    ours / prompts with a quarter of the training performers held out (--holdout-performers
           0.25) for early stopping and the seen/new decision, instead of a fifth of each class's samples
+  *_vd3   ours with three validation draws (--val-draws 3), each with its own encoder
 
 Each validation split draws its pseudo-unseen classes from the seen ones with the encoder seed, so
 the seeds also vary the validation draw. Then the four stages run for each row of the table
@@ -88,6 +89,14 @@ ROWS = (
     # performers held out (new performers, as in the test set) for early stopping and the gate
     ("held-out performers: the text head (anchor, descriptions, stacking)", "ours_hp",
      dict(method="anchor", text_mode="desc", gzsl="stacking")),
+    # three validation draws (features --val-draws 3): the same main encoder and first draw as `ours`;
+    # the pass and the stacking margin chosen on the first draw alone, then on all three
+    ("three validation draws, the first one used (anchor, descriptions, stacking)", "ours_vd3",
+     dict(method="anchor", text_mode="desc", gzsl="stacking", val_draws=1)),
+    ("three validation draws, all used (anchor, descriptions, stacking)", "ours_vd3",
+     dict(method="anchor", text_mode="desc", gzsl="stacking")),
+    ("three validation draws, all used (SA-DVAE, descriptions, clean mode, stacking)", "ours_vd3",
+     dict(method="sadvae", mode="clean", text_mode="desc", gzsl="stacking", selection="val")),
 )
 METRICS = ("zsl_top1", "gzsl_seen", "gzsl_unseen", "gzsl_h")
 
@@ -116,7 +125,8 @@ def recipe_settings(recipe: str, unseen: list[int], seed: int, epochs: int):
     recipe, variant = base_recipe(recipe)
     objective = "contrastive" if variant == "ctr" else "prototypes"
     split = dict(dataset=name, unseen_classes=unseen, split_seed=seed, force=True,
-                 holdout_performers=0.25 if variant == "hp" else None)
+                 holdout_performers=0.25 if variant == "hp" else None,
+                 val_draws=int(variant[2:]) if variant and variant.startswith("vd") else 1)
     if recipe == "paper":
         return FeatureSettings(**split, head="classifier", streams=("joint",),
                                training=EncoderTraining(epochs=epochs, seed=seed))
@@ -129,7 +139,8 @@ def recipe_settings(recipe: str, unseen: list[int], seed: int, epochs: int):
 
 def base_recipe(recipe: str) -> tuple[str, str | None]:
     """"ours_ctr" -> ("ours", "ctr"): a recipe and its variant (ctr: the contrastive objective; hp: a
-    quarter of the training performers held out instead of a fifth of each class's samples)."""
+    quarter of the training performers held out instead of a fifth of each class's samples; vdK: K
+    validation draws)."""
     base, _, variant = recipe.partition("_")
     return base, variant or None
 
@@ -201,7 +212,7 @@ def main(argv=None) -> int:
     t_packs = time.perf_counter() - t0
 
     from sadvae.experiment.config import resolve_config
-    from sadvae.experiment.pipeline import run_all
+    from sadvae.experiment.pipeline import open_pack, run_all
     from sadvae.methods import SINGLE_PASS
 
     results = {}
@@ -210,9 +221,14 @@ def main(argv=None) -> int:
             per_seed = []
             for seed in range(args.seeds):
                 n_runs = args.run_seeds if run_settings["method"] not in SINGLE_PASS else 1
+                settings = dict(run_settings)
+                draws = settings.pop("val_draws", None)
                 cfg = resolve_config(dict(resources=args.work, dataset=pack_name(recipe, u, seed), unseen=u,
-                                          seeds=list(range(5, 5 + n_runs)), device="cpu", **run_settings))
-                run = run_all(cfg, progress=False)
+                                          seeds=list(range(5, 5 + n_runs)), device="cpu", **settings))
+                pack = open_pack(cfg)
+                if draws is not None:  # only the first `draws` validation draws of the pack
+                    pack.more_vals = pack.more_vals[:draws - 1]
+                run = run_all(cfg, pack=pack, progress=False)
                 per_seed.append({m: run.summary[m]["mean"] for m in METRICS} | {"config": cfg.as_dict()})
             results[(label, u)] = per_seed
             log(f"{label.strip()} on {27 - u}/{u}: ZSL {mean_std([r['zsl_top1'] for r in per_seed])}")
