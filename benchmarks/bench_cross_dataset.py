@@ -35,6 +35,7 @@ within-dataset zero-shot worse.
     ... --canonical-bones                 # every bone an adult's length (preprocessing)
     ... --objective contrastive           # the encoder trained by symmetric InfoNCE
     ... --bone-jitter 0.4                 # every bone's length drawn anew in training (augmentation)
+    ... --streams motion                  # the encoder reads only the joints' motion between frames
 
 Each held-out dataset is also scored in the other ways of `scorings` (none looks at the test
 recordings), in a second table, and in the transductive ways of `transductive_scorings` (they read
@@ -97,6 +98,7 @@ def parse_args(argv=None):
                    help="the encoder's training objective (--encoder-objective; default prototypes)")
     p.add_argument("--bone-jitter", type=float, default=0.0,
                    help="augmentation: every bone's length times exp(+- this) in training (default 0: off)")
+    p.add_argument("--streams", help="the encoder's input streams, e.g. motion or bone,motion (default: all three)")
     p.add_argument("--pairs-only", action="store_true", help="only the trainings on two datasets (no X alone)")
     p.add_argument("--purls", help="instead: UTD-MHAD's PURLS splits by unseen count (e.g. 5,9,13), with and "
                                    "without the other datasets in training")
@@ -339,10 +341,11 @@ def purls_table(results: list[dict]) -> str:
 
 def recipe_of(args) -> dict:
     """The FitSettings a run changes from the recipe of `sadvae fit` with several datasets (and the
-    encoder's training objective and bone jitter, when not the defaults)."""
+    encoder's training objective, bone jitter and input streams, when not the defaults)."""
     recipe = {"center": args.center, "max_seconds": args.max_seconds}
     recipe |= {"objective": args.objective} if args.objective != "prototypes" else {}
     recipe |= {"bone_jitter": args.bone_jitter} if args.bone_jitter else {}
+    recipe |= {"streams": args.streams} if args.streams else {}
     return recipe | ({"canonical_bones": True} if args.canonical_bones else {})
 
 
@@ -353,6 +356,8 @@ def recipe_settings(recipe: dict, seed: int, epochs: int):
     recipe = dict(recipe)
     training = default_training(epochs=epochs, seed=seed, objective=recipe.pop("objective", "prototypes"),
                                 bone_jitter=recipe.pop("bone_jitter", 0.0))
+    if "streams" in recipe:
+        recipe["streams"] = tuple(recipe["streams"].split(","))
     return FitSettings(align_view=True, seed=seed, training=training, **recipe)
 
 

@@ -354,6 +354,10 @@ def test_several_validation_draws_are_written_used_and_replaced(tmp_path, capsys
     assert main(["gate", "--run", str(stage), "--quiet"]) == 0
     assert main(["evaluate", "--run", str(stage), "--quiet"]) == 0
     assert json.loads((stage / "metrics.json").read_text())["per_seed"] == metrics["per_seed"]
+    # a draw's folder without its class file is one error naming the file
+    (res / "label_splits" / "motions" / "rv2_1.npy").unlink()
+    with pytest.raises(SadvaeError, match=r"rv2_1.npy: expected the validation classes of stgcn_motions_val1_2_r"):
+        load_pack(res, "motions", 2)
     # written again with one draw: the further draws of the earlier pack are gone
     assert main(args + ["--force", "--no-text"]) == 0
     assert load_pack(res, "motions", 2).more_vals == []

@@ -268,7 +268,6 @@ def write_split_pack(resources, dataset: str, encoder: str, split: ClassSplit, m
     root = Path(resources)
     targets = pack_targets(root, dataset, encoder, split, split_type, len(more_vals))
     check_targets(targets, force)
-    stale = pack_targets(root, dataset, encoder, split, split_type, MAX_VAL_DRAWS - 1)[len(targets):]
     try:
         root.mkdir(parents=True, exist_ok=True)
         stage = Path(tempfile.mkdtemp(dir=root, prefix=".sadvae-staging-"))
@@ -292,13 +291,27 @@ def write_split_pack(resources, dataset: str, encoder: str, split: ClassSplit, m
             if dst.is_dir():
                 shutil.rmtree(dst)
             os.replace(src, dst)
-        for path in stale:  # the further draws of an earlier pack here would be read with this one
-            shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
+        _remove_stale_draws(root, dataset, encoder, split, split_type, len(more_vals))
     except OSError as exc:
         raise SadvaeError(f"{root}: expected to write the pack, found {exc.strerror or exc}") from None
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     return targets
+
+
+def _remove_stale_draws(root: Path, dataset: str, encoder: str, split: ClassSplit, split_type: str,
+                        kept: int) -> None:
+    """Remove this encoder's further validation draws beyond `kept` left by an earlier pack here (they
+    would be read with the new one). A draw's class files stay while another encoder's folder of that
+    draw is there: the class split files are shared by the encoders of a split."""
+    u, v = len(split.unseen), len(split.val)
+    for draw in range(kept + 1, MAX_VAL_DRAWS):
+        folder = root / "sk_feats" / split_folder_names(encoder, dataset, u, split_type, draw)[1]
+        shutil.rmtree(folder, ignore_errors=True)
+        if not any((root / "sk_feats").glob(f"*_{dataset}_val{draw}_{u}_{split_type}")):
+            names = split_file_names(split_type, split.n_classes, u, v, draw)
+            for role in ("val", "seen_minus_val"):
+                (root / "label_splits" / dataset / names[role]).unlink(missing_ok=True)
 
 
 def _stage_folder(stage: Path, key: str, arrays: dict, extra: dict | None) -> Path:

@@ -352,17 +352,19 @@ def load_pack(resources, dataset: str, n_unseen: int, *, split_name: str | None 
     })
     val = _load_val_folder(sk_dir / val_name, names, n_classes, val_classes, seen_minus_val, main, main_name)
     more_vals = []
-    for draw in range(1, MAX_VAL_DRAWS):  # further validation draws, while their class file is there
+    for draw in range(1, MAX_VAL_DRAWS):  # further validation draws of this encoder, while there are
         draw_names = split_file_names(split_type, n_classes, n_unseen, n_val, draw)
-        if not (label_dir / draw_names["val"]).is_file():
+        folder = sk_dir / split_folder_names(encoder, split_name, n_unseen, split_type, draw)[1]
+        if not folder.is_dir():
             break
+        if not (label_dir / draw_names["val"]).is_file():
+            raise PackError(label_dir / draw_names["val"], f"the validation classes of {folder.name}", "no such file")
         if not (label_dir / draw_names["seen_minus_val"]).is_file():
             raise PackError(label_dir / draw_names["seen_minus_val"], f"the seen-minus-validation classes of "
                             f"{draw_names['val']}", "no such file")
         draw_ids = {role: _load_class_split(label_dir / draw_names[role], n_classes, sizes[role])
                     for role in ("val", "seen_minus_val")}
         draw_classes, draw_rest = _check_val_classes(label_dir, names | draw_names, draw_ids, seen)
-        folder = sk_dir / split_folder_names(encoder, split_name, n_unseen, split_type, draw)[1]
         more_vals.append(ValDraw(draw_classes, np.sort(draw_rest),
                                  _load_val_folder(folder, draw_names, n_classes, draw_classes, draw_rest, main,
                                                   main_name)))
