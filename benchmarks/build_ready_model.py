@@ -8,8 +8,8 @@
             with its built-in descriptions, in the shared skeleton space (body-16, 30 fps, views
             aligned, every frame centred on the pelvis, at most the centred 3 s of each recording),
             every bone's length drawn anew in training (bone jitter 0.4), classes of the same name
-            merged, batches balanced between the datasets, a quarter of the performers of each dataset held out (a fifth of each class of Bandai-Namco,
-            whose actors are not recorded).
+            merged, batches balanced between the datasets, a quarter of the performers of each
+            dataset held out (a fifth of each class of Bandai-Namco, whose actors are not recorded).
 
 Nothing of it reads a test label: a ready model has no test set; how well the recipes name unseen
 actions is measured by bench_fit_utd.py and bench_cross_dataset.py.
