@@ -298,6 +298,7 @@ def test_features_command_end_to_end(tmp_path, capsys):
         info = json.loads((folder / "encoder.json").read_text())
         assert info["classes"] == (pack.seen_classes if folder == pack.main.path else pack.seen_minus_val).tolist()
         assert TrainedEncoder.load(folder / "encoder.safetensors").preprocessing.frames == 16
+        assert info["training"]["bone_jitter"] == 0  # one dataset: no bone jitter unless asked
     # no unseen-class sample reached either encoder's classes
     assert not np.isin(pack.unseen_classes, json.loads((pack.main.path / "encoder.json").read_text())["classes"]).any()
     assert main(args) == 2
