@@ -32,8 +32,8 @@ class EncoderTraining:
     max_scale: float = 0.15  # augmentation: scale by 1 +- this
     min_crop: float = 1.0  # augmentation: keep a random window of at least this fraction of the frames
     bone_jitter: float = setting(0.0, "augmentation: scale every bone's length by its own random factor, "
-                                 "exp(+- this), so that rigs that place joints elsewhere along a bone agree (default 0: "
-                                 "off; 0.4 with several datasets)",
+                                 "exp(+- this), so that rigs that place joints elsewhere along a bone agree "
+                                 "(default 0: off; 0.4 with several datasets)",
                                  group="training")
     objective: str = setting("prototypes", "text head's loss: prototypes (default: cross-entropy over the classes, "
                              "one drawn description each) or contrastive (symmetric InfoNCE: every description of "
