@@ -222,3 +222,31 @@ def test_the_ready_general_model_reads_every_sensor_after_install(capsys):
                      "kick something", "jump up", "--top-k", "2", "--json"]) == 0
         out = json.loads(capsys.readouterr().out)
         assert out[0]["sample"] == path.name and len(out[0]["top"]) == 2
+
+
+def test_an_ensemble_averages_its_models_probabilities(fitted, capsys):
+    from sadvae.deploy.ensemble import load_ensemble
+
+    tmp, data = fitted
+    asked = ["raise both arms", "kick a ball", "spin around", "sit down"]
+    pair = load_ensemble([str(tmp / "model"), "general"])
+    fused = pair.predict(data.subset(np.arange(6)), asked, top_k=2)
+
+    def full(model):  # each recording's probabilities in the order of `asked`
+        preds = model.predict(data.subset(np.arange(6)), asked, top_k=len(asked))
+        return np.array([[dict(zip(p.labels, p.probs))[c] for c in asked] for p in preds])
+    mean = (full(load(tmp / "model")) + full(load("general"))) / 2
+    for p, row in zip(fused, mean):
+        best = np.argsort(-row, kind="stable")[:2]
+        assert p.labels == [asked[j] for j in best]
+        np.testing.assert_allclose(p.probs, row[best], rtol=1e-9)
+    for flag in ({"include_seen": True}, {"allow_none": True}, {"transductive": "centre"}):
+        with pytest.raises(SadvaeError, match="ensemble: expected the given classes alone"):
+            pair.predict(data.sequences[:2], asked, **flag)
+    assert main(["predict", "--model", str(tmp / "model"), "--model", "general", "--input", str(tmp / "motions.npz"),
+                 "--classes", *asked, "--top-k", "2", "--json", "--quiet"]) == 0
+    records = json.loads(capsys.readouterr().out)
+    assert len(records) == len(data) and [r["top"][0]["class"] for r in records[:6]] == [p.labels[0] for p in fused]
+    assert main(["predict", "--model", str(tmp / "model"), "--model", "general", "--input", str(tmp / "motions.npz"),
+                 "--classes", *asked, "--allow-none", "--quiet"]) == 2
+    assert "ensemble: expected the given classes alone, found --allow-none" in capsys.readouterr().err

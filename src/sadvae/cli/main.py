@@ -307,7 +307,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("predict", help="new skeleton files + free-text class names -> top-k classes",
                        epilog=EPILOG)
-    p.add_argument("--model", required=True, help="a bundle written by sadvae export (folder or .zip)")
+    p.add_argument("--model", required=True, action="append",
+                   help="a bundle written by sadvae export or fit (folder or .zip), or a ready model's name; "
+                        "given twice or more, an ensemble: the models' probabilities averaged (the given classes "
+                        "alone)")
     p.add_argument("--input", required=True, nargs="+", metavar="FILES_OR_DIR",
                    help="skeleton files (.skeleton, .mat, .json, .bvh, .npz), videos (.mp4, .avi, .mov, .mkv, "
                         ".webm; the video extra) or folders of them")
@@ -503,9 +506,11 @@ def cmd_export(args) -> int:
 def cmd_predict(args) -> int:
     from ..data.inputs import read_input_set
     from ..deploy.bundle import load
+    from ..deploy.ensemble import load_ensemble
     from ..pack.text import read_class_texts
 
-    model = load(args.model)
+    model = load(args.model[0]) if len(args.model) == 1 else load_ensemble(args.model)
+    members = getattr(model, "members", [model])
     if args.classes_file:
         classes = [texts[0] for texts in read_class_texts(args.classes_file).texts]
     else:
@@ -513,15 +518,17 @@ def cmd_predict(args) -> int:
     found = read_input_set(args.input, args.format, pose_model=args.pose_model, progress=not args.quiet,
                            log=lambda m: _say(args, f"[sadvae] {m}"))
     layout = found.layout
-    if layout != model.layout:
+    for name, member in zip(args.model, members):
+        if layout == member.layout:
+            continue
         from ..data.layouts import JOINT_MAPS, SHARED, joint_recipe
         try:
-            joint_recipe(layout, model.layout)
+            joint_recipe(layout, member.layout)
         except SadvaeError:
             onto = [b for a, b in JOINT_MAPS if a == layout]
             maps = f"which maps onto {', '.join(onto)} only" if onto else "which maps onto no other layout"
             hint = f"; the ready model general (layout {SHARED}) reads it" if SHARED in onto + [layout] else ""
-            raise SadvaeError(f"{args.input[0]}: expected skeletons of layout {model.layout} (what {args.model} was "
+            raise SadvaeError(f"{args.input[0]}: expected skeletons of layout {member.layout} (what {name} was "
                               f"trained on) or one that maps onto it by joint name, found {layout}, {maps}{hint}") \
                 from None
     preds = model.predict(found, classes, include_seen=args.include_seen, top_k=args.top_k,
