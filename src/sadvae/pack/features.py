@@ -142,6 +142,9 @@ def build_feature_pack(skeletons, resources, settings: FeatureSettings, progress
     for val in more_vals:
         draw = ClassSplit(n_classes, split.unseen, val)
         draws.append((draw, partition(draw)))
+        if not (np.array_equal(draws[-1][1].main_train, part.main_train)
+                and np.array_equal(draws[-1][1].holdout, part.holdout)):
+            raise SadvaeError("features: expected every validation draw to keep the same sample pools (internal)")
     names = skeletons.class_names
     log(f"[sadvae] {len(skeletons)} sequences, {n_classes} classes; unseen: "
         f"{', '.join(names[c] for c in split.unseen)}; validation: {', '.join(names[c] for c in split.val)}")
