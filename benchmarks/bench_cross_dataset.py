@@ -175,7 +175,9 @@ def train(job):
     scores = {}
     for held_out in DATASETS:
         if held_out not in trained_on:
-            scores[held_out] = evaluate(encoder, held_out, trained_on, root, reference, train_proto)
+            names_text = encode_classes([[n] for n in data.skeletons.class_names], None, ensemble=True)
+            scores[held_out] = evaluate(encoder, held_out, trained_on, root, reference, train_proto,
+                                        (class_text, names_text))
     return {"trained_on": list(trained_on), "seed": seed, "seconds": seconds, "epochs_run": len(encoder.history),
             "clips": int((~data.held).sum()), "cached": cached, "scores": scores}
 
@@ -185,10 +187,29 @@ def unit(a) -> np.ndarray:
     return a / np.maximum(np.linalg.norm(a, axis=-1, keepdims=True), 1e-12)
 
 
+def zscore(scores) -> np.ndarray:
+    """Each recording's scores over the candidates standardised (so that two scorings can be added)."""
+    return (scores - scores.mean(1, keepdims=True)) / np.maximum(scores.std(1, keepdims=True), 1e-12)
+
+
+def mean_text(t) -> np.ndarray:
+    """(N, D) from encode_classes's (N, M, D) ensembles: each class's texts averaged."""
+    t = np.asarray(t, dtype=np.float64)
+    return t.mean(1) if t.ndim == 3 else t
+
+
 CSLS_K = 10
 
 
-def scorings(emb, proto, reference, train_proto) -> dict:
+def seen_probabilities(emb, train_proto, scale: float) -> np.ndarray:
+    """(n, S) softmax over the training classes at the encoder's learnt scale (its training classifier)."""
+    logits = scale * emb @ train_proto.T
+    logits -= logits.max(1, keepdims=True)
+    p = np.exp(logits)
+    return p / p.sum(1, keepdims=True)
+
+
+def scorings(emb, proto, reference, train_proto, scale: float = 1.0, bridge=None) -> dict:
     """Cosine scores (n, C) of unit embeddings against unit class prototypes, in the ways compared:
 
     raw     the cosine, as `predict` scores today;
@@ -199,12 +220,25 @@ def scorings(emb, proto, reference, train_proto) -> dict:
     csls    the cosine minus each candidate's mean cosine to its CSLS_K nearest training clips (cross-domain
             similarity local scaling with the training clips as the reference: a class near everything is
             marked down).
+    conse   the recording's embedding replaced by the training classes' prototypes weighted by its
+            probabilities among them (ConSE, Norouzi et al. 2014: a recording off the training manifold is
+            pulled back onto it before the cosine);
+    bridge  the same probabilities times the text model's own cosine between each training class's text
+            and each candidate's (`bridge`, (S, C)), each candidate's column centred: no learnt text head.
     None of them looks at the test recordings."""
     out = {"raw": emb @ proto.T}
-    out["centre"] = unit(emb - reference.mean(0)) @ unit(proto - train_proto.mean(0)).T
+    if train_proto is not None:
+        p = seen_probabilities(emb, train_proto, scale)
+        out["conse"] = unit(p @ train_proto) @ proto.T
+        if bridge is not None:
+            for key, b in bridge.items():
+                out[key] = p @ (b - b.mean(0))
+            out["raw+bridge"] = zscore(out["raw"]) + zscore(out["bridge"])
     out["cands"] = emb @ unit(proto - proto.mean(0)).T
-    near = np.sort(reference @ proto.T, axis=0)[-CSLS_K:].mean(0)
-    out["csls"] = out["raw"] - near
+    if reference is not None:
+        out["centre"] = unit(emb - reference.mean(0)) @ unit(proto - train_proto.mean(0)).T
+        near = np.sort(reference @ proto.T, axis=0)[-CSLS_K:].mean(0)
+        out["csls"] = out["raw"] - near
     return out
 
 
@@ -221,7 +255,8 @@ def transductive_scorings(emb, proto, scale: float) -> dict:
             "adapt": emb @ adapt_prototypes(emb, proto, scale).T}
 
 
-def evaluate(encoder, held_out: str, trained_on, root: str, reference=None, train_proto=None) -> dict:
+def evaluate(encoder, held_out: str, trained_on, root: str, reference=None, train_proto=None,
+             train_text=None) -> dict:
     """Top-1/top-5 of the held-out dataset's recordings among its class names (bare, and in our name
     templates) and descriptions, in every scoring of `scorings` (only raw without a reference)."""
     import torch
@@ -252,8 +287,15 @@ def evaluate(encoder, held_out: str, trained_on, root: str, reference=None, trai
         text = torch.as_tensor(encode_classes(class_texts, None, ensemble=True))
         with torch.no_grad():
             proto = encoder.model.prototypes(text).numpy().astype(np.float64)
-        ways = scorings(emb, proto, reference, train_proto) if reference is not None else {"raw": emb @ proto.T}
-        ways |= transductive_scorings(emb, proto, float(encoder.model.log_scale.detach().exp()))
+        scale = float(encoder.model.log_scale.detach().exp())
+        bridge = None
+        if train_text is not None:
+            cand = unit(mean_text(text.numpy()))
+            bridge = {"bridge": unit(mean_text(train_text[0])) @ cand.T,
+                      "bridge-names": unit(mean_text(train_text[1])) @ cand.T}
+        ways = scorings(emb, proto, reference, train_proto, scale, bridge) if reference is not None \
+            else {"raw": emb @ proto.T}
+        ways |= transductive_scorings(emb, proto, scale)
         for way, scores in ways.items():
             order = np.argsort(-scores, axis=1)
             top1 = order[:, 0] == test.labels
@@ -282,14 +324,14 @@ def only_classes(skeletons, texts, keep: list[int], name: str, rows=None):
 def train_purls(job):
     """The encoder of a PURLS split's seen classes (odd performers), alone or beside the other datasets
     (minus the classes of the unseen actions); its ZSL top-1 on the even performers' unseen recordings."""
-    n_unseen, with_others, seed, epochs, root, recipe = job
+    n_unseen, with_others, seed, epochs, root, recipe, cache = job
     import torch
 
     torch.set_num_threads(1)
     from sadvae.data.sources import Source, combine
     from sadvae.data.preprocess import preprocess
     from sadvae.deploy.fit import sources_training_data, train_classes
-    from sadvae.encoder.training import predict_features
+    from sadvae.encoder.training import TrainedEncoder, predict_features
     from sadvae.pack.text import encode_classes
 
     t0 = time.perf_counter()
@@ -310,32 +352,52 @@ def train_purls(job):
     settings = recipe_settings(recipe, seed, epochs)
     data = sources_training_data(sources, settings)
     class_text = encode_classes(data.texts.texts, None, ensemble=True)
-    encoder = train_classes(data, data.inputs(), class_text, np.unique(data.skeletons.labels), settings, seed)
+    stem = None
+    if cache:
+        tag = "_".join(f"{k}-{v}" for k, v in sorted(recipe.items()))
+        stem = Path(cache) / f"purls{n_unseen}_{'others' if with_others else 'alone'}_seed{seed}_epochs{epochs}_{tag}"
+    if stem is not None and stem.with_suffix(".safetensors").is_file():
+        encoder = TrainedEncoder.load(stem.with_suffix(".safetensors"))
+    else:
+        encoder = train_classes(data, data.inputs(), class_text, np.unique(data.skeletons.labels), settings, seed)
+        if stem is not None:
+            stem.parent.mkdir(parents=True, exist_ok=True)
+            encoder.save(stem.with_suffix(".safetensors"))
+    with torch.no_grad():
+        train_proto = encoder.model.prototypes(torch.as_tensor(class_text)).numpy().astype(np.float64)
+    scale = float(encoder.model.log_scale.detach().exp())
     test_rows = np.flatnonzero(np.isin(utd.labels, unseen) & (utd.subjects % 2 == 0))
     test = combine([Source(utd.subset(test_rows), "utd-mhad")]).skeletons
     feats, _ = predict_features(encoder.model, preprocess(test, encoder.preprocessing), torch.device("cpu"))
+    emb = unit(feats)
     truth = np.searchsorted(unseen, utd.labels[test_rows])
     scores = {}
     for mode, class_texts in (("names", [[utd.class_names[c]] for c in unseen]),
                               ("desc", [utd_texts.texts[c] for c in unseen])):
-        text = torch.as_tensor(encode_classes(class_texts, None, ensemble=True))
+        text = encode_classes(class_texts, None, ensemble=True)
         with torch.no_grad():
-            logits = encoder.model.text_logits(torch.as_tensor(feats), text).numpy()
-        scores[mode] = 100 * float((logits.argmax(1) == truth).mean())
+            proto = encoder.model.prototypes(torch.as_tensor(text)).numpy().astype(np.float64)
+        bridge = {"bridge": unit(mean_text(class_text)) @ unit(mean_text(text)).T}
+        for way, s in scorings(emb, proto, None, train_proto, scale, bridge).items():
+            scores[mode if way == "raw" else f"{mode}/{way}"] = 100 * float((s.argmax(1) == truth).mean())
     return {"unseen": n_unseen, "with_others": with_others, "seed": seed, "scores": scores, "excluded": excluded,
             "seconds": time.perf_counter() - t0, "test_recordings": int(len(test_rows))}
 
 
+PURLS_WAYS = ("names", "names/raw+bridge", "names/bridge", "names/conse", "desc", "desc/raw+bridge")
+
+
 def purls_table(results: list[dict]) -> str:
-    rows = ["| split | trained on | ZSL top-1, names | ZSL top-1, descriptions |", "|---|---|---|---|"]
+    rows = ["| split | trained on | " + " | ".join(f"ZSL top-1, {w}" for w in PURLS_WAYS) + " |",
+            "|---|---|" + "---|" * len(PURLS_WAYS)]
     for u in sorted({r["unseen"] for r in results}):
         for with_others in (False, True):
             group = [r for r in results if r["unseen"] == u and r["with_others"] == with_others]
             if not group:
                 continue
             label = "UTD-MHAD seen classes + NW-UCLA + Bandai-Namco" if with_others else "UTD-MHAD seen classes"
-            rows.append(f"| {27 - u}/{u} | {label} | {mean_std([r['scores']['names'] for r in group])} | "
-                        f"{mean_std([r['scores']['desc'] for r in group])} |")
+            rows.append(f"| {27 - u}/{u} | {label} | " +
+                        " | ".join(mean_std([r["scores"][w] for r in group]) for w in PURLS_WAYS) + " |")
     return "\n".join(rows)
 
 
@@ -364,8 +426,8 @@ def recipe_settings(recipe: dict, seed: int, epochs: int):
 def main_purls(args) -> int:
     t0 = time.perf_counter()
     splits = [int(u) for u in args.purls.split(",")]
-    jobs = [(u, w, seed, args.epochs, args.data, recipe_of(args)) for w in (True, False) for u in splits
-            for seed in range(args.seeds)]
+    jobs = [(u, w, seed, args.epochs, args.data, recipe_of(args), args.cache) for w in (True, False)
+            for u in splits for seed in range(args.seeds)]
     ctx = multiprocessing.get_context("spawn")
     results = []
     with ProcessPoolExecutor(max_workers=args.jobs, mp_context=ctx) as pool:
@@ -419,7 +481,7 @@ def table(results: list[dict], ready: dict) -> str:
     return "\n".join(rows)
 
 
-WAYS = ("raw", "centre", "cands", "csls")
+WAYS = ("raw", "csls", "conse", "bridge", "bridge-names", "raw+bridge")
 TRANSDUCTIVE = ("raw", "tcentre", "adapt")
 
 
