@@ -177,6 +177,8 @@ def test_bad_bundles_and_requests_are_clear_errors(trained, bundle, tmp_path, ca
     fails(["predict", "--model", str(bundle), "--input", str(tmp_path / "coco.npz"), "--classes", "a"],
           "expected skeletons of layout kinect-v1-20 (what")
     fails(["predict", "--model", str(bundle), "--input", held, "--classes", "a", "--top-k", "0"], "--top-k")
+    fails(["predict", "--model", str(bundle), "--input", held, "--classes", "a", "b", "--scoring", "bridged"],
+          "--scoring bridged: expected an anchor bundle")
     with pytest.raises(SadvaeError, match="at least one class name"):
         sadvae.load(bundle).predict(read_inputs([held], None)[0], [])
     fails(["export", str(tmp_path / "norun"), "--out", str(tmp_path / "b")], "metrics.json")

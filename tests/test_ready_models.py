@@ -96,6 +96,58 @@ def test_fit_calibrates_confidence_and_none_of_these(fitted, capsys):
         model.predict(data.sequences, asked, transductive="shift")
 
 
+def test_bridged_scoring_carries_the_training_classes_to_the_given_names(fitted, tmp_path, capsys):
+    import torch
+
+    from sadvae.deploy.bridge import bridged
+
+    tmp, data = fitted
+    model = load(tmp / "model")
+    assert model.scoring == "direct"  # a bundle of one dataset ranks by the cosines
+    asked = ["raise both arms", data.class_names[2], "spin around", data.class_names[5]]
+    feats = model._features(model._prepare(data.sequences, None)[0], None)[0]
+    # the bridge by hand: the encoder's softmax over its training classes times the text model's
+    # cosines between their texts and the asked ones, each asked class's column centred
+    net = model.encoder.model
+    emb = feats / np.linalg.norm(feats, axis=1, keepdims=True)
+    with torch.no_grad():
+        train = net.prototypes(net.class_text).numpy()
+    logits = float(net.log_scale.detach().exp()) * emb @ train.T
+    p = np.exp(logits - logits.max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    seen_text = net.class_text.numpy().mean(1)
+    seen_text /= np.linalg.norm(seen_text, axis=1, keepdims=True)
+    asked_text = model.encode_classes(asked)
+    similar = seen_text @ (asked_text / np.linalg.norm(asked_text, axis=1, keepdims=True)).T
+    bridge = p @ (similar - similar.mean(0))
+    cosines, ranked = model.class_scores(feats, asked, scoring="bridged")
+    np.testing.assert_allclose(cosines, model.class_cosines(feats, asked), atol=1e-9)
+    z = [(s - s.mean(1, keepdims=True)) / s.std(1, keepdims=True) for s in (cosines, bridge)]
+    mean, spread = cosines.mean(1, keepdims=True), cosines.std(1, keepdims=True)
+    np.testing.assert_allclose(ranked, mean + spread * (z[0] + z[1]) / 2, atol=1e-6)
+    np.testing.assert_allclose(ranked.mean(1), cosines.mean(1), atol=1e-9)  # on the cosines' own scale
+    np.testing.assert_allclose(bridged(cosines[:, :1], bridge[:, :1]), cosines[:, :1])  # one class: nothing to rank
+    preds = model.predict(data.sequences, asked, top_k=4, scoring="bridged")
+    assert [pr.labels[0] for pr in preds] == [asked[j] for j in ranked.argmax(1)]
+    assert all(sum(pr.probs) == pytest.approx(1.0, abs=1e-6) for pr in preds)
+    # a bundle whose manifest says so ranks bridged by default; "direct" asks for the cosines again
+    copy = tmp_path / "model"
+    shutil.copytree(tmp / "model", copy)
+    bridged_model = load(copy)
+    bridged_model.manifest = {**bridged_model.manifest, "scoring": "bridged"}
+    assert [pr.probs for pr in bridged_model.predict(data.sequences, asked, top_k=4)] == [pr.probs for pr in preds]
+    preds_direct = model.predict(data.sequences, asked, top_k=4)
+    assert [pr.probs for pr in bridged_model.predict(data.sequences, asked, top_k=4, scoring="direct")] == \
+        [pr.probs for pr in preds_direct]
+    with pytest.raises(SadvaeError, match="--scoring: expected one of direct, bridged"):
+        model.predict(data.sequences[:2], asked, scoring="nearest")
+    assert main(["predict", "--model", str(tmp / "model"), "--input", str(tmp / "motions.npz"), "--classes", *asked,
+                 "--scoring", "bridged", "--top-k", "1", "--json", "--quiet"]) == 0
+    records = json.loads(capsys.readouterr().out)
+    assert [r["top"][0]["class"] for r in records] == [asked[j] for j in ranked.argmax(1)]
+    assert {r["scoring"] for r in records} == {"bridged"} and "scoring" not in preds_direct[0].as_dict()
+
+
 def test_allow_none_needs_a_calibrated_model(fitted, tmp_path):
     tmp, data = fitted
     copy = tmp_path / "model"
@@ -240,6 +292,11 @@ def test_an_ensemble_averages_its_models_probabilities(fitted, capsys):
         best = np.argsort(-row, kind="stable")[:2]
         assert p.labels == [asked[j] for j in best]
         np.testing.assert_allclose(p.probs, row[best], rtol=1e-9)
+    bridged = pair.predict(data.subset(np.arange(6)), asked, top_k=1, scoring="bridged")
+    member = [load(tmp / "model").predict(data.subset(np.arange(6)), asked, top_k=len(asked), scoring="bridged"),
+              load("general").predict(data.subset(np.arange(6)), asked, top_k=len(asked), scoring="bridged")]
+    both = sum(np.array([[dict(zip(p.labels, p.probs))[c] for c in asked] for p in preds]) for preds in member) / 2
+    assert [p.labels[0] for p in bridged] == [asked[j] for j in both.argmax(1)]
     for flag in ({"include_seen": True}, {"allow_none": True}, {"transductive": "centre"}):
         with pytest.raises(SadvaeError, match="ensemble: expected the given classes alone"):
             pair.predict(data.sequences[:2], asked, **flag)

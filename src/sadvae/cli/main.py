@@ -329,6 +329,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "unlabelled inputs; many recordings of several asked classes): adapt (the default) moves the "
                         "classes' prototypes towards them; centre removes their mean, a new sensor's shift "
                         "(JSON: \"transductive\": true, \"transductive_mode\")")
+    p.add_argument("--scoring", choices=["direct", "bridged"],
+                   help="how the given classes are ranked: direct (each name's cosine to the recording) or bridged "
+                        "(also through the training classes the recording resembles, by the text model's similarity "
+                        "of names); default: the model's own (general: bridged)")
     p.add_argument("--top-k", type=int, default=5)
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--device", default="cpu", help="cpu (default), cuda, mps")
@@ -533,7 +537,7 @@ def cmd_predict(args) -> int:
                 from None
     preds = model.predict(found, classes, include_seen=args.include_seen, top_k=args.top_k,
                           sample_names=found.sample_ids, seed=args.seed, device=args.device,
-                          allow_none=args.allow_none, transductive=args.transductive)
+                          allow_none=args.allow_none, transductive=args.transductive, scoring=args.scoring)
     if args.json:
         print(json.dumps([p.as_dict() for p in preds], indent=2))
         return 0

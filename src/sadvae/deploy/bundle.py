@@ -47,6 +47,7 @@ from ..io import load_tensors
 from ..methods.classifier import fit_classifier, predict_proba
 from ..methods.vae import ModelConfig, encode_skeleton, encode_text
 from ..pack.text import encode_classes, name_prompts
+from .bridge import bridge_scores, bridged, check_scoring
 from .export import ANCHOR_PAYLOAD, FORMAT, PAYLOAD, VAE_KEYS, sha256_hex
 from .export import export_bundle, write_anchor_bundle  # noqa: F401 - their old home, kept for users' imports
 from .models import resolve_model
@@ -88,6 +89,7 @@ class Prediction:
     routed_seen: bool | None = None
     none: bool | None = None  # with allow_none: True when no asked class fits ("none of these")
     transductive: bool | str = False  # "adapt" / "centre": read the recordings named with it (adapt.py)
+    scoring: str = "direct"  # "bridged": ranked through the training classes too (bridge.py)
 
     def as_dict(self) -> dict:
         out = {"sample": self.sample, "top": [{"class": n, "prob": round(p, 6)} for n, p in
@@ -99,6 +101,8 @@ class Prediction:
         if self.transductive:
             out["transductive"] = True
             out["transductive_mode"] = self.transductive if isinstance(self.transductive, str) else "adapt"
+        if self.scoring != "direct":
+            out["scoring"] = self.scoring
         return out
 
 
@@ -221,7 +225,8 @@ class ZeroShotModel(_BundleModel):
 
     def predict(self, sequences, classes: list[str], *, include_seen: bool = False, top_k: int = 5,
                 sample_names: list[str] | None = None, seed: int = 0, device: str | None = None,
-                layout: str | None = None, allow_none: bool = False, transductive: bool = False) -> list[Prediction]:
+                layout: str | None = None, allow_none: bool = False, transductive: bool = False,
+                scoring: str | None = None) -> list[Prediction]:
         """Top-k of `classes` (free text) for each sequence ((T, M, V, 3) or (T, V, 3) arrays, or a
         SkeletonSet); with include_seen, of the training classes and `classes` together.
 
@@ -233,12 +238,17 @@ class ZeroShotModel(_BundleModel):
             allow_none: answer "none of these" where no class fits (anchor bundles from `sadvae fit` only).
             transductive: read all `sequences` at once first (anchor bundles only): "adapt" (or True)
                 moves the classes' prototypes towards them, "centre" removes their mean (`adapt.py`).
+            scoring: "direct" or "bridged" (anchor bundles only: through the training classes, `bridge.py`);
+                None: the bundle's own.
         Returns:
             One `Prediction` per sequence: its `labels` and `probs`, best first.
         Example:
             >>> model = sadvae.load("general")
             >>> model.predict(sadvae.read_skeletons("walk.bvh", "bvh"), ["walk", "jump"], top_k=1)
         """
+        if scoring is not None and check_scoring(scoring) != "direct":
+            raise SadvaeError(f"--scoring {scoring}: expected an anchor bundle (sadvae fit or an anchor run), found "
+                              f"the SA-DVAE bundle {self.source}")
         for flag, asked in (("--allow-none", allow_none), ("--transductive", transductive)):
             if asked:
                 raise SadvaeError(f"{flag}: expected an anchor bundle (sadvae fit or an anchor run), found the "
@@ -293,10 +303,16 @@ class AnchorModel(_BundleModel):
         found = self.manifest.get("confidence")
         return found if isinstance(found, dict) and "beta" in found else None
 
+    @property
+    def scoring(self) -> str:
+        """How the given classes are ranked by default (`bridge.py`): "direct" (the cosines to their
+        prototypes), or "bridged" where the manifest says so (`sadvae fit` with several datasets)."""
+        return self.manifest.get("scoring", "direct")
+
     def predict(self, sequences, classes: list[str], *, include_seen: bool = False, top_k: int = 5,
                 sample_names: list[str] | None = None, seed: int = 0, device: str | None = None,
                 layout: str | None = None, allow_none: bool = False,
-                transductive: bool | str = False) -> list[Prediction]:
+                transductive: bool | str = False, scoring: str | None = None) -> list[Prediction]:
         """As ZeroShotModel.predict; `seed` is accepted for the same signature and changes nothing.
 
         Probabilities over the given classes are calibrated (softmax of the cosines times the bundle's
@@ -307,8 +323,10 @@ class AnchorModel(_BundleModel):
         classes' prototypes towards the sequences they attract; "centre" removes the sequences' mean
         embedding and the classes' mean prototype (a new sensor's shift), and then needs the given
         classes alone, without "none of these" (both were calibrated on plain cosines). Every
-        prediction says which."""
+        prediction says which. `scoring` ranks the given classes "direct"ly or "bridged" through the
+        training classes (`bridge.py`); None: the bundle's own (`scoring`)."""
         mode = check_transductive(transductive)
+        scoring = check_scoring(self.scoring if scoring is None else scoring)
         if mode == "centre" and (allow_none or include_seen):
             raise SadvaeError(f"--transductive centre: expected the given classes alone, without "
                               f"{'--allow-none' if allow_none else '--include-seen'} (calibrated on plain cosines)")
@@ -324,14 +342,14 @@ class AnchorModel(_BundleModel):
                                                          layout, device)
         scale = float(self.encoder.model.log_scale.detach().exp())
         beta = calibrated["beta"] if calibrated else scale  # the probabilities' inverse temperature on the cosines
-        cosines = self.class_cosines(feats, classes, transductive=beta if mode == "adapt" else None,
-                                     centre=mode == "centre")
+        cosines, ranked = self.class_scores(feats, classes, transductive=beta if mode == "adapt" else None,
+                                            centre=mode == "centre", scoring=scoring)
         new_logits = scale * cosines
-        zsl = _softmax(beta * cosines)
+        zsl = _softmax(beta * ranked)
         if not include_seen:
             preds = _top(names, classes, zsl, top_k)
             for p in preds:
-                p.transductive = mode or False
+                p.transductive, p.scoring = mode or False, scoring
             if allow_none:
                 from .confidence import none_of_these
 
@@ -345,7 +363,7 @@ class AnchorModel(_BundleModel):
             to_seen = self.gate.route(padded, seen_logits.astype(np.float64))
         preds = self._ranked_by_route(names, to_seen, seen_logits, classes, zsl, top_k)
         for p in preds:
-            p.transductive = mode or False
+            p.transductive, p.scoring = mode or False, scoring
         return preds
 
     def class_cosines(self, feats: np.ndarray, classes: list[str], transductive: float | None = None,
@@ -353,6 +371,12 @@ class AnchorModel(_BundleModel):
         """Cosines (n, C) of embeddings to the prototypes of free-text classes; with `transductive` (the
         inverse temperature of the soft assignment) the prototypes are first adapted to these embeddings;
         with `centre`, both sides are centred on their own means first (`adapt.centre`)."""
+        return self.class_scores(feats, classes, transductive=transductive, centre=centre)[0]
+
+    def class_scores(self, feats: np.ndarray, classes: list[str], *, transductive: float | None = None,
+                     centre: bool = False, scoring: str = "direct") -> tuple[np.ndarray, np.ndarray]:
+        """The cosines of `class_cosines` and the scores that rank the classes: the same cosines, or with
+        scoring "bridged" those and the bridge through the training classes together (`bridge.py`)."""
         text = torch.as_tensor(self.encode_classes(classes, ensemble=True), dtype=torch.float32)
         cfg = self.encoder.model.config
         if text.shape[-1] != cfg.text_dim:
@@ -361,7 +385,7 @@ class AnchorModel(_BundleModel):
         with torch.no_grad():
             proto = self.encoder.model.prototypes(text.to(self.device)).cpu().numpy().astype(np.float64)
         emb = np.asarray(feats, dtype=np.float64)
-        emb = emb / np.maximum(np.linalg.norm(emb, axis=1, keepdims=True), 1e-12)
+        emb = unit = emb / np.maximum(np.linalg.norm(emb, axis=1, keepdims=True), 1e-12)
         if transductive is not None:
             from .adapt import adapt_prototypes
 
@@ -370,7 +394,10 @@ class AnchorModel(_BundleModel):
             from .adapt import centre as centre_both
 
             emb, proto = centre_both(emb, proto)
-        return emb @ proto.T
+        cosines = emb @ proto.T
+        if check_scoring(scoring) == "direct":
+            return cosines, cosines
+        return cosines, bridged(cosines, bridge_scores(self.encoder.model, unit, text.numpy()))
 
 
 TRANSDUCTIVE_MODES = ("adapt", "centre")

@@ -30,8 +30,10 @@ class EnsembleModel:
 
     def predict(self, sequences, classes: list[str], *, include_seen: bool = False, top_k: int = 5,
                 sample_names: list[str] | None = None, seed: int = 0, device: str | None = None,
-                layout: str | None = None, allow_none: bool = False, transductive: bool | str = False):
-        """As a single model's predict, the given classes alone: the mean of the members' probabilities."""
+                layout: str | None = None, allow_none: bool = False, transductive: bool | str = False,
+                scoring: str | None = None):
+        """As a single model's predict, the given classes alone: the mean of the members' probabilities
+        (each member scoring as `scoring` says, or as its own bundle does)."""
         refused = [flag for flag, on in (("--include-seen", include_seen), ("--allow-none", allow_none),
                                          ("--transductive", bool(transductive))) if on]
         if refused:
@@ -44,7 +46,7 @@ class EnsembleModel:
         total, names = None, None
         for member in self.members:
             preds = member.predict(sequences, classes, top_k=len(classes), sample_names=sample_names, seed=seed,
-                                   device=device, layout=layout)
+                                   device=device, layout=layout, scoring=scoring)
             probs = np.zeros((len(preds), len(classes)))
             for i, p in enumerate(preds):
                 probs[i, [index[label] for label in p.labels]] = p.probs
