@@ -7,9 +7,11 @@
             NW-UCLA (Kinect v1, three views) and Bandai-Namco (optical motion capture, BVH), each
             with its built-in descriptions, in the shared skeleton space (body-16, 30 fps, views
             aligned, every frame centred on the pelvis, at most the centred 3 s of each recording),
-            every bone's length drawn anew in training (bone jitter 0.4), classes of the same name
-            merged, batches balanced between the datasets, a quarter of the performers of each
-            dataset held out (a fifth of each class of Bandai-Namco, whose actors are not recorded).
+            every bone's length drawn anew in training (bone jitter 0.4), the encoder reading only the
+            joints' motion between frames, classes of the same name merged, batches balanced between
+            the datasets, a quarter of the performers of each dataset held out (a fifth of each class
+            of Bandai-Namco, whose actors are not recorded); given classes ranked bridged by default
+            (through the training classes, deploy/bridge.py).
 
 Nothing of it reads a test label: a ready model has no test set; how well the recipes name unseen
 actions is measured by bench_fit_utd.py and bench_cross_dataset.py.
@@ -31,6 +33,8 @@ DATA = ROOT.parent / "shared" / "data"
 MODELS = ROOT / "src" / "sadvae" / "deploy" / "models"
 MAX_SECONDS = 3.0  # general: each recording's centred 3 s (Bandai-Namco's takes run 1-60 s, Kinect's 1-4 s)
 BONE_JITTER = 0.4  # general: every bone's length drawn anew in training (what `fit` does for several datasets)
+STREAMS = ("motion",)  # general: the joints' motion alone (what `fit` does for several datasets)
+SCORING = "bridged"  # general: how it ranks given classes by default (what `fit` does for several datasets)
 # the datasets of `general`: (name, format, folder under the data root, built-in descriptions)
 GENERAL = [("utd-mhad", "utd", "utd_mhad/Skeleton", "utd27-desc"),
            ("nw-ucla", "nwucla", "nw_ucla/all_sqe", "nwucla10-desc"),
@@ -72,7 +76,8 @@ def main(argv=None) -> int:
                 texts = read_descriptions(desc, len(skeletons.class_names), skeletons.class_names)
                 sources.append(Source(skeletons, name, texts.texts, texts.source))
             training.bone_jitter = BONE_JITTER
-            settings = FitSettings(align_view=True, center="frame", max_seconds=MAX_SECONDS, training=training)
+            settings = FitSettings(align_view=True, center="frame", max_seconds=MAX_SECONDS, training=training,
+                                   streams=STREAMS, scoring=SCORING)
             report = fit_sources(sources, Path(tmp) / "model", settings, progress=True, log=log)
         if out.exists():
             shutil.rmtree(out)

@@ -296,10 +296,16 @@ def test_fit_command_with_a_sources_table_and_with_repeated_data(tmp_path, capsy
 
     prep = load(tmp_path / "a").encoder.preprocessing  # the recipe for several datasets
     assert (prep.align_view, prep.center, prep.max_seconds, prep.fps) == (True, "frame", 3.0, 30.0)
+    assert manifest["scoring"] == "bridged" and load(tmp_path / "a").scoring == "bridged"
+    assert tuple(load(tmp_path / "a").encoder.model.config.streams) == ("motion",)  # several sensors: motion alone
+    assert manifest["confidence"].get("beta_on") == "bridged scores" or "unavailable" in manifest["confidence"]
+    assert set(manifest["validation_top1"]) == {"direct", "bridged"}
+    assert all(0 <= v <= 1 for v in manifest["validation_top1"].values())
     assert main(["fit", "--data", str(tmp_path / "kinect.npz"), "--data", str(tmp_path / "mocap.npz"), "--format",
-                 "npz", "--separate-classes", "--no-balance", "--encoder-objective", "contrastive", "--out",
-                 str(tmp_path / "b"), *tiny]) == 0
+                 "npz", "--separate-classes", "--no-balance", "--encoder-objective", "contrastive", "--scoring",
+                 "direct", "--out", str(tmp_path / "b"), *tiny]) == 0
     manifest = json.loads((tmp_path / "b" / "manifest.json").read_text())
+    assert manifest["scoring"] == "direct" and "beta_on" not in manifest["confidence"]
     assert "sit down (mocap)" in manifest["classes"]["names"] and not manifest["balanced_batches"]
     assert manifest["encoder_history"]["objective"] == "contrastive"
     capsys.readouterr()
@@ -335,6 +341,7 @@ def test_features_of_two_datasets_write_one_pack_in_the_shared_space(tmp_path, c
     assert enc["preprocessing"]["layout"] == SHARED and enc["preprocessing"]["align_view"]
     assert enc["preprocessing"]["center"] == "frame" and enc["preprocessing"]["max_seconds"] == 3.0
     assert enc["training"]["bone_jitter"] == pytest.approx(0.4)  # several sensors: bones drawn anew
+    assert enc["config"]["streams"] == ["motion"]
     # a dataset without performer ids cannot be split by performer: one error, nothing written
     write_npz(small_set(["kick", "bow"], 8, layout="body-16", subjects=False), tmp_path / "anon.npz")
     assert main(["features", "--data", str(tmp_path / "kinect.npz"), "--data", str(tmp_path / "anon.npz"),

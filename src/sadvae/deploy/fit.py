@@ -32,6 +32,7 @@ from ..errors import SadvaeError
 from ..experiment.gate import StackingDraw, fit_stacking_pooled
 from ..encoder.settings import EncoderSettings
 from ..pack.text import OFFLINE_DEFAULT, ClassTexts, encode_classes, name_prompts, read_descriptions
+from .bridge import bridge_scores, bridged, check_scoring
 from .export import write_anchor_bundle
 from .confidence import DrawCosines, calibrate
 
@@ -51,6 +52,7 @@ class FitSettings(EncoderSettings):
     force: bool = False
     balance: bool = True  # several datasets: each training batch draws every dataset equally often
     merge_classes: bool = True  # several datasets: the same class name in two of them is one class
+    scoring: str = "direct"  # how the bundle ranks given classes by default: direct or bridged (bridge.py)
 
 
 def _held_out(labels: np.ndarray, subjects: np.ndarray | None, settings: FitSettings) -> tuple[np.ndarray, str]:
@@ -222,7 +224,8 @@ def _fit(data: TrainingData, out, settings: FitSettings, progress: bool, log) ->
     encoder = train(present, "encoder (all classes)", settings.training.seed)
     encoder_seconds = time.perf_counter() - t_encoder
     rng = np.random.default_rng(settings.seed + 1)
-    draws, calibration, cosines = [], [], []
+    check_scoring(settings.scoring)
+    draws, calibration, cosines, ranked = [], [], [], []
     for d in range(settings.calibration_draws):
         val = np.sort(rng.choice(n_classes, n_val, replace=False))
         rest = np.setdiff1d(present, val)
@@ -233,7 +236,11 @@ def _fit(data: TrainingData, out, settings: FitSettings, progress: bool, log) ->
         zsl = _zsl_logits(enc, feats, class_text[val])
         u = len(unseen_idx)
         scale = float(enc.model.log_scale.detach().exp())
-        cosines.append(DrawCosines(zsl[:u] / scale, np.searchsorted(val, labels[unseen_idx]), scale))
+        truth = np.searchsorted(val, labels[unseen_idx])
+        cosines.append(DrawCosines(zsl[:u] / scale, truth, scale))
+        unit = feats[:u] / np.maximum(np.linalg.norm(feats[:u], axis=1, keepdims=True), 1e-12)
+        ranked.append(DrawCosines(bridged(zsl[:u] / scale, bridge_scores(enc.model, unit, class_text[val])), truth,
+                                  scale))
         draws.append(StackingDraw(zsl[:u], logits[:u], labels[unseen_idx], zsl[u:], logits[u:], labels[seen_idx],
                                   rest, val))
         calibration.append({"validation_classes": val.tolist(), "pseudo_unseen_samples": int(u),
@@ -241,8 +248,16 @@ def _fit(data: TrainingData, out, settings: FitSettings, progress: bool, log) ->
     gate = fit_stacking_pooled(draws, scores="logits")
     log(f"[sadvae] gate: calibrated stacking over {len(draws)} draws, margin "
         f"{gate.threshold:.3f} on the cosine scores (validation H {100 * gate.holdout_accuracy:.1f}%)")
+    # the validation classes' top-1 by either scoring: what the bundle's default was measured to give here
+    top1 = {way: float(np.mean(np.concatenate([d.cosines.argmax(1) == d.truth for d in ds])))
+            for way, ds in (("direct", cosines), ("bridged", ranked))}
+    log(f"[sadvae] scoring: {settings.scoring}; the calibration draws' new classes named at top-1 "
+        f"{100 * top1['direct']:.1f}% direct, {100 * top1['bridged']:.1f}% bridged")
     try:
         confidence = c = calibrate(cosines)
+        if settings.scoring == "bridged":  # the probabilities are a softmax of the bridged scores: calibrated on them
+            on = calibrate(ranked)
+            c |= {key: on[key] for key in ("beta", "ece_before", "ece_after")} | {"beta_on": "bridged scores"}
         log(f"[sadvae] confidence: inverse temperature {c['beta']:.1f} on the cosines (ECE "
             f"{100 * c['ece_before']:.1f}% -> {100 * c['ece_after']:.1f}%, {c['held_out']}); "
             f"'none of these' below cosine {c['none_cosine']:.3f}: said for "
@@ -255,12 +270,13 @@ def _fit(data: TrainingData, out, settings: FitSettings, progress: bool, log) ->
     clips_per_second = epochs * int((~held).sum()) / max(encoder_seconds, 1e-9)
     write_anchor_bundle(out, encoder, gate, names, settings.text_model or OFFLINE_DEFAULT, True, force=settings.force,
                         extra={**data.manifest, "class_texts": data.texts.source, "holdout": data.how,
-                               "calibration": calibration, "confidence": confidence,
+                               "calibration": calibration, "confidence": confidence, "scoring": settings.scoring,
+                               "validation_top1": top1,
                                "encoder_history": {"epochs_run": epochs, "best_epoch": encoder.best_epoch,
                                                    "objective": settings.training.objective,
                                                    "clips_per_second": round(clips_per_second, 1)}})
     return {"classes": n_classes, "holdout": data.how, "gate": gate.__dict__, "calibration": calibration,
-            "confidence": confidence,
+            "confidence": confidence, "validation_top1": top1,
             "seconds": time.perf_counter() - t0, "out": str(out), "encoder_seconds": encoder_seconds,
             "encoder_clips_per_second": clips_per_second}
 
