@@ -264,8 +264,10 @@ def test_the_ready_general_model_reads_every_sensor_after_install(capsys):
     assert sum(p.stat().st_size for p in folder.iterdir()) < 5_000_000
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["layout"] == "body-16" and set(manifest["datasets"]) == {"utd-mhad", "nw-ucla", "bandai-namco"}
+    assert manifest["scoring"] == "bridged"  # several datasets: ranked through the training classes too
     assert main(["models"]) == 0
-    assert "general: " in capsys.readouterr().out
+    listed = [line for line in capsys.readouterr().out.splitlines() if line.startswith("general:")]
+    assert "scoring bridged" in listed[0]
     inputs = [shared_or_skip("utd_mhad", "Skeleton", "a1_s1_t1_skeleton.mat"),
               shared_or_skip("nw_ucla", "all_sqe", "a01_s01_e00_v01.json"),
               shared_or_skip("bandai_namco", "set2", "data", "dataset-2_wave-left-hand_active_001.bvh")]
@@ -273,7 +275,7 @@ def test_the_ready_general_model_reads_every_sensor_after_install(capsys):
         assert main(["predict", "--model", "general", "--input", str(path), "--classes", "drink water",
                      "kick something", "jump up", "--top-k", "2", "--json"]) == 0
         out = json.loads(capsys.readouterr().out)
-        assert out[0]["sample"] == path.name and len(out[0]["top"]) == 2
+        assert out[0]["sample"] == path.name and len(out[0]["top"]) == 2 and out[0]["scoring"] == "bridged"
 
 
 def test_an_ensemble_averages_its_models_probabilities(fitted, capsys):

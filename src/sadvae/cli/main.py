@@ -691,7 +691,7 @@ def cmd_models(args) -> int:
     for m in models:
         print(f"{m['name']}: {len(m['classes'])} classes ({m['trained_on'] or 'training classes'}), layout "
               f"{m['layout']}, text model {m['text_model']}, {m['bytes'] / 1e6:.1f} MB, "
-              f"{'calibrated (--allow-none)' if m['allow_none'] else 'not calibrated'}\n  "
+              f"{'calibrated (--allow-none)' if m['allow_none'] else 'not calibrated'}, scoring {m['scoring']}\n  "
               + ", ".join(m["classes"]))
     return 0
 

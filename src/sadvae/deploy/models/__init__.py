@@ -44,4 +44,5 @@ def describe(name: str, folder: Path) -> dict:
     return {"name": name, "kind": manifest.get("kind", "sadvae"), "layout": manifest["layout"],
             "classes": [names[c] for c in seen], "text_model": manifest["text"]["model"], "bytes": size,
             "trained_on": manifest.get("trained_on", ""), "path": str(folder),
+            "scoring": manifest.get("scoring", "direct"),
             "allow_none": isinstance(manifest.get("confidence"), dict) and "beta" in manifest["confidence"]}
