@@ -152,10 +152,7 @@ def train(job):
     settings = recipe_settings(recipe, seed, epochs)
     data = sources_training_data(sources, settings)
     class_text = encode_classes(data.texts.texts, None, ensemble=True)
-    stem = None
-    if cache:
-        tag = "_".join(f"{k}-{v}" for k, v in sorted(recipe.items()))
-        stem = Path(cache) / f"{'+'.join(trained_on)}_seed{seed}_epochs{epochs}_{tag}"
+    stem = cache_stem(cache, "+".join(trained_on), seed, epochs, recipe)
     if stem is not None and stem.with_suffix(".safetensors").is_file():
         encoder = TrainedEncoder.load(stem.with_suffix(".safetensors"))
         reference = np.load(stem.with_suffix(".npy"), allow_pickle=False)
@@ -173,23 +170,26 @@ def train(job):
         train_proto = encoder.model.prototypes(torch.as_tensor(class_text)).numpy().astype(np.float64)
     seconds = time.perf_counter() - t0
     scores = {}
+    names_text = encode_classes([[n] for n in data.skeletons.class_names], None, ensemble=True)
     for held_out in DATASETS:
         if held_out not in trained_on:
-            names_text = encode_classes([[n] for n in data.skeletons.class_names], None, ensemble=True)
             scores[held_out] = evaluate(encoder, held_out, trained_on, root, reference, train_proto,
                                         (class_text, names_text))
     return {"trained_on": list(trained_on), "seed": seed, "seconds": seconds, "epochs_run": len(encoder.history),
             "clips": int((~data.held).sum()), "cached": cached, "scores": scores}
 
 
+def cache_stem(cache, name: str, seed: int, epochs: int, recipe: dict) -> Path | None:
+    """Where a trained encoder of this recipe is kept in the --cache folder (None: no cache)."""
+    if not cache:
+        return None
+    tag = "_".join(f"{k}-{v}" for k, v in sorted(recipe.items()))
+    return Path(cache) / f"{name}_seed{seed}_epochs{epochs}_{tag}"
+
+
 def unit(a) -> np.ndarray:
     a = np.asarray(a, dtype=np.float64)
     return a / np.maximum(np.linalg.norm(a, axis=-1, keepdims=True), 1e-12)
-
-
-def zscore(scores) -> np.ndarray:
-    """Each recording's scores over the candidates standardised (so that two scorings can be added)."""
-    return (scores - scores.mean(1, keepdims=True)) / np.maximum(scores.std(1, keepdims=True), 1e-12)
 
 
 def mean_text(t) -> np.ndarray:
@@ -225,7 +225,10 @@ def scorings(emb, proto, reference, train_proto, scale: float = 1.0, bridge=None
             pulled back onto it before the cosine);
     bridge  the same probabilities times the text model's own cosine between each training class's text
             and each candidate's (`bridge`, (S, C)), each candidate's column centred: no learnt text head.
+    raw+bridge  the two above standardised and averaged (`predict --scoring bridged`, deploy/bridge.py).
     None of them looks at the test recordings."""
+    from sadvae.deploy.bridge import bridged
+
     out = {"raw": emb @ proto.T}
     if train_proto is not None:
         p = seen_probabilities(emb, train_proto, scale)
@@ -233,7 +236,7 @@ def scorings(emb, proto, reference, train_proto, scale: float = 1.0, bridge=None
         if bridge is not None:
             for key, b in bridge.items():
                 out[key] = p @ (b - b.mean(0))
-            out["raw+bridge"] = zscore(out["raw"]) + zscore(out["bridge"])
+            out["raw+bridge"] = bridged(out["raw"], out["bridge"])  # what predict --scoring bridged ranks by
     out["cands"] = emb @ unit(proto - proto.mean(0)).T
     if reference is not None:
         out["centre"] = unit(emb - reference.mean(0)) @ unit(proto - train_proto.mean(0)).T
@@ -352,10 +355,7 @@ def train_purls(job):
     settings = recipe_settings(recipe, seed, epochs)
     data = sources_training_data(sources, settings)
     class_text = encode_classes(data.texts.texts, None, ensemble=True)
-    stem = None
-    if cache:
-        tag = "_".join(f"{k}-{v}" for k, v in sorted(recipe.items()))
-        stem = Path(cache) / f"purls{n_unseen}_{'others' if with_others else 'alone'}_seed{seed}_epochs{epochs}_{tag}"
+    stem = cache_stem(cache, f"purls{n_unseen}_{'others' if with_others else 'alone'}", seed, epochs, recipe)
     if stem is not None and stem.with_suffix(".safetensors").is_file():
         encoder = TrainedEncoder.load(stem.with_suffix(".safetensors"))
     else:
