@@ -99,6 +99,8 @@ def parse_args(argv=None):
     p.add_argument("--bone-jitter", type=float, default=0.0,
                    help="augmentation: every bone's length times exp(+- this) in training (default 0: off)")
     p.add_argument("--streams", help="the encoder's input streams, e.g. motion or bone,motion (default: all three)")
+    p.add_argument("--names-in-texts", action="store_true",
+                   help="each training class also learns its bare name beside its descriptions")
     p.add_argument("--pairs-only", action="store_true", help="only the trainings on two datasets (no X alone)")
     p.add_argument("--purls", help="instead: UTD-MHAD's PURLS splits by unseen count (e.g. 5,9,13), with and "
                                    "without the other datasets in training")
@@ -408,6 +410,7 @@ def recipe_of(args) -> dict:
     recipe |= {"objective": args.objective} if args.objective != "prototypes" else {}
     recipe |= {"bone_jitter": args.bone_jitter} if args.bone_jitter else {}
     recipe |= {"streams": args.streams} if args.streams else {}
+    recipe |= {"names_in_texts": True} if args.names_in_texts else {}
     return recipe | ({"canonical_bones": True} if args.canonical_bones else {})
 
 

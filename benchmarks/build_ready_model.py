@@ -47,11 +47,13 @@ def main(argv=None) -> int:
     p.add_argument("--data", default=str(DATA), help="the folder holding utd_mhad, nw_ucla and bandai_namco")
     p.add_argument("--out", help="where to write it (default: the package's ready model of that name)")
     p.add_argument("--epochs", type=int, default=60)
+    p.add_argument("--threads", type=int, default=1,
+                   help="PyTorch threads (default 1, for repeatable builds; `sadvae fit` uses every core)")
     args = p.parse_args(argv)
 
     import torch
 
-    torch.set_num_threads(1)  # one thread, for repeatable builds (general's 2026-12-02 rebuild: bit for bit)
+    torch.set_num_threads(args.threads)  # one thread by default: repeatable builds (2026-12-02: bit for bit)
     from sadvae.data.skeletons import read_skeletons
     from sadvae.data.sources import Source
     from sadvae.deploy.fit import FitSettings, fit_all_classes, fit_sources

@@ -232,6 +232,32 @@ def test_combine_merges_classes_by_name_and_keeps_performers_apart():
         combine([Source(a, "a", [["w"]])])
 
 
+def test_combine_sources_can_add_each_class_name_to_its_descriptions():
+    from sadvae.pack.sources import combine_sources
+
+    a = small_set(["walk", "clap"], 3)
+    b = small_set(["run", "kick"], 3, layout="body-16", subjects=False)
+    sources = [Source(a, "a", [["w1", "w2"], ["c1", "clap"]], "our words"), Source(b, "b")]
+    plain = combine_sources(sources)
+    assert plain.texts.texts[:2] == [["w1", "w2"], ["c1", "clap"]]
+    named = combine_sources(sources, names=True)
+    # the name first and once; a dataset without descriptions keeps its names in the templates
+    assert named.texts.texts[:2] == [["walk", "w1", "w2"], ["clap", "c1"]]
+    assert named.texts.texts[2:] == plain.texts.texts[2:]
+    assert "and the class names" in named.texts.source and named.text_mode == "desc"
+
+
+def test_fit_of_one_dataset_can_add_the_class_names_to_its_descriptions():
+    from sadvae.deploy.fit import FitSettings, training_data
+    from sadvae.pack.text import ClassTexts
+
+    sk = small_set(["walk", "clap"], 4)
+    desc = ClassTexts([["w1", "w2"], ["c1"]], "our words", "2 classes")
+    assert training_data(sk, FitSettings(descriptions=desc)).texts.texts == [["w1", "w2"], ["c1"]]
+    named = training_data(sk, FitSettings(descriptions=desc, names_in_texts=True)).texts
+    assert named.texts == [["walk", "w1", "w2"], ["clap", "c1"]] and named.source == "our words and the class names"
+
+
 def test_balanced_sampling_draws_each_dataset_equally_often():
     import torch
 

@@ -31,7 +31,7 @@ from ..encoder.training import extract, train_encoder
 from ..errors import SadvaeError
 from ..experiment.gate import StackingDraw, fit_stacking_pooled
 from ..encoder.settings import EncoderSettings
-from ..pack.text import OFFLINE_DEFAULT, ClassTexts, encode_classes, name_prompts, read_descriptions
+from ..pack.text import OFFLINE_DEFAULT, ClassTexts, encode_classes, name_prompts, read_descriptions, with_names
 from .bridge import bridge_scores, bridged, check_scoring
 from .export import write_anchor_bundle
 from .confidence import DrawCosines, calibrate
@@ -113,6 +113,8 @@ def training_data(skeletons: SkeletonSet, settings: FitSettings) -> TrainingData
         elif len(texts.texts) != len(names):
             raise SadvaeError(f"{texts.source}: expected descriptions of all {len(names)} classes of the "
                               f"skeleton data, found {len(texts.texts)} classes")
+        if settings.names_in_texts:
+            texts = ClassTexts(with_names(names, texts.texts), f"{texts.source} and the class names", texts.note)
     _check_classes(skeletons)
     held, how = _held_out(skeletons.labels, skeletons.subjects, settings)
     return TrainingData(skeletons, texts, held, how, None, settings.preprocessing(skeletons),
@@ -128,7 +130,8 @@ def sources_training_data(sources, settings: FitSettings) -> TrainingData:
     from ..data.sources import PERFORMER_STRIDE
     from ..pack.sources import combine_sources, datasets_manifest
 
-    data = combine_sources(sources, settings.name_prompts, settings.merge_classes, settings.balance)
+    data = combine_sources(sources, settings.name_prompts, settings.merge_classes, settings.balance,
+                           settings.names_in_texts)
     combined = data.combined
     skeletons = combined.skeletons
     _check_classes(skeletons)

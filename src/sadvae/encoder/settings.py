@@ -85,6 +85,9 @@ class EncoderSettings:
                                        f"{','.join(STREAMS)} (default all three)", group="encoder")
     name_prompts: bool = setting(True, "without descriptions, learn the bare class names instead of the names in "
                                  "our templates (text mode prompt; the default)", group="encoder")
+    names_in_texts: bool = setting(False, "with descriptions, each class also learns its bare name as one more "
+                                   "text drawn in turn, so that a new class asked by its name alone lands nearer its "
+                                   "recordings", group="encoder")
     training: EncoderTraining = field(default_factory=default_training)  # the flags: cli.main._encoder_training
 
     def preprocessing(self, skeletons):

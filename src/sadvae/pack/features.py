@@ -33,7 +33,7 @@ from ..errors import SadvaeError
 from .build import (ClassSplit, SamplePartition, check_targets, choose_classes, more_validation_draws, pack_targets,
                     partition_samples, split_arrays, write_split_pack)
 from .text import (ClassTexts, encode_classes, load_model, name_prompts, read_descriptions, text_features_path,
-                   write_text_features)
+                   with_names, write_text_features)
 
 
 @dataclass
@@ -76,7 +76,8 @@ def build_sources_pack(sources, resources, settings: FeatureSettings, progress: 
     from ..data.sources import PERFORMER_STRIDE
     from .sources import combine_sources, datasets_manifest
 
-    data = combine_sources(sources, settings.name_prompts, settings.merge_classes, settings.balance)
+    data = combine_sources(sources, settings.name_prompts, settings.merge_classes, settings.balance,
+                           settings.names_in_texts)
     combined = data.combined
     unknown = [name for d, name in enumerate(combined.names)
                if (combined.skeletons.subjects[combined.dataset == d] - d * PERFORMER_STRIDE < 0).any()]
@@ -126,6 +127,9 @@ def build_feature_pack(skeletons, resources, settings: FeatureSettings, progress
     encoder_text, encoder_source = None, None
     if settings.head == "text":  # the encoder learns against the richest class texts there are
         learnt = texts.get("desc") or (texts["prompt"] if settings.name_prompts else texts["lb"])
+        if settings.names_in_texts and "desc" in texts and descriptions is None:  # (several datasets: already in)
+            learnt = ClassTexts(with_names(skeletons.class_names, learnt.texts), f"{learnt.source} and the class names",
+                                learnt.note)
         encoder_source = learnt.source
         encoder_text = encode_classes(learnt.texts, settings.text_model, ensemble=True)  # (N, M, D)
     elif write_modes:  # fail before hours of training, not after

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..data.sources import Combined, Source, combine
-from .text import ClassTexts, name_prompts
+from .text import ClassTexts, name_prompts, with_names
 
 
 @dataclass
@@ -25,11 +25,16 @@ class SourcesData:
 
 
 def combine_sources(sources: list[Source], prompts: bool = True, merge: bool = True,
-                    balance: bool = True) -> SourcesData:
+                    balance: bool = True, names: bool = False) -> SourcesData:
     """The datasets as one (see the module docstring); `prompts`: a dataset without descriptions learns
-    its class names in the templates (else bare)."""
+    its class names in the templates (else bare); `names`: a dataset with descriptions also learns each
+    class's bare name beside them."""
     sources = list(sources)
     described = any(s.texts is not None for s in sources)
+    if names:
+        sources = [s if s.texts is None else dataclasses.replace(
+            s, texts=with_names(s.skeletons.class_names, s.class_texts()),
+            text_source=f"{s.text_source} and the class names") for s in sources]
     if prompts:
         sources = [s if s.texts is not None else dataclasses.replace(
             s, texts=name_prompts(s.skeletons.class_names).texts, text_source="class names in templates")

@@ -57,6 +57,12 @@ NAME_TEMPLATES = (
 )
 
 
+def with_names(names, texts: list[list[str]]) -> list[list[str]]:
+    """Each class's bare name first among its texts (once), for `names_in_texts`: an encoder that learns
+    descriptions also learns the short names that users ask for."""
+    return [[n] + [t for t in group if t != n] for n, group in zip(names, texts)]
+
+
 def name_prompts(names, templates=NAME_TEMPLATES, source: str = "the class names") -> ClassTexts:
     """Every class name in every template (text mode `prompt`): one ensemble of phrasings per class."""
     templates = list(templates)
