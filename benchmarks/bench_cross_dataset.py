@@ -101,6 +101,8 @@ def parse_args(argv=None):
     p.add_argument("--streams", help="the encoder's input streams, e.g. motion or bone,motion (default: all three)")
     p.add_argument("--names-in-texts", action="store_true",
                    help="each training class also learns its bare name beside its descriptions")
+    p.add_argument("--no-balance", action="store_true",
+                   help="batches drawn from the training datasets in proportion to their sizes, not equally")
     p.add_argument("--pairs-only", action="store_true", help="only the trainings on two datasets (no X alone)")
     p.add_argument("--purls", help="instead: UTD-MHAD's PURLS splits by unseen count (e.g. 5,9,13), with and "
                                    "without the other datasets in training")
@@ -411,6 +413,7 @@ def recipe_of(args) -> dict:
     recipe |= {"bone_jitter": args.bone_jitter} if args.bone_jitter else {}
     recipe |= {"streams": args.streams} if args.streams else {}
     recipe |= {"names_in_texts": True} if args.names_in_texts else {}
+    recipe |= {"balance": False} if args.no_balance else {}
     return recipe | ({"canonical_bones": True} if args.canonical_bones else {})
 
 
