@@ -102,7 +102,7 @@ def parse_args(argv=None):
     p.add_argument("--names-in-texts", action="store_true",
                    help="each training class also learns its bare name beside its descriptions")
     p.add_argument("--no-balance", action="store_true",
-                   help="batches drawn from the training datasets in proportion to their sizes, not equally")
+                   help="each sample once an epoch (datasets count by their sizes), not every dataset equally often")
     p.add_argument("--pairs-only", action="store_true", help="only the trainings on two datasets (no X alone)")
     p.add_argument("--purls", help="instead: UTD-MHAD's PURLS splits by unseen count (e.g. 5,9,13), with and "
                                    "without the other datasets in training")
