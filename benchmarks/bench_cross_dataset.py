@@ -104,6 +104,7 @@ def parse_args(argv=None):
     p.add_argument("--no-balance", action="store_true",
                    help="each sample once an epoch (datasets count by their sizes), not every dataset equally often")
     p.add_argument("--pairs-only", action="store_true", help="only the trainings on two datasets (no X alone)")
+    p.add_argument("--purls-alone", action="store_true", help="with --purls: only the trainings on UTD-MHAD alone")
     p.add_argument("--purls", help="instead: UTD-MHAD's PURLS splits by unseen count (e.g. 5,9,13), with and "
                                    "without the other datasets in training")
     p.add_argument("--json", help="write every figure here")
@@ -432,7 +433,8 @@ def recipe_settings(recipe: dict, seed: int, epochs: int):
 def main_purls(args) -> int:
     t0 = time.perf_counter()
     splits = [int(u) for u in args.purls.split(",")]
-    jobs = [(u, w, seed, args.epochs, args.data, recipe_of(args), args.cache) for w in (True, False)
+    jobs = [(u, w, seed, args.epochs, args.data, recipe_of(args), args.cache)
+            for w in ((False,) if args.purls_alone else (True, False))
             for u in splits for seed in range(args.seeds)]
     ctx = multiprocessing.get_context("spawn")
     results = []
