@@ -110,7 +110,10 @@ def parse_args(argv=None):
     p.add_argument("--json", help="write every figure here")
     p.add_argument("--cache", help="a folder for the trained encoders: read from there when present, else "
                    "written there (scoring changes measured without training again)")
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    if args.purls_alone and not args.purls:
+        p.error("--purls-alone expects --purls, e.g. --purls 5,9,13 --purls-alone")
+    return args
 
 
 def read(name: str, root: str):
