@@ -105,6 +105,10 @@ def parse_args(argv=None):
                    help="each sample once an epoch (datasets count by their sizes), not every dataset equally often")
     p.add_argument("--pairs-only", action="store_true", help="only the trainings on two datasets (no X alone)")
     p.add_argument("--purls-alone", action="store_true", help="with --purls: only the trainings on UTD-MHAD alone")
+    p.add_argument("--purls-others", default="nw-ucla,bandai-namco",
+                   help="with --purls: the datasets that join UTD-MHAD (default nw-ucla,bandai-namco)")
+    p.add_argument("--purls-with-only", action="store_true",
+                   help="with --purls: only the trainings with the other datasets")
     p.add_argument("--purls", help="instead: UTD-MHAD's PURLS splits by unseen count (e.g. 5,9,13), with and "
                                    "without the other datasets in training")
     p.add_argument("--json", help="write every figure here")
@@ -113,6 +117,12 @@ def parse_args(argv=None):
     args = p.parse_args(argv)
     if args.purls_alone and not args.purls:
         p.error("--purls-alone expects --purls, e.g. --purls 5,9,13 --purls-alone")
+    others = [o for o in args.purls_others.split(",") if o]
+    if not others or set(others) - (set(DATASETS) - {"utd-mhad"}) or len(set(others)) != len(others):
+        p.error(f"--purls-others: expected distinct names among nw-ucla,bandai-namco, found {args.purls_others!r}")
+    args.purls_others = tuple(others)
+    if args.purls_with_only and (args.purls_alone or not args.purls):
+        p.error("--purls-with-only expects --purls and not --purls-alone")
     return args
 
 
@@ -336,6 +346,7 @@ def train_purls(job):
     """The encoder of a PURLS split's seen classes (odd performers), alone or beside the other datasets
     (minus the classes of the unseen actions); its ZSL top-1 on the even performers' unseen recordings."""
     n_unseen, with_others, seed, epochs, root, recipe, cache = job
+    others = ("nw-ucla", "bandai-namco") if with_others is True else tuple(with_others or ())
     import torch
 
     torch.set_num_threads(1)
@@ -352,18 +363,18 @@ def train_purls(job):
     seen = [c for c in range(len(utd.class_names)) if c not in unseen]
     sources = [only_classes(utd, utd_texts, seen, "utd-mhad", utd.subjects % 2 == 1)]
     excluded = {}
-    if with_others:
-        for name in ("nw-ucla", "bandai-namco"):
-            skeletons, texts = read(name, root)
-            same = {cb for a, ca, b, cb in SAME_ACTION if a == "utd-mhad" and b == name and ca in unseen_names}
-            same |= {ca for a, ca, b, cb in SAME_ACTION if b == "utd-mhad" and a == name and cb in unseen_names}
-            excluded[name] = sorted(same)
-            keep = [c for c, n in enumerate(skeletons.class_names) if n not in same]
-            sources.append(only_classes(skeletons, texts, keep, name))
+    for name in others:
+        skeletons, texts = read(name, root)
+        same = {cb for a, ca, b, cb in SAME_ACTION if a == "utd-mhad" and b == name and ca in unseen_names}
+        same |= {ca for a, ca, b, cb in SAME_ACTION if b == "utd-mhad" and a == name and cb in unseen_names}
+        excluded[name] = sorted(same)
+        keep = [c for c, n in enumerate(skeletons.class_names) if n not in same]
+        sources.append(only_classes(skeletons, texts, keep, name))
     settings = recipe_settings(recipe, seed, epochs)
     data = sources_training_data(sources, settings)
     class_text = encode_classes(data.texts.texts, None, ensemble=True)
-    stem = cache_stem(cache, f"purls{n_unseen}_{'others' if with_others else 'alone'}", seed, epochs, recipe)
+    tag = "alone" if not others else "others" if others == ("nw-ucla", "bandai-namco") else "+".join(others)
+    stem = cache_stem(cache, f"purls{n_unseen}_{tag}", seed, epochs, recipe)
     if stem is not None and stem.with_suffix(".safetensors").is_file():
         encoder = TrainedEncoder.load(stem.with_suffix(".safetensors"))
     else:
@@ -388,22 +399,25 @@ def train_purls(job):
         bridge = {"bridge": unit(mean_text(class_text)) @ unit(mean_text(text)).T}
         for way, s in scorings(emb, proto, None, train_proto, scale, bridge).items():
             scores[mode if way == "raw" else f"{mode}/{way}"] = 100 * float((s.argmax(1) == truth).mean())
-    return {"unseen": n_unseen, "with_others": with_others, "seed": seed, "scores": scores, "excluded": excluded,
+    return {"unseen": n_unseen, "with_others": list(others), "seed": seed, "scores": scores, "excluded": excluded,
             "seconds": time.perf_counter() - t0, "test_recordings": int(len(test_rows))}
 
 
 PURLS_WAYS = ("names", "names/raw+bridge", "names/bridge", "names/conse", "desc", "desc/raw+bridge")
 
 
+TITLES = {"nw-ucla": "NW-UCLA", "bandai-namco": "Bandai-Namco"}
+
+
 def purls_table(results: list[dict]) -> str:
     rows = ["| split | trained on | " + " | ".join(f"ZSL top-1, {w}" for w in PURLS_WAYS) + " |",
             "|---|---|" + "---|" * len(PURLS_WAYS)]
     for u in sorted({r["unseen"] for r in results}):
-        for with_others in (False, True):
-            group = [r for r in results if r["unseen"] == u and r["with_others"] == with_others]
+        for others in sorted({tuple(r["with_others"]) for r in results}, key=len):
+            group = [r for r in results if r["unseen"] == u and tuple(r["with_others"]) == others]
             if not group:
                 continue
-            label = "UTD-MHAD seen classes + NW-UCLA + Bandai-Namco" if with_others else "UTD-MHAD seen classes"
+            label = " + ".join(["UTD-MHAD seen classes"] + [TITLES.get(o, o) for o in others])
             rows.append(f"| {27 - u}/{u} | {label} | " +
                         " | ".join(mean_std([r["scores"][w] for r in group]) for w in PURLS_WAYS) + " |")
     return "\n".join(rows)
@@ -436,15 +450,16 @@ def recipe_settings(recipe: dict, seed: int, epochs: int):
 def main_purls(args) -> int:
     t0 = time.perf_counter()
     splits = [int(u) for u in args.purls.split(",")]
+    rows = [() if args.purls_alone else args.purls_others] + ([] if args.purls_alone or args.purls_with_only else [()])
     jobs = [(u, w, seed, args.epochs, args.data, recipe_of(args), args.cache)
-            for w in ((False,) if args.purls_alone else (True, False))
-            for u in splits for seed in range(args.seeds)]
+            for w in rows for u in splits for seed in range(args.seeds)]
     ctx = multiprocessing.get_context("spawn")
     results = []
     with ProcessPoolExecutor(max_workers=args.jobs, mp_context=ctx) as pool:
         for r in pool.map(train_purls, jobs):
-            print(f"[bench] PURLS {27 - r['unseen']}/{r['unseen']}, {'with' if r['with_others'] else 'without'} "
-                  f"the others, seed {r['seed']}: names {r['scores']['names']:.1f}, desc {r['scores']['desc']:.1f} "
+            with_others = "with " + "+".join(r["with_others"]) if r["with_others"] else "alone"
+            print(f"[bench] PURLS {27 - r['unseen']}/{r['unseen']}, {with_others}, seed {r['seed']}: "
+                  f"names {r['scores']['names']:.1f}, desc {r['scores']['desc']:.1f} "
                   f"({r['seconds']:.0f} s; left out of the others: {r['excluded']})", file=sys.stderr, flush=True)
             results.append(r)
     seconds = time.perf_counter() - t0
