@@ -36,6 +36,7 @@ within-dataset zero-shot worse.
     ... --objective contrastive           # the encoder trained by symmetric InfoNCE
     ... --bone-jitter 0.4                 # every bone's length drawn anew in training (augmentation)
     ... --streams motion                  # the encoder reads only the joints' motion between frames
+    ... --style-texts                     # Bandai-Namco's recordings learn their texts with their style
 
 Each held-out dataset is also scored in the other ways of `scorings` (none looks at the test
 recordings), in a second table, and in the transductive ways of `transductive_scorings` (they read
@@ -101,6 +102,8 @@ def parse_args(argv=None):
     p.add_argument("--streams", help="the encoder's input streams, e.g. motion or bone,motion (default: all three)")
     p.add_argument("--names-in-texts", action="store_true",
                    help="each training class also learns its bare name beside its descriptions")
+    p.add_argument("--style-texts", action="store_true",
+                   help="each Bandai-Namco recording learns its class's texts with its style ('walk, tired')")
     p.add_argument("--no-balance", action="store_true",
                    help="each sample once an epoch (datasets count by their sizes), not every dataset equally often")
     p.add_argument("--pairs-only", action="store_true", help="only the trainings on two datasets (no X alone)")
@@ -432,6 +435,7 @@ def recipe_of(args) -> dict:
     recipe |= {"streams": args.streams} if args.streams else {}
     recipe |= {"names_in_texts": True} if args.names_in_texts else {}
     recipe |= {"balance": False} if args.no_balance else {}
+    recipe |= {"style_texts": True} if args.style_texts else {}
     return recipe | ({"canonical_bones": True} if args.canonical_bones else {})
 
 

@@ -346,3 +346,86 @@ def test_a_sweep_on_a_text_head_pack_searches_sadvae(motion_archive, tmp_path, c
     assert main(["sweep", "--resources", str(res), "--dataset", "motions", "--unseen", "2", "--trials", "1",
                  "--method", "anchor", "--out", str(tmp_path / "none"), "--quiet"]) == 2
     assert "without any" in capsys.readouterr().err and not (tmp_path / "none").exists()
+
+
+def test_styled_texts_pair_each_class_with_its_styles():
+    from sadvae.pack.text import styled_texts
+
+    index, groups = styled_texts([["A person walks.", "walking"], ["clap"]], [0, 0, 1, 0, 1],
+                                 ["tired", "", "happy", "tired", "happy"])
+    assert index.tolist() == [0, -1, 1, 0, 1]
+    # member m of a pair is member m of its class (a class of fewer texts repeats them in turn)
+    assert groups == [["A person walks, tired", "walking, tired"], ["clap, happy", "clap, happy"]]
+    assert styled_texts([["a"]], [0, 0], [])[1] == []
+    with pytest.raises(SadvaeError, match="a style per sample"):
+        styled_texts([["a"]], [0, 0], ["x"])
+
+
+def test_styled_logits_replace_only_the_own_class_entry_of_styled_samples():
+    from sadvae.encoder.training import _styled_logits
+
+    torch.manual_seed(0)
+    cfg = EncoderConfig("kinect-v1-20", 3, channels=(8,), strides=(1,), embed_dim=8, bodies=1, head="text",
+                        text_dim=12, text_members=2)
+    model = STGCN(cfg)
+    emb = torch.nn.functional.normalize(torch.randn(4, 8), dim=-1)
+    logits = torch.randn(4, 3)
+    labels = torch.tensor([0, 2, 1, 2])
+    text = torch.randn(2, 2, 12)  # two (class, style) pairs
+    index = torch.tensor([-1, 1, -1, 0, 1])  # rows 1 and 3 of this batch are styled
+    rows = torch.tensor([0, 1, 2, 3])
+    pick = torch.tensor([1, 0, 1])  # the member drawn for each class this batch
+    got = _styled_logits(model, emb, logits, labels, (index, text), rows, pick)
+    with torch.no_grad():
+        for r, pair in ((1, 1), (3, 0)):
+            want = model.log_scale.exp() * emb[r] @ model.prototypes(text[pair, pick[2]][None])[0]
+            assert got[r, 2].item() == pytest.approx(want.item(), rel=1e-5)
+    keep = torch.ones(4, 3, dtype=torch.bool)
+    keep[1, 2] = keep[3, 2] = False
+    torch.testing.assert_close(got[keep], logits[keep])
+    # a row drawn plain this batch (-1) keeps its plain entry
+    plain = _styled_logits(model, emb, logits, labels, (index, text), torch.tensor([0, 1, 2, -1]), pick)
+    torch.testing.assert_close(plain[3], logits[3])
+    assert plain[1, 2].item() == pytest.approx(got[1, 2].item())
+
+
+def test_style_texts_are_what_styled_recordings_learn_and_are_checked(motions):
+    """Each recording of a style learns its class's texts with the style (random here, unrelated to the
+    plain ones): its own class scored by its styled texts then beats the other classes' plain texts,
+    which an encoder that never saw the styled texts cannot do."""
+    from sadvae.encoder.training import predict_features
+
+    data, prep, x = motions
+    known = data.labels < 4
+    labels = data.labels
+    pair = 2 * labels + np.arange(len(labels)) % 2  # two styles per class, by turns: (class, style) rows 0..7
+    train, held = known & (data.subjects <= 3), known & (data.subjects == 4)
+    cfg = EncoderConfig(data.layout, 4, channels=(8, 16), strides=(1, 2), embed_dim=16, bodies=1, head="text",
+                        text_dim=12, text_members=2)
+    plain_text, styled = _class_text(6), _class_text(8, seed=3)
+
+    def own_styled_wins(sample_text) -> float:
+        enc = train_encoder(x[train], labels[train], x[held], labels[held], np.arange(4), cfg, prep,
+                            EncoderTraining(epochs=40, batch_size=8, lr=0.05, patience=40, seed=1),
+                            class_text=plain_text, sample_text=sample_text)
+        feats, _ = predict_features(enc.model, x[held], torch.device("cpu"))
+        with torch.no_grad():
+            logits = enc.model.text_logits(torch.from_numpy(feats), torch.from_numpy(plain_text[:4])).numpy()
+            own = enc.model.text_logits(torch.from_numpy(feats), torch.from_numpy(styled)).numpy()
+        rows = np.arange(len(feats))
+        logits[rows, labels[held]] = own[rows, pair[held]]
+        return float((logits.argmax(1) == labels[held]).mean())
+
+    learnt, unstyled = own_styled_wins((pair[train], styled)), own_styled_wins(None)
+    assert learnt >= 0.8 and unstyled <= 0.6, f"styled recordings should learn their styled texts: {learnt} " \
+        f"(an encoder without them: {unstyled})"
+    for bad, message in [((pair[train][:3], styled), "a style text row for each"),
+                         ((pair[train], styled[:, :1]), "shape \\(pairs, 2, 12\\)"),
+                         ((pair[train] + 8, styled), "rows from -1 to 7")]:
+        with pytest.raises(SadvaeError, match=message):
+            train_encoder(x[train], labels[train], x[held], labels[held], np.arange(4), cfg, prep,
+                          EncoderTraining(epochs=1), class_text=plain_text, sample_text=bad)
+    with pytest.raises(SadvaeError, match="prototypes objective"):
+        train_encoder(x[train], labels[train], x[held], labels[held], np.arange(4), cfg, prep,
+                      EncoderTraining(epochs=1, objective="contrastive"), class_text=plain_text,
+                      sample_text=(pair[train], styled))

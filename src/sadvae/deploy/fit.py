@@ -31,7 +31,8 @@ from ..encoder.training import extract, train_encoder
 from ..errors import SadvaeError
 from ..experiment.gate import StackingDraw, fit_stacking_pooled
 from ..encoder.settings import EncoderSettings
-from ..pack.text import OFFLINE_DEFAULT, ClassTexts, encode_classes, name_prompts, read_descriptions, with_names
+from ..pack.text import (OFFLINE_DEFAULT, ClassTexts, encode_classes, name_prompts, read_descriptions, styled_texts,
+                         with_names)
 from .bridge import bridge_scores, bridged, check_scoring
 from .export import write_anchor_bundle
 from .confidence import DrawCosines, calibrate
@@ -96,6 +97,14 @@ class TrainingData:
 
     def inputs(self, progress: bool = False) -> np.ndarray:
         return preprocess(self.skeletons, self.preprocessing, progress=progress)
+
+    def style_text(self, text_model: str | None) -> tuple[np.ndarray, np.ndarray] | None:
+        """(per sample the row of its (class, style) pair or -1, the pairs' texts encoded (K, M, D)) for
+        `style_texts`, or None where no sample has a style."""
+        index, groups = styled_texts(self.texts.texts, self.skeletons.labels, self.skeletons.styles)
+        if not groups:
+            return None
+        return index, encode_classes(groups, text_model, ensemble=True)
 
 
 def training_data(skeletons: SkeletonSet, settings: FitSettings) -> TrainingData:
@@ -194,9 +203,11 @@ def train_classes(data: TrainingData, x: np.ndarray, class_text: np.ndarray, cla
                            streams=settings.streams, head="text", text_dim=class_text.shape[2],
                            text_members=class_text.shape[1])
     training = dataclasses.replace(settings.training, seed=seed)
+    styled = data.style_text(settings.text_model) if settings.style_texts else None
     enc = train_encoder(x[fit], labels[fit], x[hold], labels[hold], classes, config, prep, training,
                         progress=progress, desc=desc, class_text=class_text,
-                        sample_weights=None if data.weights is None else data.weights[fit])
+                        sample_weights=None if data.weights is None else data.weights[fit],
+                        sample_text=None if styled is None else (styled[0][fit], styled[1]))
     if log is not None:
         best = enc.history[enc.best_epoch]
         log(f"[sadvae] {desc}: {len(classes)} classes, best held-out accuracy {100 * best['holdout_accuracy']:.1f}% "
@@ -219,6 +230,10 @@ def _fit(data: TrainingData, out, settings: FitSettings, progress: bool, log) ->
     class_text = encode_classes(data.texts.texts, settings.text_model, ensemble=True)  # (N, M, D)
     x = data.inputs(progress)
     log(f"[sadvae] {len(data.skeletons)} sequences, {n_classes} classes; {data.how} ({held.sum()} samples)")
+    if settings.style_texts:
+        pairs = len({(c, st) for c, st in zip(labels.tolist(), data.skeletons.styles) if st})
+        log(f"[sadvae] style texts: {pairs} (class, style) pairs" if pairs else
+            "[sadvae] style texts: no sample has a style; every sample learns its class's plain texts")
 
     def train(classes, desc, seed):
         return train_classes(data, x, class_text, classes, settings, seed, desc, progress, log)
@@ -273,6 +288,7 @@ def _fit(data: TrainingData, out, settings: FitSettings, progress: bool, log) ->
     clips_per_second = epochs * int((~held).sum()) / max(encoder_seconds, 1e-9)
     write_anchor_bundle(out, encoder, gate, names, settings.text_model or OFFLINE_DEFAULT, True, force=settings.force,
                         extra={**data.manifest, "class_texts": data.texts.source, "holdout": data.how,
+                               "style_texts": settings.style_texts,
                                "calibration": calibration, "confidence": confidence, "scoring": settings.scoring,
                                "validation_top1": top1,
                                "encoder_history": {"epochs_run": epochs, "best_epoch": encoder.best_epoch,

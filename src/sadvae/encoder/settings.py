@@ -88,6 +88,9 @@ class EncoderSettings:
     names_in_texts: bool = setting(False, "with descriptions, each class also learns its bare name as one more "
                                    "text drawn in turn, so that a new class asked by its name alone lands nearer its "
                                    "recordings", group="encoder")
+    style_texts: bool = setting(False, "where a dataset names each recording's style (Bandai-Namco's sidecars), "
+                                "that recording learns its class's texts with the style added ('walk, tired') "
+                                "instead of the plain ones", group="encoder")
     training: EncoderTraining = field(default_factory=default_training)  # the flags: cli.main._encoder_training
 
     def preprocessing(self, skeletons):

@@ -167,12 +167,17 @@ def predict_features(model: STGCN, x: np.ndarray, device: torch.device, batch_si
 def train_encoder(x: np.ndarray, labels: np.ndarray, holdout_x: np.ndarray, holdout_labels: np.ndarray,
                   classes: np.ndarray, config: EncoderConfig, preprocessing: Preprocessing,
                   training: EncoderTraining, progress: bool = False, desc: str = "encoder",
-                  class_text: np.ndarray | None = None, sample_weights: np.ndarray | None = None) -> TrainedEncoder:
+                  class_text: np.ndarray | None = None, sample_weights: np.ndarray | None = None,
+                  sample_text: tuple[np.ndarray, np.ndarray] | None = None) -> TrainedEncoder:
     """Train on (x, labels) whose labels are dataset class ids inside `classes`; keep the epoch with the
     best accuracy on the held-out samples (ties: lower held-out loss). The text head needs `class_text`,
     the text embeddings of every dataset class, (N, D) or (N, M, D) with M descriptions per class; only
     the rows of `classes` are read. `sample_weights` (n,): each epoch draws its samples in proportion
-    to them (e.g. 1 / the size of each sample's dataset) instead of taking each once."""
+    to them (e.g. 1 / the size of each sample's dataset) instead of taking each once. `sample_text`
+    (index (n,), texts (K, M, D)): a sample whose index is not -1 scores its own class against that
+    row's texts (its class's texts with its style, `pack.text.styled_texts`) instead of the class's, in
+    a share STYLE_SHARE of its batches (drawn); the other classes stay its negatives (objective
+    "prototypes" only)."""
     from tqdm.auto import tqdm
 
     training.check()
@@ -196,6 +201,7 @@ def train_encoder(x: np.ndarray, labels: np.ndarray, holdout_x: np.ndarray, hold
             raise SadvaeError(f"encoder: expected {len(x)} finite non-negative sample weights, found shape "
                               f"{tuple(weights.shape)}")
 
+    styled = _sample_text(sample_text, len(x), config, training) if sample_text is not None else None
     device = distributed.local_device(training.device)
     world, rank = (torch.distributed.get_world_size(), distributed.rank()) if distributed.active() else (1, 0)
     torch.manual_seed(training.seed)  # the same initial weights and batch order on every rank
@@ -221,6 +227,8 @@ def train_encoder(x: np.ndarray, labels: np.ndarray, holdout_x: np.ndarray, hold
     loss_fn = nn.CrossEntropyLoss()
     contrastive = training.objective == "contrastive"
     edges = _tree(config.layout) if training.bone_jitter > 0 else None
+    if styled is not None:
+        styled = (styled[0], styled[1].to(device))
     if contrastive and text is None:
         raise SadvaeError("encoder: the contrastive objective expects the text head, found the classifier head")
     best = (-1.0, math.inf, -1, None)
@@ -241,10 +249,15 @@ def train_encoder(x: np.ndarray, labels: np.ndarray, holdout_x: np.ndarray, hold
                 loss = contrastive_loss(model.description_logits(emb, text), yb)
             elif text is not None and text.shape[1] > 1:  # one description per class, drawn for this batch
                 pick = torch.randint(text.shape[1], (text.shape[0],), generator=gen).to(device)
-                _, logits = net(xb, text[torch.arange(text.shape[0], device=device), pick])
+                emb, logits = net(xb, text[torch.arange(text.shape[0], device=device), pick])
+                if styled is not None:
+                    logits = _styled_logits(model, emb, logits, yb, styled, _styled_rows(idx, gen)[rank::world], pick)
                 loss = loss_fn(logits, yb)
             else:
-                _, logits = net(xb)
+                emb, logits = net(xb)
+                if styled is not None:
+                    logits = _styled_logits(model, emb, logits, yb, styled, _styled_rows(idx, gen)[rank::world],
+                                            torch.zeros(text.shape[0], dtype=torch.long, device=device))
                 loss = loss_fn(logits, yb)
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -271,6 +284,49 @@ def train_encoder(x: np.ndarray, labels: np.ndarray, holdout_x: np.ndarray, hold
     model.load_state_dict(best[3])
     model.eval()
     return TrainedEncoder(model.cpu(), preprocessing, classes, history, best[2])
+
+
+def _sample_text(sample_text, n: int, config: EncoderConfig, training: EncoderTraining):
+    """The checked (index, texts) of `train_encoder`'s sample_text, as tensors."""
+    index, text = sample_text
+    index = np.asarray(index)
+    text = np.asarray(text, dtype=np.float32)
+    if config.head != "text" or training.objective != "prototypes":
+        raise SadvaeError("encoder: style texts expect the text head and the prototypes objective, found head "
+                          f"{config.head!r} and objective {training.objective!r}")
+    if index.shape != (n,) or not np.issubdtype(index.dtype, np.integer):
+        raise SadvaeError(f"encoder: expected a style text row for each of the {n} samples, found shape {index.shape}")
+    k = len(text)
+    if text.ndim != 3 or text.shape[1:] != (config.text_members, config.text_dim) or not np.isfinite(text).all():
+        raise SadvaeError(f"encoder: expected finite style texts of shape (pairs, {config.text_members}, "
+                          f"{config.text_dim}), found {text.shape}")
+    if ((index < -1) | (index >= k)).any():
+        raise SadvaeError(f"encoder: expected style text rows from -1 to {k - 1}, found {int(index.min())} to "
+                          f"{int(index.max())}")
+    return torch.from_numpy(index.astype(np.int64)), torch.from_numpy(text)
+
+
+STYLE_SHARE = 0.5  # of its batches, a styled sample learns its styled texts; in the others its class's plain ones
+
+
+def _styled_rows(idx: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    """The batch's sample indices, -1 where a sample learns its plain texts this time (a share
+    1 - STYLE_SHARE, drawn for the whole batch so that every rank draws the same)."""
+    return torch.where(torch.rand(len(idx), generator=gen) < STYLE_SHARE, idx, -1)
+
+
+def _styled_logits(model: STGCN, emb, logits, labels, styled, rows, pick):
+    """The logits with each styled sample's own-class entry scored against its (class, style) text;
+    `rows` the samples' indices into styled's index (-1: this sample stays plain)."""
+    index, text = styled
+    rows = rows.to(index.device)
+    row = torch.where(rows >= 0, index[rows.clamp(min=0)], -1).to(logits.device)
+    has = torch.nonzero(row >= 0).squeeze(1)
+    if len(has) == 0:
+        return logits
+    own_text = text[row[has], pick[labels[has]]]  # (h, D): the drawn member of each sample's pair
+    own = model.log_scale.exp() * (nn.functional.normalize(emb[has], dim=-1) * model.prototypes(own_text)).sum(-1)
+    return logits.index_put((has, labels[has]), own)
 
 
 def contrastive_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:

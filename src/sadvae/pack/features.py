@@ -32,8 +32,8 @@ from ..encoder.training import EncoderTraining, extract, train_encoder, training
 from ..errors import SadvaeError
 from .build import (ClassSplit, SamplePartition, check_targets, choose_classes, more_validation_draws, pack_targets,
                     partition_samples, split_arrays, write_split_pack)
-from .text import (ClassTexts, encode_classes, load_model, name_prompts, read_descriptions, text_features_path,
-                   with_names, write_text_features)
+from .text import (ClassTexts, encode_classes, load_model, name_prompts, read_descriptions, styled_texts,
+                   text_features_path, with_names, write_text_features)
 
 
 @dataclass
@@ -124,7 +124,7 @@ def build_feature_pack(skeletons, resources, settings: FeatureSettings, progress
         return not text_features_path(root, settings.dataset, settings.text_model, mode, n_classes).exists()
 
     write_modes = [mode for mode in texts if settings.write_text and main_process and (settings.force or missing(mode))]
-    encoder_text, encoder_source = None, None
+    encoder_text, encoder_source, styled = None, None, None
     if settings.head == "text":  # the encoder learns against the richest class texts there are
         learnt = texts.get("desc") or (texts["prompt"] if settings.name_prompts else texts["lb"])
         if settings.names_in_texts and "desc" in texts and descriptions is None:  # (several datasets: already in)
@@ -132,6 +132,11 @@ def build_feature_pack(skeletons, resources, settings: FeatureSettings, progress
                                 learnt.note)
         encoder_source = learnt.source
         encoder_text = encode_classes(learnt.texts, settings.text_model, ensemble=True)  # (N, M, D)
+        if settings.style_texts:
+            style_index, style_groups = styled_texts(learnt.texts, skeletons.labels, skeletons.styles)
+            if style_groups:
+                styled = style_index, encode_classes(style_groups, settings.text_model, ensemble=True)
+            log(f"[sadvae] style texts: {len(style_groups)} (class, style) pairs")
     elif write_modes:  # fail before hours of training, not after
         load_model(settings.text_model)
     def partition(classes: ClassSplit) -> SamplePartition:
@@ -166,7 +171,7 @@ def build_feature_pack(skeletons, resources, settings: FeatureSettings, progress
               "skipped_files": len(skeletons.skipped), "preprocessing": prep.as_dict(),
               "processes": distributed.world_size() if distributed.active() else 1,
               "head": settings.head, "streams": list(settings.streams),
-              "encoder_text": encoder_source} | (report_extra or {})
+              "encoder_text": encoder_source, "style_texts": styled is not None} | (report_extra or {})
     encoders, outputs = {}, {}
     fit_main = np.setdiff1d(part.main_train, part.holdout)
     jobs = {"main": (fit_main, part.holdout, split.seen, np.union1d(part.main_train, part.gzsl_test)),
@@ -184,7 +189,8 @@ def build_feature_pack(skeletons, resources, settings: FeatureSettings, progress
                                text_members=text_shape[0], text_dim=text_shape[1])
         enc = train_encoder(x[fit], labels[fit], x[held], labels[held], classes, config, prep, settings.training,
                             progress=progress, desc=f"encoder ({key} split)", class_text=encoder_text,
-                            sample_weights=None if sample_weights is None else sample_weights[fit])
+                            sample_weights=None if sample_weights is None else sample_weights[fit],
+                            sample_text=None if styled is None else (styled[0][fit], styled[1]))
         feats = np.zeros((len(x), settings.embed_dim), dtype=np.float32)
         logits = np.zeros((len(x), n_classes), dtype=np.float32)
         if main_process:

@@ -63,6 +63,25 @@ def with_names(names, texts: list[list[str]]) -> list[list[str]]:
     return [[n] + [t for t in group if t != n] for n, group in zip(names, texts)]
 
 
+def styled_texts(texts: list[list[str]], labels, styles) -> tuple[np.ndarray, list[list[str]]]:
+    """For `style_texts`: each (class, style) pair of the samples, its class's texts with the style added
+    ("walk, tired"), one per text of the class in the order `encode_classes(..., ensemble=True)` keeps
+    them (so that member m of a pair is member m of its class); and per sample the row of its pair,
+    -1 where it has no style. Returns (index (n,), texts per pair)."""
+    labels = np.asarray(labels, dtype=np.int64)
+    styles = [str(s).strip() for s in styles] if len(styles) else [""] * len(labels)
+    if len(styles) != len(labels):
+        raise SadvaeError(f"style texts: expected a style per sample ({len(labels)}), found {len(styles)}")
+    members = max(len(g) for g in texts)
+    pairs: dict[tuple[int, str], int] = {}
+    index = np.full(len(labels), -1, dtype=np.int64)
+    for i, (c, style) in enumerate(zip(labels.tolist(), styles)):
+        if style:
+            index[i] = pairs.setdefault((c, style), len(pairs))
+    out = [[f"{texts[c][m % len(texts[c])].rstrip(' .')}, {style}" for m in range(members)] for c, style in pairs]
+    return index, out
+
+
 def name_prompts(names, templates=NAME_TEMPLATES, source: str = "the class names") -> ClassTexts:
     """Every class name in every template (text mode `prompt`): one ensemble of phrasings per class."""
     templates = list(templates)
