@@ -37,6 +37,7 @@ within-dataset zero-shot worse.
     ... --bone-jitter 0.4                 # every bone's length drawn anew in training (augmentation)
     ... --streams motion                  # the encoder reads only the joints' motion between frames
     ... --style-texts                     # Bandai-Namco's recordings learn their texts with their style
+    ... --rival-classes dataset           # a recording's classes compete only with its own dataset's
 
 Each held-out dataset is also scored in the other ways of `scorings` (none looks at the test
 recordings), in a second table, and in the transductive ways of `transductive_scorings` (they read
@@ -102,6 +103,8 @@ def parse_args(argv=None):
     p.add_argument("--streams", help="the encoder's input streams, e.g. motion or bone,motion (default: all three)")
     p.add_argument("--names-in-texts", action="store_true",
                    help="each training class also learns its bare name beside its descriptions")
+    p.add_argument("--rival-classes", default="all", choices=["all", "dataset"],
+                   help="the classes a training recording competes with: all (default) or its own dataset's")
     p.add_argument("--style-texts", action="store_true",
                    help="each Bandai-Namco recording learns its class's texts with its style ('walk, tired')")
     p.add_argument("--no-balance", action="store_true",
@@ -436,6 +439,7 @@ def recipe_of(args) -> dict:
     recipe |= {"names_in_texts": True} if args.names_in_texts else {}
     recipe |= {"balance": False} if args.no_balance else {}
     recipe |= {"style_texts": True} if args.style_texts else {}
+    recipe |= {"rival_classes": args.rival_classes} if args.rival_classes != "all" else {}
     return recipe | ({"canonical_bones": True} if args.canonical_bones else {})
 
 

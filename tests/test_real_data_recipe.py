@@ -429,3 +429,36 @@ def test_style_texts_are_what_styled_recordings_learn_and_are_checked(motions):
         train_encoder(x[train], labels[train], x[held], labels[held], np.arange(4), cfg, prep,
                       EncoderTraining(epochs=1, objective="contrastive"), class_text=plain_text,
                       sample_text=(pair[train], styled))
+
+
+def test_rival_classes_of_one_dataset_only_compete_within_it(motions):
+    """Two datasets recorded the same two motions under other names: competing with every class, no
+    encoder can tell a motion's two names apart; competing within its own dataset, it need not."""
+    data, prep, x = motions
+    keep = data.labels < 2
+    xs, labels = np.concatenate([x[keep]] * 2), np.r_[data.labels[keep], data.labels[keep] + 2]
+    subjects = np.r_[data.subjects[keep], data.subjects[keep]]
+    groups = np.repeat([0, 1], keep.sum())
+    mask = np.array([[True, True, False, False], [False, False, True, True]])
+    train, held = subjects <= 3, subjects == 4
+    cfg = EncoderConfig(data.layout, 4, channels=(8, 16), strides=(1, 2), embed_dim=16, bodies=1, head="text",
+                        text_dim=12, text_members=2)
+
+    def best(sample_groups) -> float:
+        enc = train_encoder(xs[train], labels[train], xs[held], labels[held], np.arange(4), cfg, prep,
+                            EncoderTraining(epochs=30, batch_size=8, lr=0.05, patience=30, seed=1),
+                            class_text=_class_text(4), sample_groups=sample_groups)
+        return enc.history[enc.best_epoch]["holdout_accuracy"]
+
+    within, across = best((groups[train], groups[held], mask)), best(None)
+    assert within >= 0.9 and across <= 0.75, f"within each dataset {within}, across them {across}"
+    for bad, message in [((groups[train][:3], groups[held], mask), "a group from 0 to 1 for each"),
+                         ((groups[train], groups[held], mask[:, :3]), "boolean mask"),
+                         ((1 - groups[train], groups[held], mask), "among its group's classes")]:
+        with pytest.raises(SadvaeError, match=message):
+            train_encoder(xs[train], labels[train], xs[held], labels[held], np.arange(4), cfg, prep,
+                          EncoderTraining(epochs=1), class_text=_class_text(4), sample_groups=bad)
+    with pytest.raises(SadvaeError, match="within each dataset expect the prototypes objective"):
+        train_encoder(xs[train], labels[train], xs[held], labels[held], np.arange(4), cfg, prep,
+                      EncoderTraining(epochs=1, objective="contrastive"), class_text=_class_text(4),
+                      sample_groups=(groups[train], groups[held], mask))

@@ -280,6 +280,7 @@ def test_fit_of_two_datasets_writes_a_shared_space_model(tmp_path):
     b = small_set(["sit down", "kick", "bow"], 10, layout="body-16", subjects=False, fps=60.0, seed=1)
     b.styles = ["tired", "happy"] * 15  # the mocap recordings learn their texts with their style
     settings = FitSettings(align_view=True, calibration_draws=2, validation_share=0.35, style_texts=True,
+                           rival_classes="dataset",
                            training=default_training(epochs=2))
     said = []
     report = fit_sources([Source(a, "kinect"), Source(b, "mocap")], tmp_path / "model", settings, progress=False,
@@ -288,7 +289,7 @@ def test_fit_of_two_datasets_writes_a_shared_space_model(tmp_path):
     manifest = json.loads((tmp_path / "model" / "manifest.json").read_text())
     assert manifest["datasets"]["mocap"]["classes"] == ["sit down", "kick", "bow"]
     assert manifest["balanced_batches"] and "kinect: performers" in manifest["holdout"]
-    assert manifest["style_texts"] is True
+    assert manifest["style_texts"] is True and manifest["rival_classes"] == "dataset"
     assert "mocap: 20% of each class held out at random" in manifest["holdout"]
     model = load(tmp_path / "model")
     assert model.layout == SHARED and model.encoder.preprocessing.align_view

@@ -54,6 +54,13 @@ class Combined:
     def counts(self) -> dict[str, int]:
         return {name: int((self.dataset == d).sum()) for d, name in enumerate(self.names)}
 
+    def class_mask(self) -> np.ndarray:
+        """(datasets, classes) bool: which dataset has which class."""
+        has = np.zeros((len(self.names), len(self.skeletons.class_names)), dtype=bool)
+        for c, datasets in enumerate(self.class_datasets):
+            has[[self.names.index(d) for d in datasets], c] = True
+        return has
+
 
 def _key(name: str) -> str:
     return " ".join(name.lower().split())

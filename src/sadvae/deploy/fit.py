@@ -94,6 +94,7 @@ class TrainingData:
     weights: np.ndarray | None  # (N,) sampling weights (several datasets), or None: each sample once per epoch
     preprocessing: Preprocessing
     manifest: dict  # what the bundle's manifest says of the data
+    groups: tuple[np.ndarray, np.ndarray] | None = None  # (dataset of each sample (N,), (datasets, classes) bool)
 
     def inputs(self, progress: bool = False) -> np.ndarray:
         return preprocess(self.skeletons, self.preprocessing, progress=progress)
@@ -157,7 +158,7 @@ def sources_training_data(sources, settings: FitSettings) -> TrainingData:
                 + ", ".join(combined.names), "datasets": datasets_manifest(combined),
                 "balanced_batches": settings.balance, "merged_classes": settings.merge_classes}
     return TrainingData(skeletons, data.texts, held, "; ".join(hows), data.weights, settings.preprocessing(skeletons),
-                        manifest)
+                        manifest | {"rival_classes": settings.rival_classes}, (combined.dataset, combined.class_mask()))
 
 
 def fit_all_classes(skeletons, out, settings: FitSettings, progress: bool = True, log=print) -> dict:
@@ -204,10 +205,13 @@ def train_classes(data: TrainingData, x: np.ndarray, class_text: np.ndarray, cla
                            text_members=class_text.shape[1])
     training = dataclasses.replace(settings.training, seed=seed)
     styled = data.style_text(settings.text_model) if settings.style_texts else None
+    groups = None
+    if settings.rival_classes == "dataset" and data.groups is not None:
+        groups = (data.groups[0][fit], data.groups[0][hold], data.groups[1][:, classes])
     enc = train_encoder(x[fit], labels[fit], x[hold], labels[hold], classes, config, prep, training,
                         progress=progress, desc=desc, class_text=class_text,
                         sample_weights=None if data.weights is None else data.weights[fit],
-                        sample_text=None if styled is None else (styled[0][fit], styled[1]))
+                        sample_text=None if styled is None else (styled[0][fit], styled[1]), sample_groups=groups)
     if log is not None:
         best = enc.history[enc.best_epoch]
         log(f"[sadvae] {desc}: {len(classes)} classes, best held-out accuracy {100 * best['holdout_accuracy']:.1f}% "

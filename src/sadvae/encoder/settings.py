@@ -12,6 +12,7 @@ from ..settings import setting
 STREAMS = ("joint", "bone", "motion")  # the encoder's input streams (stgcn.py)
 HEADS = ("classifier", "text")  # the encoder's heads (stgcn.py)
 OBJECTIVES = ("prototypes", "contrastive")  # the text head's training losses (training.py)
+RIVALS = ("all", "dataset")  # the classes a training sample competes with (training.py, sample_groups)
 
 
 @dataclass
@@ -91,6 +92,9 @@ class EncoderSettings:
     style_texts: bool = setting(False, "where a dataset names each recording's style (Bandai-Namco's sidecars), "
                                 "that recording learns its class's texts with the style added ('walk, tired') "
                                 "instead of the plain ones", group="encoder")
+    rival_classes: str = setting("all", "several datasets: the classes a training recording is scored against, all "
+                                 "(default) or only those of its own dataset (so that telling the sensors apart "
+                                 "earns nothing)", choices=RIVALS, group="encoder")
     training: EncoderTraining = field(default_factory=default_training)  # the flags: cli.main._encoder_training
 
     def preprocessing(self, skeletons):

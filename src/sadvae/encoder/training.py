@@ -168,7 +168,8 @@ def train_encoder(x: np.ndarray, labels: np.ndarray, holdout_x: np.ndarray, hold
                   classes: np.ndarray, config: EncoderConfig, preprocessing: Preprocessing,
                   training: EncoderTraining, progress: bool = False, desc: str = "encoder",
                   class_text: np.ndarray | None = None, sample_weights: np.ndarray | None = None,
-                  sample_text: tuple[np.ndarray, np.ndarray] | None = None) -> TrainedEncoder:
+                  sample_text: tuple[np.ndarray, np.ndarray] | None = None,
+                  sample_groups: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> TrainedEncoder:
     """Train on (x, labels) whose labels are dataset class ids inside `classes`; keep the epoch with the
     best accuracy on the held-out samples (ties: lower held-out loss). The text head needs `class_text`,
     the text embeddings of every dataset class, (N, D) or (N, M, D) with M descriptions per class; only
@@ -177,7 +178,10 @@ def train_encoder(x: np.ndarray, labels: np.ndarray, holdout_x: np.ndarray, hold
     (index (n,), texts (K, M, D)): a sample whose index is not -1 scores its own class against that
     row's texts (its class's texts with its style, `pack.text.styled_texts`) instead of the class's, in
     a share STYLE_SHARE of its batches (drawn); the other classes stay its negatives (objective
-    "prototypes" only)."""
+    "prototypes" only). `sample_groups` (group of each training sample (n,), of each held-out sample,
+    and (G, C) bool: the classes, in the order of `classes`, of each group): a sample's cross-entropy,
+    and its accuracy, count only the classes of its own group (its dataset), so that telling the
+    datasets apart earns nothing."""
     from tqdm.auto import tqdm
 
     training.check()
@@ -216,6 +220,7 @@ def train_encoder(x: np.ndarray, labels: np.ndarray, holdout_x: np.ndarray, hold
         net = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
     y = torch.tensor([to_index[int(c)] for c in labels])
     y_hold = np.array([to_index[int(c)] for c in holdout_labels])
+    rivals = None if sample_groups is None else _sample_groups(sample_groups, y, y_hold, len(classes), training)
     xt = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
     opt = torch.optim.SGD(model.parameters(), lr=training.lr, momentum=0.9, nesterov=True,
                           weight_decay=training.weight_decay)
@@ -252,12 +257,14 @@ def train_encoder(x: np.ndarray, labels: np.ndarray, holdout_x: np.ndarray, hold
                 emb, logits = net(xb, text[torch.arange(text.shape[0], device=device), pick])
                 if styled is not None:
                     logits = _styled_logits(model, emb, logits, yb, styled, _styled_rows(idx, gen)[rank::world], pick)
-                loss = loss_fn(logits, yb)
             else:
                 emb, logits = net(xb)
                 if styled is not None:
                     logits = _styled_logits(model, emb, logits, yb, styled, _styled_rows(idx, gen)[rank::world],
                                             torch.zeros(text.shape[0], dtype=torch.long, device=device))
+            if not contrastive:
+                if rivals is not None:  # only the classes of the sample's own dataset compete
+                    logits = logits.masked_fill(~rivals[2][rivals[0][idx][rank::world]].to(device), -math.inf)
                 loss = loss_fn(logits, yb)
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -267,6 +274,8 @@ def train_encoder(x: np.ndarray, labels: np.ndarray, holdout_x: np.ndarray, hold
             correct += int((logits.argmax(1) == yb).sum())
             total += len(idx)
         _, hold_logits = predict_features(model, holdout_x, device)
+        if rivals is not None:
+            hold_logits = np.where(rivals[2][rivals[1]].numpy(), hold_logits, -np.inf).astype(np.float32)
         hold_loss = float(nn.functional.cross_entropy(torch.from_numpy(hold_logits), torch.from_numpy(y_hold)))
         hold_acc = float((hold_logits.argmax(1) == y_hold).mean())
         # ranks differ in their batch-norm statistics; rank 0's figures decide for all (no rank stops alone)
@@ -284,6 +293,26 @@ def train_encoder(x: np.ndarray, labels: np.ndarray, holdout_x: np.ndarray, hold
     model.load_state_dict(best[3])
     model.eval()
     return TrainedEncoder(model.cpu(), preprocessing, classes, history, best[2])
+
+
+def _sample_groups(sample_groups, y: torch.Tensor, y_hold: np.ndarray, n_classes: int, training: EncoderTraining):
+    """The checked (train groups, held-out groups, class mask) of `train_encoder`'s sample_groups, as tensors."""
+    train, hold, mask = (np.asarray(a) for a in sample_groups)
+    if training.objective != "prototypes":
+        raise SadvaeError(f"encoder: classes within each dataset expect the prototypes objective, found "
+                          f"{training.objective!r}")
+    if mask.ndim != 2 or mask.dtype != bool or mask.shape[1] != n_classes:
+        raise SadvaeError(f"encoder: expected a (groups, classes) boolean mask of each group's classes, found shape "
+                          f"{mask.shape} of {mask.dtype}")
+    for name, groups, labels in (("training", train, y.numpy()), ("held-out", hold, y_hold)):
+        if groups.shape != labels.shape or not np.issubdtype(groups.dtype, np.integer) \
+                or ((groups < 0) | (groups >= len(mask))).any():
+            raise SadvaeError(f"encoder: expected a group from 0 to {len(mask) - 1} for each of the {len(labels)} "
+                              f"{name} samples, found shape {groups.shape}")
+        if not mask[groups, labels].all():
+            raise SadvaeError(f"encoder: expected each {name} sample's class among its group's classes, found "
+                              f"{int((~mask[groups, labels]).sum())} outside")
+    return torch.from_numpy(train.astype(np.int64)), torch.from_numpy(hold.astype(np.int64)), torch.from_numpy(mask)
 
 
 def _sample_text(sample_text, n: int, config: EncoderConfig, training: EncoderTraining):

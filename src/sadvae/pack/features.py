@@ -88,18 +88,22 @@ def build_sources_pack(sources, resources, settings: FeatureSettings, progress: 
     log(f"[sadvae] {len(combined.names)} datasets in the shared space: "
         + ", ".join(f"{k} {v} sequences" for k, v in combined.counts().items()))
     return build_feature_pack(combined.skeletons, resources, settings, progress, log, descriptions=described,
-                              sample_weights=data.weights,
+                              sample_weights=data.weights, sample_groups=(combined.dataset, combined.class_mask()),
                               report_extra={"datasets": datasets_manifest(combined),
                                             "balanced_batches": settings.balance,
-                                            "merged_classes": settings.merge_classes})
+                                            "merged_classes": settings.merge_classes,
+                                            "rival_classes": settings.rival_classes})
 
 
 def build_feature_pack(skeletons, resources, settings: FeatureSettings, progress: bool = True, log=print, *,
                        descriptions: ClassTexts | None = None, sample_weights: np.ndarray | None = None,
-                       report_extra: dict | None = None) -> dict:
+                       report_extra: dict | None = None,
+                       sample_groups: tuple[np.ndarray, np.ndarray] | None = None) -> dict:
     """Train both encoders and write the pack; returns a report (counts, accuracies, timings, paths).
     `descriptions`: the class texts of mode desc, given (instead of settings.descriptions);
-    `sample_weights` (N,): the encoders draw their samples in proportion to them."""
+    `sample_weights` (N,): the encoders draw their samples in proportion to them; `sample_groups`
+    (dataset of each sample, (datasets, classes) bool): with settings.rival_classes "dataset", a
+    sample's classes compete only with those of its own dataset."""
     t0 = time.perf_counter()
     root = Path(resources)
     n_classes = len(skeletons.class_names)
@@ -190,7 +194,9 @@ def build_feature_pack(skeletons, resources, settings: FeatureSettings, progress
         enc = train_encoder(x[fit], labels[fit], x[held], labels[held], classes, config, prep, settings.training,
                             progress=progress, desc=f"encoder ({key} split)", class_text=encoder_text,
                             sample_weights=None if sample_weights is None else sample_weights[fit],
-                            sample_text=None if styled is None else (styled[0][fit], styled[1]))
+                            sample_text=None if styled is None else (styled[0][fit], styled[1]),
+                            sample_groups=None if sample_groups is None or settings.rival_classes != "dataset" else
+                            (sample_groups[0][fit], sample_groups[0][held], sample_groups[1][:, classes]))
         feats = np.zeros((len(x), settings.embed_dim), dtype=np.float32)
         logits = np.zeros((len(x), n_classes), dtype=np.float32)
         if main_process:
