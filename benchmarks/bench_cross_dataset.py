@@ -110,6 +110,8 @@ def parse_args(argv=None):
     p.add_argument("--no-balance", action="store_true",
                    help="each sample once an epoch (datasets count by their sizes), not every dataset equally often")
     p.add_argument("--pairs-only", action="store_true", help="only the trainings on two datasets (no X alone)")
+    p.add_argument("--held-out", default=",".join(DATASETS),
+                   help="the datasets held out in turn (default all three: utd-mhad,nw-ucla,bandai-namco)")
     p.add_argument("--purls-alone", action="store_true", help="with --purls: only the trainings on UTD-MHAD alone")
     p.add_argument("--purls-others", default="nw-ucla,bandai-namco",
                    help="with --purls: the datasets that join UTD-MHAD (default nw-ucla,bandai-namco)")
@@ -127,6 +129,10 @@ def parse_args(argv=None):
     if not others or set(others) - (set(DATASETS) - {"utd-mhad"}) or len(set(others)) != len(others):
         p.error(f"--purls-others: expected distinct names among nw-ucla,bandai-namco, found {args.purls_others!r}")
     args.purls_others = tuple(others)
+    held = [h for h in args.held_out.split(",") if h]
+    if not held or set(held) - set(DATASETS) or len(set(held)) != len(held):
+        p.error(f"--held-out: expected distinct names among {','.join(DATASETS)}, found {args.held_out!r}")
+    args.held_out = tuple(held)
     if args.purls_with_only and (args.purls_alone or not args.purls):
         p.error("--purls-with-only expects --purls and not --purls-alone")
     return args
@@ -545,7 +551,7 @@ def main(argv=None) -> int:
         return main_purls(args)
     t0 = time.perf_counter()
     names = list(DATASETS)
-    trainings = [tuple(n for n in names if n != held) for held in names]
+    trainings = [tuple(n for n in names if n != held) for held in args.held_out]
     trainings += [] if args.pairs_only else [(n,) for n in names]
     seeds = range(args.first_seed, args.first_seed + args.seeds)
     jobs = [(t, seed, args.epochs, args.data, recipe_of(args), args.cache) for seed in seeds for t in trainings]
