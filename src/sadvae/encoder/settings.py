@@ -91,7 +91,7 @@ class EncoderSettings:
                                    "recordings", group="encoder")
     style_texts: bool = setting(False, "where a dataset names each recording's style (Bandai-Namco's sidecars), "
                                 "that recording learns its class's texts with the style added ('walk, tired') "
-                                "instead of the plain ones", group="encoder")
+                                "in half its batches, the plain ones in the others", group="encoder")
     rival_classes: str = setting("all", "several datasets: the classes a training recording is scored against, all "
                                  "(default) or only those of its own dataset (so that telling the sensors apart "
                                  "earns nothing)", choices=RIVALS, group="encoder")
