@@ -9,7 +9,8 @@
             aligned, every frame centred on the pelvis, at most the centred 3 s of each recording),
             every bone's length drawn anew in training (bone jitter 0.4), the encoder reading only the
             joints' motion between frames, classes of the same name merged, batches balanced between
-            the datasets, a quarter of the performers of each dataset held out (a fifth of each class
+            the datasets, each recording's class competing only with its own dataset's classes, a
+            quarter of the performers of each dataset held out (a fifth of each class
             of Bandai-Namco, whose actors are not recorded); given classes ranked bridged by default
             (through the training classes, deploy/bridge.py).
 
@@ -34,6 +35,7 @@ MODELS = ROOT / "src" / "sadvae" / "deploy" / "models"
 MAX_SECONDS = 3.0  # general: each recording's centred 3 s (Bandai-Namco's takes run 1-60 s, Kinect's 1-4 s)
 BONE_JITTER = 0.4  # general: every bone's length drawn anew in training (what `fit` does for several datasets)
 STREAMS = ("motion",)  # general: the joints' motion alone (what `fit` does for several datasets)
+RIVALS = "dataset"  # general: a recording's class competes only with its own dataset's (what `fit` does for several)
 SCORING = "bridged"  # general: how it ranks given classes by default (what `fit` does for several datasets)
 # the datasets of `general`: (name, format, folder under the data root, built-in descriptions)
 GENERAL = [("utd-mhad", "utd", "utd_mhad/Skeleton", "utd27-desc"),
@@ -79,7 +81,7 @@ def main(argv=None) -> int:
                 sources.append(Source(skeletons, name, texts.texts, texts.source))
             training.bone_jitter = BONE_JITTER
             settings = FitSettings(align_view=True, center="frame", max_seconds=MAX_SECONDS, training=training,
-                                   streams=STREAMS, scoring=SCORING)
+                                   streams=STREAMS, scoring=SCORING, rival_classes=RIVALS)
             report = fit_sources(sources, Path(tmp) / "model", settings, progress=True, log=log)
         if out.exists():
             shutil.rmtree(out)

@@ -371,7 +371,7 @@ def test_features_of_two_datasets_write_one_pack_in_the_shared_space(tmp_path, c
     assert enc["preprocessing"]["layout"] == SHARED and enc["preprocessing"]["align_view"]
     assert enc["preprocessing"]["center"] == "frame" and enc["preprocessing"]["max_seconds"] == 3.0
     assert enc["training"]["bone_jitter"] == pytest.approx(0.4)  # several sensors: bones drawn anew
-    assert enc["config"]["streams"] == ["motion"]
+    assert enc["config"]["streams"] == ["motion"] and enc["pack"]["rival_classes"] == "dataset"
     # a dataset without performer ids cannot be split by performer: one error, nothing written
     write_npz(small_set(["kick", "bow"], 8, layout="body-16", subjects=False), tmp_path / "anon.npz")
     assert main(["features", "--data", str(tmp_path / "kinect.npz"), "--data", str(tmp_path / "anon.npz"),

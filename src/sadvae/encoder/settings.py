@@ -92,9 +92,9 @@ class EncoderSettings:
     style_texts: bool = setting(False, "where a dataset names each recording's style (Bandai-Namco's sidecars), "
                                 "that recording learns its class's texts with the style added ('walk, tired') "
                                 "in half its batches, the plain ones in the others", group="encoder")
-    rival_classes: str = setting("all", "several datasets: the classes a training recording is scored against, all "
-                                 "(default) or only those of its own dataset (so that telling the sensors apart "
-                                 "earns nothing)", choices=RIVALS, group="encoder")
+    rival_classes: str = setting("all", "several datasets: the classes a training recording is scored against, all or "
+                                 "only those of its own dataset (so that telling the sensors apart earns nothing; "
+                                 "the default with several datasets)", choices=RIVALS, group="encoder")
     training: EncoderTraining = field(default_factory=default_training)  # the flags: cli.main._encoder_training
 
     def preprocessing(self, skeletons):
