@@ -179,7 +179,7 @@ def train_encoder(x: np.ndarray, labels: np.ndarray, holdout_x: np.ndarray, hold
     row's texts (its class's texts with its style, `pack.text.styled_texts`) instead of the class's, in
     a share STYLE_SHARE of its batches (drawn); the other classes stay its negatives (objective
     "prototypes" only). `sample_groups` (group of each training sample (n,), of each held-out sample,
-    and (G, C) bool: the classes, in the order of `classes`, of each group): a sample's cross-entropy,
+    and (G, C) bool: the classes, in the order of `classes`, of each group): a sample's loss (either objective),
     and its accuracy, count only the classes of its own group (its dataset), so that telling the
     datasets apart earns nothing."""
     from tqdm.auto import tqdm
@@ -220,7 +220,7 @@ def train_encoder(x: np.ndarray, labels: np.ndarray, holdout_x: np.ndarray, hold
         net = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
     y = torch.tensor([to_index[int(c)] for c in labels])
     y_hold = np.array([to_index[int(c)] for c in holdout_labels])
-    rivals = None if sample_groups is None else _sample_groups(sample_groups, y, y_hold, len(classes), training)
+    rivals = None if sample_groups is None else _sample_groups(sample_groups, y, y_hold, len(classes))
     xt = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
     opt = torch.optim.SGD(model.parameters(), lr=training.lr, momentum=0.9, nesterov=True,
                           weight_decay=training.weight_decay)
@@ -249,9 +249,13 @@ def train_encoder(x: np.ndarray, labels: np.ndarray, holdout_x: np.ndarray, hold
             if training.augment:  # the whole batch on every rank, so that the generators stay in step
                 xb = _augment(xb, training, gen, edges)
             xb, yb = xb[rank::world].to(device), y[idx][rank::world].to(device)
+            rival = None if rivals is None else rivals[2][rivals[0][idx][rank::world]].to(device)  # (B, C)
             if contrastive:
                 emb, logits = net(xb)
-                loss = contrastive_loss(model.description_logits(emb, text), yb)
+                per_text = model.description_logits(emb, text)
+                if rival is not None:  # only the descriptions of the sample's own dataset's classes compete
+                    per_text = per_text.masked_fill(~rival[..., None], -math.inf)
+                loss = contrastive_loss(per_text, yb)
             elif text is not None and text.shape[1] > 1:  # one description per class, drawn for this batch
                 pick = torch.randint(text.shape[1], (text.shape[0],), generator=gen).to(device)
                 emb, logits = net(xb, text[torch.arange(text.shape[0], device=device), pick])
@@ -262,9 +266,9 @@ def train_encoder(x: np.ndarray, labels: np.ndarray, holdout_x: np.ndarray, hold
                 if styled is not None:
                     logits = _styled_logits(model, emb, logits, yb, styled, _styled_rows(idx, gen)[rank::world],
                                             torch.zeros(text.shape[0], dtype=torch.long, device=device))
+            if rival is not None:  # only the classes of the sample's own dataset compete
+                logits = logits.masked_fill(~rival, -math.inf)
             if not contrastive:
-                if rivals is not None:  # only the classes of the sample's own dataset compete
-                    logits = logits.masked_fill(~rivals[2][rivals[0][idx][rank::world]].to(device), -math.inf)
                 loss = loss_fn(logits, yb)
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -295,12 +299,9 @@ def train_encoder(x: np.ndarray, labels: np.ndarray, holdout_x: np.ndarray, hold
     return TrainedEncoder(model.cpu(), preprocessing, classes, history, best[2])
 
 
-def _sample_groups(sample_groups, y: torch.Tensor, y_hold: np.ndarray, n_classes: int, training: EncoderTraining):
+def _sample_groups(sample_groups, y: torch.Tensor, y_hold: np.ndarray, n_classes: int):
     """The checked (train groups, held-out groups, class mask) of `train_encoder`'s sample_groups, as tensors."""
     train, hold, mask = (np.asarray(a) for a in sample_groups)
-    if training.objective != "prototypes":
-        raise SadvaeError(f"encoder: classes within each dataset expect the prototypes objective, found "
-                          f"{training.objective!r}")
     if mask.ndim != 2 or mask.dtype != bool or mask.shape[1] != n_classes:
         raise SadvaeError(f"encoder: expected a (groups, classes) boolean mask of each group's classes, found shape "
                           f"{mask.shape} of {mask.dtype}")
