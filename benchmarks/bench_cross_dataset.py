@@ -100,6 +100,9 @@ def parse_args(argv=None):
                    help="the encoder's training objective (--encoder-objective; default prototypes)")
     p.add_argument("--bone-jitter", type=float, default=0.0,
                    help="augmentation: every bone's length times exp(+- this) in training (default 0: off)")
+    p.add_argument("--text-smoothing", type=float, default=0.0,
+                   help="the training target spreads this over the other classes by their texts' similarity "
+                        "(default 0: one-hot)")
     p.add_argument("--streams", help="the encoder's input streams, e.g. motion or bone,motion (default: all three)")
     p.add_argument("--names-in-texts", action="store_true",
                    help="each training class also learns its bare name beside its descriptions")
@@ -441,6 +444,7 @@ def recipe_of(args) -> dict:
     recipe = {"center": args.center, "max_seconds": args.max_seconds}
     recipe |= {"objective": args.objective} if args.objective != "prototypes" else {}
     recipe |= {"bone_jitter": args.bone_jitter} if args.bone_jitter else {}
+    recipe |= {"text_smoothing": args.text_smoothing} if args.text_smoothing else {}
     recipe |= {"streams": args.streams} if args.streams else {}
     recipe |= {"names_in_texts": True} if args.names_in_texts else {}
     recipe |= {"balance": False} if args.no_balance else {}
@@ -455,7 +459,8 @@ def recipe_settings(recipe: dict, seed: int, epochs: int):
 
     recipe = dict(recipe)
     training = default_training(epochs=epochs, seed=seed, objective=recipe.pop("objective", "prototypes"),
-                                bone_jitter=recipe.pop("bone_jitter", 0.0))
+                                bone_jitter=recipe.pop("bone_jitter", 0.0),
+                                text_smoothing=recipe.pop("text_smoothing", 0.0))
     if "streams" in recipe:
         recipe["streams"] = tuple(recipe["streams"].split(","))
     return FitSettings(align_view=True, seed=seed, training=training, **recipe)

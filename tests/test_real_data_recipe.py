@@ -10,7 +10,8 @@ import torch
 from sadvae.cli.main import main
 from sadvae.data.classnames import BUILTIN_DESCRIPTIONS, UTD27
 from sadvae.encoder.training import (EncoderTraining, TrainedEncoder, _augment, _jitter_bones, _tree,
-                                    contrastive_loss, extract, train_encoder)
+                                    contrastive_loss, extract, smoothed_loss, text_neighbours,
+                                    train_encoder)
 from sadvae.errors import SadvaeError
 from sadvae.experiment.gate import Gate, evaluate_gzsl, fit_stacking
 from sadvae.data.layouts import get_layout
@@ -160,6 +161,44 @@ def test_contrastive_objective_learns_and_is_checked(motions):
                       EncoderTraining(epochs=1, objective="contrastive"))
     with pytest.raises(SadvaeError, match="objective among prototypes, contrastive"):
         EncoderTraining(objective="triplet").check()
+
+
+def test_text_smoothing_spreads_the_target_over_the_nearest_texts_among_the_rivals():
+    texts = torch.nn.functional.normalize(torch.tensor([[[1.0, 0.0, 0.0]], [[0.9, 0.1, 0.0]], [[0.0, 1.0, 0.0]],
+                                                        [[0.0, 0.0, 1.0]]]), dim=-1)
+    near = text_neighbours(texts)
+    torch.testing.assert_close(near.sum(1), torch.ones(4))
+    assert (near.diagonal() == 0).all() and near[0].argmax() == 1 and near[1].argmax() == 0
+    logits = torch.randn(3, 4, generator=torch.Generator().manual_seed(0))
+    labels = torch.tensor([0, 2, 3])
+    torch.testing.assert_close(smoothed_loss(logits, labels, near, 0.0),
+                               torch.nn.functional.cross_entropy(logits, labels))
+    rival = torch.tensor([[True, True, False, False], [False, False, True, True], [False, False, False, True]])
+    masked = logits.masked_fill(~rival, -math.inf)
+    # sample 0: 0.8 on its class, 0.2 on its only rival; 1: 0.2 on class 3; 2: no rival, the one-hot target
+    logp = torch.log_softmax(masked, 1)
+    expected = -(0.8 * logp[0, 0] + 0.2 * logp[0, 1] + 0.8 * logp[1, 2] + 0.2 * logp[1, 3] + logp[2, 3]) / 3
+    got = smoothed_loss(masked, labels, near, 0.2, rival)
+    assert torch.isfinite(got) and got.item() == pytest.approx(expected.item(), rel=1e-6)
+
+
+def test_text_smoothing_still_learns_and_is_checked(motions):
+    data, prep, x = motions
+    known = data.labels < 4
+    train, held = known & (data.subjects <= 3), known & (data.subjects == 4)
+    cfg = EncoderConfig(data.layout, 4, channels=(8, 16), strides=(1, 2), embed_dim=16, bodies=1, head="text",
+                        text_dim=12, text_members=2)
+    enc = train_encoder(x[train], data.labels[train], x[held], data.labels[held], np.arange(4), cfg, prep,
+                        EncoderTraining(epochs=40, batch_size=8, lr=0.05, patience=40, seed=1, text_smoothing=0.2),
+                        class_text=_class_text(6))
+    best = enc.history[enc.best_epoch]["holdout_accuracy"]
+    assert best >= 0.75, f"4 distinct motions should be learnt with a smoothed target, held-out accuracy {best}"
+    with pytest.raises(SadvaeError, match="text smoothing expects the text head and the prototypes objective"):
+        train_encoder(x[train], data.labels[train], x[held], data.labels[held], np.arange(4), cfg, prep,
+                      EncoderTraining(epochs=1, objective="contrastive", text_smoothing=0.2),
+                      class_text=_class_text(6))
+    with pytest.raises(SadvaeError, match="text smoothing in \\[0, 1\\)"):
+        EncoderTraining(text_smoothing=1.0).check()
 
 
 def test_text_head_refuses_missing_or_misshapen_texts(motions):

@@ -36,6 +36,9 @@ class EncoderTraining:
                                  "exp(+- this), so that rigs that place joints elsewhere along a bone agree "
                                  "(default 0: off; 0.4 with several datasets)",
                                  group="training")
+    text_smoothing: float = setting(0.0, "text head, prototypes objective: the training target keeps 1 - this on a "
+                                    "sample's class and spreads this over its rival classes by their texts' "
+                                    "similarity to its class's (default 0: the one-hot target)", group="training")
     objective: str = setting("prototypes", "text head's loss: prototypes (default: cross-entropy over the classes, "
                              "one drawn description each) or contrastive (symmetric InfoNCE: every description of "
                              "a sample's class a positive, and each description against the batch's samples)",
@@ -50,6 +53,8 @@ class EncoderTraining:
                               f"{self.epochs}, {self.batch_size}, {self.lr}, {self.patience}")
         if not 0 <= self.bone_jitter <= 1:
             raise SadvaeError(f"encoder training: expected a bone jitter in [0, 1], found {self.bone_jitter}")
+        if not 0 <= self.text_smoothing < 1:
+            raise SadvaeError(f"encoder training: expected a text smoothing in [0, 1), found {self.text_smoothing}")
         if self.objective not in OBJECTIVES:
             raise SadvaeError(f"encoder training: expected an objective among {', '.join(OBJECTIVES)}, found "
                               f"{self.objective!r}")

@@ -236,6 +236,12 @@ def train_encoder(x: np.ndarray, labels: np.ndarray, holdout_x: np.ndarray, hold
         styled = (styled[0], styled[1].to(device))
     if contrastive and text is None:
         raise SadvaeError("encoder: the contrastive objective expects the text head, found the classifier head")
+    neighbours = None
+    if training.text_smoothing > 0:
+        if text is None or contrastive:
+            raise SadvaeError("encoder: text smoothing expects the text head and the prototypes objective, found head "
+                              f"{config.head!r} and objective {training.objective!r}")
+        neighbours = text_neighbours(text)
     best = (-1.0, math.inf, -1, None)
     history = []
     bar = tqdm(range(training.epochs), desc=desc, disable=not progress or rank > 0, leave=False)
@@ -268,7 +274,9 @@ def train_encoder(x: np.ndarray, labels: np.ndarray, holdout_x: np.ndarray, hold
                                             torch.zeros(text.shape[0], dtype=torch.long, device=device))
             if rival is not None:  # only the classes of the sample's own dataset compete
                 logits = logits.masked_fill(~rival, -math.inf)
-            if not contrastive:
+            if neighbours is not None:
+                loss = smoothed_loss(logits, yb, neighbours, training.text_smoothing, rival)
+            elif not contrastive:
                 loss = loss_fn(logits, yb)
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -357,6 +365,34 @@ def _styled_logits(model: STGCN, emb, logits, labels, styled, rows, pick):
     own_text = text[row[has], pick[labels[has]]]  # (h, D): the drawn member of each sample's pair
     own = model.log_scale.exp() * (nn.functional.normalize(emb[has], dim=-1) * model.prototypes(own_text)).sum(-1)
     return logits.index_put((has, labels[has]), own)
+
+
+SMOOTHING_TEMPERATURE = 0.1  # text smoothing: the softness of the class texts' cosines (MiniLM: about 0.2-0.8)
+
+
+def text_neighbours(text: torch.Tensor) -> torch.Tensor:
+    """(C, C) from the classes' texts (C, M, D): row c a distribution over the other classes, by the
+    softmax of their mean texts' cosines to c's at SMOOTHING_TEMPERATURE (the diagonal zero)."""
+    mean = nn.functional.normalize(text.float().mean(1), dim=-1)
+    cos = (mean @ mean.T) / SMOOTHING_TEMPERATURE
+    cos.fill_diagonal_(-math.inf)
+    return torch.softmax(cos, dim=1) if len(text) > 1 else torch.zeros(1, 1, device=text.device)
+
+
+def smoothed_loss(logits: torch.Tensor, labels: torch.Tensor, neighbours: torch.Tensor, amount: float,
+                  rival: torch.Tensor | None = None) -> torch.Tensor:
+    """Cross-entropy against a target that keeps 1 - amount on each sample's class and spreads amount
+    over the other classes by `neighbours` (text_neighbours), only over its `rival` classes where given
+    (renormalised; a sample with no other rival keeps the one-hot target)."""
+    spread = neighbours[labels]
+    if rival is not None:
+        spread = spread * rival
+    total = spread.sum(1, keepdim=True)
+    spread = torch.where(total > 0, spread / total.clamp(min=1e-12), 0.0)
+    own = nn.functional.one_hot(labels, logits.shape[1]).to(spread)
+    target = own * (1 - amount * (total > 0).to(spread)) + amount * spread
+    logp = torch.log_softmax(logits, dim=1)
+    return -(target * logp.masked_fill(target == 0, 0)).sum(1).mean()
 
 
 def contrastive_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
