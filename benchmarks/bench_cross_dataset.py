@@ -259,6 +259,9 @@ def scorings(emb, proto, reference, train_proto, scale: float = 1.0, bridge=None
     bridge  the same probabilities times the text model's own cosine between each training class's text
             and each candidate's (`bridge`, (S, C)), each candidate's column centred: no learnt text head.
     raw+bridge  the two above standardised and averaged (`predict --scoring bridged`, deploy/bridge.py).
+    prior+bridge  the same with the probabilities divided by their mean over the training clips (and
+            renormalised), so that a training class that draws every recording counts less;
+    csls+bridge  csls and the bridge, standardised and averaged.
     None of them looks at the test recordings."""
     from sadvae.deploy.bridge import bridged
 
@@ -270,12 +273,42 @@ def scorings(emb, proto, reference, train_proto, scale: float = 1.0, bridge=None
             for key, b in bridge.items():
                 out[key] = p @ (b - b.mean(0))
             out["raw+bridge"] = bridged(out["raw"], out["bridge"])  # what predict --scoring bridged ranks by
+            if reference is not None:  # the probabilities divided by the training clips' mean ones
+                prior = seen_probabilities(reference, train_proto, scale).mean(0)
+                q = p / prior
+                q /= q.sum(1, keepdims=True)
+                out["prior+bridge"] = bridged(out["raw"], q @ (bridge["bridge"] - bridge["bridge"].mean(0)))
     out["cands"] = emb @ unit(proto - proto.mean(0)).T
     if reference is not None:
         out["centre"] = unit(emb - reference.mean(0)) @ unit(proto - train_proto.mean(0)).T
         near = np.sort(reference @ proto.T, axis=0)[-CSLS_K:].mean(0)
         out["csls"] = out["raw"] - near
+        if "bridge" in out:
+            out["csls+bridge"] = bridged(out["csls"], out["bridge"])
     return out
+
+
+TEST_TURNS = (-20.0, 20.0)  # test-time views: turns about the vertical axis (degrees)
+TEST_CROP = 0.85  # and the first and the last 85% of the frames, stretched back
+
+
+def test_views(x: np.ndarray) -> list[np.ndarray]:
+    """Test-time views of preprocessed joints (n, M, T, V, 3): as they are, turned about the vertical
+    axis by each of TEST_TURNS, and their first and last TEST_CROP of the frames stretched to all (linear
+    interpolation). `tta` averages the unit embeddings of the views; the recording alone decides."""
+    views = [x]
+    for degrees in TEST_TURNS:
+        a = np.radians(degrees)
+        rot = np.array([[np.cos(a), 0, np.sin(a)], [0, 1, 0], [-np.sin(a), 0, np.cos(a)]], dtype=x.dtype)
+        views.append(np.ascontiguousarray(x @ rot.T))
+    t = x.shape[2]
+    for start in (0.0, 1 - TEST_CROP):
+        pos = (start + TEST_CROP * np.linspace(0, 1, t)) * (t - 1)
+        lo = np.floor(pos).astype(int)
+        hi = np.minimum(lo + 1, t - 1)
+        w = (pos - lo).astype(x.dtype)[None, None, :, None, None]
+        views.append(np.ascontiguousarray(x[:, :, lo] * (1 - w) + x[:, :, hi] * w))
+    return views
 
 
 def transductive_scorings(emb, proto, scale: float) -> dict:
@@ -314,6 +347,7 @@ def evaluate(encoder, held_out: str, trained_on, root: str, reference=None, trai
     x = preprocess(test, encoder.preprocessing)
     feats, _ = predict_features(encoder.model, x, torch.device("cpu"))
     emb = unit(feats)
+    emb_views = unit(sum(unit(predict_features(encoder.model, v, torch.device("cpu"))[0]) for v in test_views(x)))
     names = list(skeletons.class_names)
     known = known_classes(held_out, tuple(trained_on))
     is_known = np.isin(test.labels, [names.index(c) for c in known])
@@ -331,6 +365,9 @@ def evaluate(encoder, held_out: str, trained_on, root: str, reference=None, trai
                       "bridge-names": unit(mean_text(train_text[1])) @ cand.T}
         ways = scorings(emb, proto, reference, train_proto, scale, bridge) if reference is not None \
             else {"raw": emb @ proto.T}
+        if reference is not None:
+            views = scorings(emb_views, proto, reference, train_proto, scale, bridge)
+            ways |= {"tta": views["raw"], "tta+bridge": views["raw+bridge"]}
         ways |= transductive_scorings(emb, proto, scale)
         for way, scores in ways.items():
             order = np.argsort(-scores, axis=1)
@@ -526,7 +563,8 @@ def table(results: list[dict], ready: dict) -> str:
     return "\n".join(rows)
 
 
-WAYS = ("raw", "csls", "conse", "bridge", "bridge-names", "raw+bridge")
+WAYS = ("raw", "csls", "conse", "bridge", "bridge-names", "raw+bridge", "prior+bridge", "csls+bridge", "tta",
+        "tta+bridge")
 TRANSDUCTIVE = ("raw", "tcentre", "adapt")
 
 

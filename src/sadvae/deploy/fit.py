@@ -27,7 +27,7 @@ import numpy as np
 from ..data.preprocess import Preprocessing, preprocess
 from ..data.skeletons import SkeletonSet
 from ..encoder.stgcn import EncoderConfig
-from ..encoder.training import extract, train_encoder
+from ..encoder.training import extract, rival_groups, train_encoder
 from ..errors import SadvaeError
 from ..experiment.gate import StackingDraw, fit_stacking_pooled
 from ..encoder.settings import EncoderSettings
@@ -95,17 +95,18 @@ class TrainingData:
     preprocessing: Preprocessing
     manifest: dict  # what the bundle's manifest says of the data
     groups: tuple[np.ndarray, np.ndarray] | None = None  # (dataset of each sample (N,), (datasets, classes) bool)
+    _styled: dict = dataclasses.field(default_factory=dict, init=False, repr=False, compare=False)  # style_text's
 
     def inputs(self, progress: bool = False) -> np.ndarray:
         return preprocess(self.skeletons, self.preprocessing, progress=progress)
 
     def style_text(self, text_model: str | None) -> tuple[np.ndarray, np.ndarray] | None:
         """(per sample the row of its (class, style) pair or -1, the pairs' texts encoded (K, M, D)) for
-        `style_texts`, or None where no sample has a style."""
-        index, groups = styled_texts(self.texts.texts, self.skeletons.labels, self.skeletons.styles)
-        if not groups:
-            return None
-        return index, encode_classes(groups, text_model, ensemble=True)
+        `style_texts`, or None where no sample has a style; encoded once per text model."""
+        if text_model not in self._styled:
+            index, pairs = styled_texts(self.texts.texts, self.skeletons.labels, self.skeletons.styles)
+            self._styled[text_model] = (index, encode_classes(pairs, text_model, ensemble=True)) if pairs else None
+        return self._styled[text_model]
 
 
 def training_data(skeletons: SkeletonSet, settings: FitSettings) -> TrainingData:
@@ -207,7 +208,7 @@ def train_classes(data: TrainingData, x: np.ndarray, class_text: np.ndarray, cla
     styled = data.style_text(settings.text_model) if settings.style_texts else None
     groups = None
     if settings.rival_classes == "dataset" and data.groups is not None:
-        groups = (data.groups[0][fit], data.groups[0][hold], data.groups[1][:, classes])
+        groups = rival_groups(data.groups, fit, hold, classes)
     enc = train_encoder(x[fit], labels[fit], x[hold], labels[hold], classes, config, prep, training,
                         progress=progress, desc=desc, class_text=class_text,
                         sample_weights=None if data.weights is None else data.weights[fit],
@@ -235,8 +236,8 @@ def _fit(data: TrainingData, out, settings: FitSettings, progress: bool, log) ->
     x = data.inputs(progress)
     log(f"[sadvae] {len(data.skeletons)} sequences, {n_classes} classes; {data.how} ({held.sum()} samples)")
     if settings.style_texts:
-        pairs = len({(c, st) for c, st in zip(labels.tolist(), data.skeletons.styles) if st})
-        log(f"[sadvae] style texts: {pairs} (class, style) pairs" if pairs else
+        styled = data.style_text(settings.text_model)
+        log(f"[sadvae] style texts: {len(styled[1])} (class, style) pairs" if styled is not None else
             "[sadvae] style texts: no sample has a style; every sample learns its class's plain texts")
 
     def train(classes, desc, seed):

@@ -307,6 +307,14 @@ def train_encoder(x: np.ndarray, labels: np.ndarray, holdout_x: np.ndarray, hold
     return TrainedEncoder(model.cpu(), preprocessing, classes, history, best[2])
 
 
+def rival_groups(groups, fit, held, classes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`train_encoder`'s sample_groups from every sample's dataset and each dataset's classes, `groups`
+    ((N,), (datasets, all classes) bool), for the training samples `fit`, the held-out `held` (masks or
+    indices) and the classes learnt."""
+    dataset, mask = groups
+    return dataset[fit], dataset[held], mask[:, classes]
+
+
 def _sample_groups(sample_groups, y: torch.Tensor, y_hold: np.ndarray, n_classes: int):
     """The checked (train groups, held-out groups, class mask) of `train_encoder`'s sample_groups, as tensors."""
     train, hold, mask = (np.asarray(a) for a in sample_groups)

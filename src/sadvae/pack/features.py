@@ -28,7 +28,7 @@ from ..data.preprocess import preprocess
 from ..encoder import distributed
 from ..encoder.stgcn import EncoderConfig
 from ..encoder.settings import EncoderSettings
-from ..encoder.training import EncoderTraining, extract, train_encoder, training_summary
+from ..encoder.training import EncoderTraining, extract, rival_groups, train_encoder, training_summary
 from ..errors import SadvaeError
 from .build import (ClassSplit, SamplePartition, check_targets, choose_classes, more_validation_draws, pack_targets,
                     partition_samples, split_arrays, write_split_pack)
@@ -196,7 +196,7 @@ def build_feature_pack(skeletons, resources, settings: FeatureSettings, progress
                             sample_weights=None if sample_weights is None else sample_weights[fit],
                             sample_text=None if styled is None else (styled[0][fit], styled[1]),
                             sample_groups=None if sample_groups is None or settings.rival_classes != "dataset" else
-                            (sample_groups[0][fit], sample_groups[0][held], sample_groups[1][:, classes]))
+                            rival_groups(sample_groups, fit, held, classes))
         feats = np.zeros((len(x), settings.embed_dim), dtype=np.float32)
         logits = np.zeros((len(x), n_classes), dtype=np.float32)
         if main_process:
