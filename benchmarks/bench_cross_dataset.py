@@ -112,6 +112,8 @@ def parse_args(argv=None):
                    help="each Bandai-Namco recording learns its class's texts with its style ('walk, tired')")
     p.add_argument("--no-balance", action="store_true",
                    help="each sample once an epoch (datasets count by their sizes), not every dataset equally often")
+    p.add_argument("--balance-classes", action="store_true",
+                   help="every class drawn equally often (weights 1 / its class's size), not every dataset")
     p.add_argument("--pairs-only", action="store_true", help="only the trainings on two datasets (no X alone)")
     p.add_argument("--held-out", default=",".join(DATASETS),
                    help="the datasets held out in turn (default all three: utd-mhad,nw-ucla,bandai-namco)")
@@ -183,7 +185,7 @@ def train(job):
         skeletons, texts = read(name, root)
         sources.append(Source(skeletons, name, texts.texts, texts.source))
     settings = recipe_settings(recipe, seed, epochs)
-    data = sources_training_data(sources, settings)
+    data = class_balanced(sources_training_data(sources, settings), recipe)
     class_text = encode_classes(data.texts.texts, None, ensemble=True)
     stem = cache_stem(cache, "+".join(trained_on), seed, epochs, recipe)
     if stem is not None and stem.with_suffix(".safetensors").is_file():
@@ -423,7 +425,7 @@ def train_purls(job):
         keep = [c for c, n in enumerate(skeletons.class_names) if n not in same]
         sources.append(only_classes(skeletons, texts, keep, name))
     settings = recipe_settings(recipe, seed, epochs)
-    data = sources_training_data(sources, settings)
+    data = class_balanced(sources_training_data(sources, settings), recipe)
     class_text = encode_classes(data.texts.texts, None, ensemble=True)
     tag = "alone" if not others else "others" if others == ("nw-ucla", "bandai-namco") else "+".join(others)
     stem = cache_stem(cache, f"purls{n_unseen}_{tag}", seed, epochs, recipe)
@@ -485,9 +487,19 @@ def recipe_of(args) -> dict:
     recipe |= {"streams": args.streams} if args.streams else {}
     recipe |= {"names_in_texts": True} if args.names_in_texts else {}
     recipe |= {"balance": False} if args.no_balance else {}
+    recipe |= {"balance_classes": True} if args.balance_classes else {}
     recipe |= {"style_texts": True} if args.style_texts else {}
     recipe |= {"rival_classes": args.rival_classes} if args.rival_classes != "all" else {}
     return recipe | ({"canonical_bones": True} if args.canonical_bones else {})
+
+
+def class_balanced(data, recipe: dict):
+    """With --balance-classes: every class drawn equally often (each sample's weight 1 / its class's size)
+    instead of every dataset."""
+    if recipe.get("balance_classes"):
+        counts = np.bincount(data.skeletons.labels, minlength=len(data.skeletons.class_names))
+        data.weights = 1.0 / counts[data.skeletons.labels]
+    return data
 
 
 def recipe_settings(recipe: dict, seed: int, epochs: int):
@@ -495,6 +507,7 @@ def recipe_settings(recipe: dict, seed: int, epochs: int):
     from sadvae.encoder.training import default_training
 
     recipe = dict(recipe)
+    recipe.pop("balance_classes", None)  # class_balanced
     training = default_training(epochs=epochs, seed=seed, objective=recipe.pop("objective", "prototypes"),
                                 bone_jitter=recipe.pop("bone_jitter", 0.0),
                                 text_smoothing=recipe.pop("text_smoothing", 0.0))
