@@ -6,8 +6,9 @@ scale; `sadvae features` and `fit` add tilt, shear and a temporal crop), early s
 held-out samples of those same classes (the weights of the best held-out epoch are kept). With
 the text head, each training batch scores the classes against one of their descriptions drawn at
 random (when there are several), or (objective "contrastive") a symmetric InfoNCE in which every
-description of a sample's class is a positive. Left-right mirroring is not used: it changes the
-label of most actions that name a side ("right arm throw").
+description of a sample's class is a positive; with `text_smoothing` the prototypes target spreads a
+share over the other classes by their texts' similarity (`smoothed_loss`). Left-right mirroring is
+not used: it changes the label of most actions that name a side ("right arm throw").
 Checkpoints are safetensors files with the encoder and preprocessing settings as JSON metadata.
 """
 from __future__ import annotations
