@@ -144,15 +144,21 @@ def test_contrastive_loss_is_symmetric_infonce_with_every_description_a_positive
     assert got.item() == pytest.approx((to_text + to_samples) / 2, rel=1e-9)
 
 
-def test_contrastive_objective_learns_and_is_checked(motions):
+def _four_motions(motions, **training):
+    """A tiny text-head encoder of the first 4 motions (performers 1-3; 4 held out) and what it trained on."""
     data, prep, x = motions
     known = data.labels < 4
     train, held = known & (data.subjects <= 3), known & (data.subjects == 4)
     cfg = EncoderConfig(data.layout, 4, channels=(8, 16), strides=(1, 2), embed_dim=16, bodies=1, head="text",
                         text_dim=12, text_members=2)
     enc = train_encoder(x[train], data.labels[train], x[held], data.labels[held], np.arange(4), cfg, prep,
-                        EncoderTraining(epochs=40, batch_size=8, lr=0.05, patience=40, seed=1,
-                                        objective="contrastive"), class_text=_class_text(6))
+                        EncoderTraining(epochs=40, batch_size=8, lr=0.05, patience=40, seed=1, **training),
+                        class_text=_class_text(6))
+    return enc, (data, prep, x, train, held, cfg)
+
+
+def test_contrastive_objective_learns_and_is_checked(motions):
+    enc, (data, prep, x, train, held, cfg) = _four_motions(motions, objective="contrastive")
     best = enc.history[enc.best_epoch]["holdout_accuracy"]
     assert best >= 0.75, f"4 distinct motions should be learnt contrastively, held-out accuracy {best}"
     plain = EncoderConfig(data.layout, 4, channels=(8,), strides=(1,), embed_dim=8, bodies=1)
@@ -183,14 +189,7 @@ def test_text_smoothing_spreads_the_target_over_the_nearest_texts_among_the_riva
 
 
 def test_text_smoothing_still_learns_and_is_checked(motions):
-    data, prep, x = motions
-    known = data.labels < 4
-    train, held = known & (data.subjects <= 3), known & (data.subjects == 4)
-    cfg = EncoderConfig(data.layout, 4, channels=(8, 16), strides=(1, 2), embed_dim=16, bodies=1, head="text",
-                        text_dim=12, text_members=2)
-    enc = train_encoder(x[train], data.labels[train], x[held], data.labels[held], np.arange(4), cfg, prep,
-                        EncoderTraining(epochs=40, batch_size=8, lr=0.05, patience=40, seed=1, text_smoothing=0.2),
-                        class_text=_class_text(6))
+    enc, (data, prep, x, train, held, cfg) = _four_motions(motions, text_smoothing=0.2)
     best = enc.history[enc.best_epoch]["holdout_accuracy"]
     assert best >= 0.75, f"4 distinct motions should be learnt with a smoothed target, held-out accuracy {best}"
     with pytest.raises(SadvaeError, match="text smoothing expects the text head and the prototypes objective"):
