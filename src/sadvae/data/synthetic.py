@@ -1,0 +1,544 @@
+"""Generated motions with texts: body-part movements drawn by a small kinematic model.
+
+Three real datasets give an encoder about sixty actions to tie motion to text; a new name is placed
+by the few it learnt. `synthetic_source` adds generated ones: each class is one movement of one body
+part or of the whole body ("raise the left arm out to the side", "kick forward with the right leg",
+"walk backward"), drawn for many bodies, speeds, sizes and repetitions, with two phrasings in our own
+words. The motions are coarse (joint angles moved by smooth curves, feet kept on the ground, a little
+sensor noise), but every one of them says which limb moves where, which the real datasets say only
+through their own few actions.
+
+The model: the shared joint set (body-16, `layouts.SHARED`), metres, 30 frames a second, y up, the
+body's right along +x and its front along -z (how `preprocess.align_view` leaves real recordings),
+then a random turn about the vertical and a random place, as a sensor would see it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from ..errors import SadvaeError
+from .layouts import SHARED, get_layout
+from .skeletons import SkeletonSet
+
+FPS = 30.0
+_J = {name: i for i, name in enumerate(get_layout(SHARED).joints)}
+_UP = np.array([0.0, 1.0, 0.0])
+_FRONT = np.array([0.0, 0.0, -1.0])
+
+
+def _rot_y(a):
+    """(..., 3, 3) rotations about the vertical by angles a (radians; positive turns front towards +x)."""
+    c, s = np.cos(a), np.sin(a)
+    z, o = np.zeros_like(a), np.ones_like(a)
+    return np.stack([np.stack([c, z, -s], -1), np.stack([z, o, z], -1), np.stack([s, z, c], -1)], -2)
+
+
+def _rot_x(a):
+    """Rotations about the lateral axis: positive bends the upper body forward (towards -z)."""
+    c, s = np.cos(a), np.sin(a)
+    z, o = np.zeros_like(a), np.ones_like(a)
+    return np.stack([np.stack([o, z, z], -1), np.stack([z, c, s], -1), np.stack([z, -s, c], -1)], -2)
+
+
+def _rot_z(a):
+    """Rotations about the front axis: positive leans the upper body towards its right (+x)."""
+    c, s = np.cos(a), np.sin(a)
+    z, o = np.zeros_like(a), np.ones_like(a)
+    return np.stack([np.stack([c, s, z], -1), np.stack([-s, c, z], -1), np.stack([z, z, o], -1)], -2)
+
+
+def _unit(v):
+    return v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-9)
+
+
+class Pose:
+    """Joint angles over T frames (every field a (T,) array, radians; zeros: standing, arms down).
+
+    Arms (side `left` / `right`): `elev` lifts the upper arm from hanging (0) through level (pi/2) to
+    overhead (pi); `azim` turns it from the front (0) out to the side (pi/2), negative across the body;
+    `elbow` bends the forearm (0 straight) towards the front and up, `twist` turns that bend about the
+    upper arm. Legs: `hip` swings the thigh forward (negative: back), `abduct` out to the side, `knee`
+    bends the shank back. Body: `pitch` bends forward, `roll` leans to the right, `yaw` turns; `x`, `z`
+    move the body (metres, in the frame it started in), `lift` raises it off the ground (a jump)."""
+
+    FIELDS = ("pitch", "roll", "yaw", "x", "z", "lift")
+    LIMB = ("elev", "azim", "elbow", "twist", "hip", "abduct", "knee")
+
+    def __init__(self, t: np.ndarray):
+        self.t = t
+        for f in self.FIELDS:
+            setattr(self, f, np.zeros_like(t))
+        for side in ("left", "right"):
+            for f in self.LIMB:
+                setattr(self, f"{side}_{f}", np.zeros_like(t))
+
+    def set(self, side: str, field: str, value) -> None:
+        sides = ("left", "right") if side == "both" else (side,)
+        for s in sides:
+            setattr(self, f"{s}_{field}", np.broadcast_to(value, self.t.shape).astype(np.float64))
+
+
+@dataclass(frozen=True)
+class Body:
+    """One performer's proportions (metres)."""
+
+    lengths: dict
+
+    @classmethod
+    def draw(cls, rng: np.random.Generator) -> "Body":
+        size = rng.uniform(0.82, 1.15)
+        base = {"pelvis_spine": 0.10, "spine_neck": 0.32, "neck_head": 0.17, "shoulder": 0.17, "upper_arm": 0.28,
+                "forearm": 0.25, "hip": 0.09, "thigh": 0.43, "shank": 0.41}
+        return cls({k: v * size * rng.uniform(0.92, 1.08) for k, v in base.items()})
+
+
+def _arm(pose: Pose, side: str, shoulder, torso, body: Body):
+    sign = 1.0 if side == "right" else -1.0
+    elev, azim = getattr(pose, f"{side}_elev"), getattr(pose, f"{side}_azim")
+    elbow, twist = getattr(pose, f"{side}_elbow"), getattr(pose, f"{side}_twist")
+    local = np.stack([sign * np.sin(elev) * np.sin(azim), -np.cos(elev), -np.sin(elev) * np.cos(azim)], -1)
+    d1 = np.einsum("tij,tj->ti", torso, local)
+    ref = np.einsum("tij,j->ti", torso, _FRONT + _UP)
+    bend0 = ref - np.sum(d1 * ref, -1, keepdims=True) * d1  # front and up, square to the upper arm
+    flat = np.linalg.norm(bend0, axis=-1) < 1e-3  # the arm points that way: bend towards the body's front
+    bend0[flat] = np.einsum("tij,j->ti", torso[flat], _FRONT)
+    bend0 = _unit(bend0)
+    bend = np.cos(twist)[:, None] * bend0 + np.sin(twist)[:, None] * np.cross(d1, bend0)
+    d2 = np.cos(elbow)[:, None] * d1 + np.sin(elbow)[:, None] * bend
+    e = shoulder + body.lengths["upper_arm"] * d1
+    return e, e + body.lengths["forearm"] * d2
+
+
+def _leg(pose: Pose, side: str, hip, heading, body: Body):
+    sign = 1.0 if side == "right" else -1.0
+    flex, abduct, knee = getattr(pose, f"{side}_hip"), getattr(pose, f"{side}_abduct"), getattr(pose, f"{side}_knee")
+    local = np.stack([sign * np.sin(abduct), -np.cos(flex) * np.cos(abduct), -np.sin(flex) * np.cos(abduct)], -1)
+    d1 = np.einsum("tij,tj->ti", heading, local)
+    shin = np.stack([sign * np.sin(abduct), -np.cos(flex - knee) * np.cos(abduct),
+                     -np.sin(flex - knee) * np.cos(abduct)], -1)
+    d2 = np.einsum("tij,tj->ti", heading, shin)
+    k = hip + body.lengths["thigh"] * d1
+    return k, k + body.lengths["shank"] * d2
+
+
+def joints(pose: Pose, body: Body) -> np.ndarray:
+    """(T, 16, 3) positions of the shared joints, the lower foot on the ground (y = 0)."""
+    t = len(pose.t)
+    heading = _rot_y(pose.yaw)
+    torso = heading @ _rot_x(pose.pitch) @ _rot_z(pose.roll)
+    L = body.lengths
+    out = np.zeros((t, 16, 3))
+    pelvis = np.zeros((t, 3))
+    spine = pelvis + L["pelvis_spine"] * torso[:, :, 1]
+    neck = spine + L["spine_neck"] * torso[:, :, 1]
+    head = neck + L["neck_head"] * torso[:, :, 1]
+    for name, p in (("pelvis", pelvis), ("spine", spine), ("neck", neck), ("head", head)):
+        out[:, _J[name]] = p
+    for side, sign in (("left", -1.0), ("right", 1.0)):
+        shoulder = neck + sign * L["shoulder"] * torso[:, :, 0] - 0.03 * torso[:, :, 1]
+        elbow, wrist = _arm(pose, side, shoulder, torso, body)
+        hip = pelvis + sign * L["hip"] * heading[:, :, 0] - 0.04 * _UP
+        knee, ankle = _leg(pose, side, hip, heading, body)
+        for name, p in (("shoulder", shoulder), ("elbow", elbow), ("wrist", wrist), ("hip", hip), ("knee", knee),
+                        ("ankle", ankle)):
+            out[:, _J[f"{side}_{name}"]] = p
+    ground = np.minimum(out[:, _J["left_ankle"], 1], out[:, _J["right_ankle"], 1])
+    out[:, :, 1] -= ground[:, None] - 0.07  # the ankle joint sits about 7 cm above the floor
+    out[:, :, 1] += pose.lift[:, None]
+    out[:, :, 0] += pose.x[:, None]
+    out[:, :, 2] += pose.z[:, None]
+    return out
+
+
+# --- how a movement unfolds in time (t runs from 0 to 1 over the clip) -----------------------------
+
+def _once(t, rng, hold=None):
+    """0 -> 1 -> 0: a smooth rise, a hold, a smooth fall, placed at random within the clip."""
+    start = rng.uniform(0.05, 0.2)
+    rise = rng.uniform(0.15, 0.25)
+    hold = rng.uniform(0.1, 0.3) if hold is None else hold
+    end = min(start + 2 * rise + hold, 0.98)
+    up = np.clip((t - start) / rise, 0, 1)
+    down = np.clip((end - t) / rise, 0, 1)
+    return 0.5 - 0.5 * np.cos(np.pi * np.minimum(up, down))
+
+
+def _ramp(t, rng):
+    """0 -> 1 and stay: a change of state (sit down)."""
+    start, length = rng.uniform(0.05, 0.3), rng.uniform(0.3, 0.55)
+    x = np.clip((t - start) / length, 0, 1)
+    return 0.5 - 0.5 * np.cos(np.pi * x)
+
+
+def _cycles(t, rng, low=1.5, high=4.0):
+    """(phase in radians, envelope): a repeated movement of low..high cycles."""
+    n = rng.uniform(low, high)
+    env = np.clip(np.minimum(t, 1 - t) / 0.08, 0, 1)
+    return 2 * np.pi * n * t + rng.uniform(0, 0.3), env
+
+
+def _rep(t, rng, low=1.5, high=4.0):
+    """0 -> 1 -> 0 repeated: (1 - cos) / 2 of the cycles' phase."""
+    phase, env = _cycles(t, rng, low, high)
+    return env * (0.5 - 0.5 * np.cos(phase))
+
+
+def _amp(rng, scale=1.0):
+    return scale * rng.uniform(0.8, 1.15)
+
+
+def _step_cycle(pose: Pose, phase, env, stride=0.45, knee=0.9, arms=0.35):
+    """Legs and arms of a gait at the given phase: thighs swing in opposition, knees bend in swing."""
+    for side, shift in (("left", 0.0), ("right", np.pi)):
+        p = phase + shift
+        pose.set(side, "hip", env * stride * np.sin(p))
+        pose.set(side, "knee", env * knee * np.clip(np.sin(p + 0.9), 0, None))
+        pose.set(side, "elev", env * arms * -np.sin(p) * 0.6 + 0.08)
+        pose.set(side, "elbow", 0.25 + 0.15 * env)
+
+
+# --- the movements --------------------------------------------------------------------------------
+
+def _raise_forward(side):
+    def draw(pose, t, rng):
+        e = _once(t, rng)
+        pose.set(side, "elev", e * _amp(rng, np.pi / 2))
+        pose.set(side, "azim", rng.uniform(-0.1, 0.15))
+    return draw
+
+
+def _raise_side(side):
+    def draw(pose, t, rng):
+        e = _once(t, rng)
+        pose.set(side, "elev", e * _amp(rng, np.pi / 2))
+        pose.set(side, "azim", rng.uniform(1.35, 1.6))
+    return draw
+
+
+def _raise_overhead(side):
+    def draw(pose, t, rng):
+        e = _once(t, rng)
+        pose.set(side, "elev", e * min(_amp(rng, 2.8), 3.0))
+        pose.set(side, "azim", rng.uniform(0.2, 0.6))
+        pose.set(side, "elbow", e * rng.uniform(0.0, 0.3))
+    return draw
+
+
+def _wave(side):
+    def draw(pose, t, rng):
+        e = _once(t, rng, hold=rng.uniform(0.3, 0.5))
+        phase, _ = _cycles(t, rng, 3, 7)
+        pose.set(side, "elev", e * rng.uniform(1.9, 2.4))
+        pose.set(side, "azim", rng.uniform(0.8, 1.3))
+        pose.set(side, "elbow", e * rng.uniform(0.5, 0.9))
+        pose.set(side, "twist", e * _amp(rng, 0.7) * np.sin(phase))
+    return draw
+
+
+def _punch(side):
+    def draw(pose, t, rng):
+        pose.set(side, "elev", _amp(rng, 1.45))
+        pose.set(side, "azim", rng.uniform(-0.2, 0.1))
+        pose.set(side, "elbow", 2.1 - 2.0 * _rep(t, rng, 1.5, 4))
+        other = "left" if side == "right" else "right"
+        pose.set(other, "elev", rng.uniform(0.9, 1.3))
+        pose.set(other, "elbow", rng.uniform(1.8, 2.2))
+    return draw
+
+
+def _curl(side):
+    def draw(pose, t, rng):
+        pose.set(side, "elev", rng.uniform(0.0, 0.2))
+        pose.set(side, "elbow", _rep(t, rng, 2, 5) * _amp(rng, 2.2))
+    return draw
+
+
+def _clap(pose, t, rng):
+    r = _rep(t, rng, 3, 7)
+    pose.set("both", "elev", rng.uniform(1.1, 1.45))
+    pose.set("both", "azim", 0.8 - r * rng.uniform(0.85, 1.0))
+    pose.set("both", "elbow", rng.uniform(0.4, 0.8))
+
+
+def _push(pose, t, rng):
+    pose.set("both", "elev", rng.uniform(1.3, 1.6))
+    pose.set("both", "azim", rng.uniform(0.0, 0.2))
+    pose.set("both", "elbow", 1.9 - 1.8 * _rep(t, rng, 1, 3))
+
+
+def _swipe(side, towards):
+    """The arm level in front, swept across towards the body's other side or out to its own."""
+    def draw(pose, t, rng):
+        e = _once(t, rng, hold=0.05)
+        inward = (towards == "left") == (side == "right")
+        start, end = (1.3, -0.6) if inward else (-0.6, 1.3)
+        sweep = np.clip((t - t[np.argmax(e > 0.5)]) / rng.uniform(0.15, 0.3), 0, 1)
+        pose.set(side, "elev", e * rng.uniform(1.3, 1.6))
+        pose.set(side, "azim", start + (end - start) * sweep)
+    return draw
+
+
+def _circle(side):
+    def draw(pose, t, rng):
+        e = _once(t, rng, hold=rng.uniform(0.3, 0.5))
+        phase, _ = _cycles(t, rng, 1, 3)
+        direction = rng.choice([-1.0, 1.0])
+        pose.set(side, "elev", e * (1.45 + 0.45 * np.cos(phase)))
+        pose.set(side, "azim", e * (0.1 + 0.5 * direction * np.sin(phase)))
+        pose.set(side, "elbow", e * 0.3)
+    return draw
+
+
+def _throw(side):
+    def draw(pose, t, rng):
+        windup = _once(t, rng, hold=0.1)
+        at = rng.uniform(0.45, 0.65)
+        release = 0.5 + 0.5 * np.tanh((t - at) / 0.03)
+        pose.set(side, "elev", windup * (2.8 - 1.6 * release))
+        pose.set(side, "azim", windup * (0.9 - 0.8 * release))
+        pose.set(side, "elbow", windup * (1.8 - 1.6 * release))
+        pose.pitch = release * windup * rng.uniform(0.1, 0.3)
+    return draw
+
+
+def _cross_arms(pose, t, rng):
+    e = _once(t, rng, hold=rng.uniform(0.3, 0.5))
+    pose.set("both", "elev", e * rng.uniform(1.2, 1.5))
+    pose.set("both", "azim", e * rng.uniform(-0.7, -0.5))
+    pose.set("both", "elbow", e * rng.uniform(1.8, 2.2))
+
+
+def _bow(pose, t, rng):
+    pose.pitch = _once(t, rng) * _amp(rng, 0.9)
+    pose.set("both", "elev", pose.pitch * 0.9)
+
+
+def _lean(side):
+    def draw(pose, t, rng):
+        pose.roll = _once(t, rng) * _amp(rng, 0.35) * (1 if side == "right" else -1)
+        pose.set("left" if side == "right" else "right", "elev", np.abs(pose.roll) * 1.5)
+    return draw
+
+
+def _kick(side):
+    def draw(pose, t, rng):
+        e = _once(t, rng, hold=0.02)
+        pose.set(side, "hip", e * _amp(rng, 1.25))
+        pose.set(side, "knee", 1.3 * e * (1 - e) * 4 * 0.6)
+        pose.set("both", "elev", e * 0.3)
+        pose.pitch = -e * 0.1
+    return draw
+
+
+def _knee_up(side):
+    def draw(pose, t, rng):
+        e = _once(t, rng)
+        pose.set(side, "hip", e * _amp(rng, 1.45))
+        pose.set(side, "knee", e * _amp(rng, 1.8))
+    return draw
+
+
+def _squat(pose, t, rng):
+    d = _rep(t, rng, 1, 3) * _amp(rng, 1.0)
+    pose.set("both", "hip", d * 1.3)
+    pose.set("both", "knee", d * 2.1)
+    pose.pitch = d * 0.45
+    pose.set("both", "elev", d * rng.uniform(0.0, 1.5))
+
+
+def _sit_down(pose, t, rng):
+    d = _ramp(t, rng)
+    pose.set("both", "hip", d * 1.5)
+    pose.set("both", "knee", d * 1.55)
+    pose.pitch = d * (0.3 - 0.1 * d)
+
+
+def _stand_up(pose, t, rng):
+    _sit_down(pose, t, rng)
+    for field in ("left_hip", "right_hip", "left_knee", "right_knee", "pitch"):
+        setattr(pose, field, getattr(pose, field)[::-1].copy())
+
+
+def _jump(pose, t, rng):
+    phase, env = _cycles(t, rng, 1, 4)
+    s = np.sin(phase)
+    pose.lift = env * np.clip(s, 0, None) * _amp(rng, 0.25)
+    crouch = env * np.clip(-s, 0, None)
+    pose.set("both", "hip", crouch * 0.6)
+    pose.set("both", "knee", crouch * 1.0)
+    pose.set("both", "elev", env * (0.3 + 0.4 * s))
+
+
+def _jumping_jacks(pose, t, rng):
+    phase, env = _cycles(t, rng, 2, 5)
+    open_ = env * (0.5 - 0.5 * np.cos(phase))
+    pose.set("both", "elev", open_ * _amp(rng, 2.7))
+    pose.set("both", "azim", 1.5)
+    pose.set("both", "abduct", open_ * 0.3)
+    pose.lift = env * np.abs(np.sin(phase)) * 0.08
+
+
+def _lunge(side):
+    def draw(pose, t, rng):
+        e = _once(t, rng)
+        other = "left" if side == "right" else "right"
+        pose.set(side, "hip", e * _amp(rng, 1.0))
+        pose.set(side, "knee", e * 1.2)
+        pose.set(other, "hip", -e * 0.5)
+        pose.set(other, "knee", e * 0.9)
+        pose.z = -e * rng.uniform(0.25, 0.45)
+    return draw
+
+
+def _march(pose, t, rng):
+    phase, env = _cycles(t, rng, 2, 5)
+    for side, shift in (("left", 0.0), ("right", np.pi)):
+        up = env * np.clip(np.sin(phase + shift), 0, None)
+        pose.set(side, "hip", up * _amp(rng, 1.0))
+        pose.set(side, "knee", up * 1.4)
+        pose.set(side, "elev", env * 0.5 * np.clip(np.sin(phase + shift + np.pi), 0, None))
+
+
+def _locomote(direction, speed_range, run=False):
+    """Walking or running along `direction` ("forward", "backward", "left", "right")."""
+    def draw(pose, t, rng):
+        seconds = (len(t) - 1) / FPS
+        speed = rng.uniform(*speed_range)
+        cadence = (2.6 if run else 1.8) * rng.uniform(0.9, 1.1)  # strides a second
+        env = np.clip(t / 0.1, 0, 1)
+        phase = 2 * np.pi * cadence * seconds * t
+        _step_cycle(pose, phase, env, stride=0.75 if run else 0.45, knee=1.6 if run else 0.9,
+                    arms=0.7 if run else 0.35)
+        if run:
+            pose.set("both", "elbow", 1.5)
+            pose.pitch = env * 0.15
+            pose.lift = env * 0.05 * np.abs(np.sin(phase))
+        dist = np.cumsum(env) / FPS * speed
+        if direction in ("left", "right"):
+            for side in ("left", "right"):
+                pose.set(side, "hip", getattr(pose, f"{side}_hip") * 0.3)
+                pose.set(side, "abduct", env * 0.18 * np.abs(np.sin(phase / 2 + (side == "left") * np.pi / 2)))
+            pose.x = dist * (1 if direction == "right" else -1)
+        else:
+            pose.z = -dist if direction == "forward" else dist
+            if direction == "backward":
+                for side in ("left", "right"):
+                    pose.set(side, "hip", -getattr(pose, f"{side}_hip"))
+    return draw
+
+
+def _jog_in_place(pose, t, rng):
+    phase, env = _cycles(t, rng, 4, 8)
+    _step_cycle(pose, phase, env, stride=0.5, knee=1.4, arms=0.6)
+    pose.set("both", "elbow", 1.5)
+    pose.lift = env * 0.04 * np.abs(np.sin(phase))
+
+
+def _turn(pose, t, rng):
+    phase, env = _cycles(t, rng, 1.5, 3)
+    _step_cycle(pose, phase, env, stride=0.15, knee=0.6, arms=0.1)
+    pose.yaw = _ramp(t, rng) * rng.choice([-1.0, 1.0]) * rng.uniform(2.6, 3.4)
+
+
+def _sides(make, text, desc):
+    return [(text.format(side=s), desc.format(side=s), make(s)) for s in ("left", "right")]
+
+
+# (class name, a sentence, the movement): written in our own words, one movement per class
+MOVEMENTS: list[tuple[str, str, Callable]] = [
+    *_sides(_raise_forward, "raise the {side} arm forward", "lifts the straight {side} arm to shoulder height in "
+            "front of the body, then lowers it"),
+    *_sides(_raise_side, "raise the {side} arm to the side", "lifts the {side} arm sideways until it is level "
+            "with the shoulder, then lowers it"),
+    *_sides(_raise_overhead, "raise the {side} hand above the head", "reaches the {side} hand up high above the "
+            "head and brings it down again"),
+    ("raise both hands above the head", "lifts both arms straight up over the head, then lowers them",
+     lambda pose, t, rng: _raise_overhead("both")(pose, t, rng)),
+    *_sides(_wave, "wave the {side} hand", "holds the {side} hand up and swings it from side to side"),
+    ("wave both hands", "holds both hands up and swings them from side to side",
+     lambda pose, t, rng: _wave("both")(pose, t, rng)),
+    *_sides(_punch, "punch forward with the {side} fist", "keeps the fists up and jabs the {side} fist "
+            "straight ahead, again and again"),
+    *_sides(_curl, "curl the {side} arm", "bends the {side} elbow to bring the hand up to the shoulder and "
+            "straightens it, several times"),
+    ("curl both arms", "bends both elbows to bring the hands up to the shoulders and straightens them",
+     lambda pose, t, rng: _curl("both")(pose, t, rng)),
+    ("clap the hands", "claps the palms together in front of the chest several times", _clap),
+    ("push forward with both hands", "pushes both hands straight out in front of the chest", _push),
+    *_sides(lambda s: _swipe(s, "left"), "swipe the {side} hand to the left", "sweeps the level {side} arm "
+            "across in front of the body towards the left"),
+    *_sides(lambda s: _swipe(s, "right"), "swipe the {side} hand to the right", "sweeps the level {side} arm "
+            "across in front of the body towards the right"),
+    *_sides(_circle, "draw a circle with the {side} hand", "moves the {side} hand round in a big circle in the "
+            "air in front of the body"),
+    *_sides(_throw, "throw with the {side} arm", "brings the {side} hand back behind the head and flings it "
+            "forward to throw"),
+    ("cross the arms over the chest", "folds both forearms across the front of the chest and holds them",
+     _cross_arms),
+    ("bend forward at the waist", "bows the upper body forward and straightens up again", _bow),
+    *_sides(_lean, "lean to the {side}", "tilts the upper body sideways towards the {side} and back upright"),
+    *_sides(_kick, "kick forward with the {side} leg", "swings the {side} foot forward and up in a quick kick"),
+    *_sides(_knee_up, "raise the {side} knee", "lifts the {side} knee up in front to hip height and puts the "
+            "foot down"),
+    ("squat down and stand up", "bends both knees to lower the hips and rises again", _squat),
+    ("sit down", "bends the knees and lowers the hips back as if onto a chair, and stays there", _sit_down),
+    ("stand up", "rises from a seat to standing", _stand_up),
+    ("jump in place", "crouches a little and jumps straight up, landing on the same spot", _jump),
+    ("jumping jacks", "jumps while spreading the legs and swinging the arms up over the head, then back together",
+     _jumping_jacks),
+    *_sides(_lunge, "lunge forward with the {side} leg", "takes a long step forward with the {side} foot and "
+            "bends both knees deeply"),
+    ("march in place", "lifts the knees high one after the other without moving forward", _march),
+    ("jog in place", "runs on the spot with bent arms", _jog_in_place),
+    ("walk forward", "walks ahead in a straight line", _locomote("forward", (0.9, 1.5))),
+    ("walk backward", "walks backwards, stepping behind", _locomote("backward", (0.4, 0.8))),
+    ("walk to the left", "steps sideways towards the left", _locomote("left", (0.3, 0.6))),
+    ("walk to the right", "steps sideways towards the right", _locomote("right", (0.3, 0.6))),
+    ("run forward", "runs ahead quickly", _locomote("forward", (2.5, 4.0), run=True)),
+    ("turn around", "turns the whole body round to face the other way, stepping on the spot", _turn),
+]
+
+
+def synthetic_skeletons(per_class: int = 20, performers: int = 10, seed: int = 0,
+                        noise: float = 0.012) -> tuple[SkeletonSet, list[list[str]]]:
+    """`per_class` clips of every movement of MOVEMENTS by `performers` generated bodies (each clip 1.5 to 4
+    s at 30 fps, a random speed, size, timing and amount, a random turn and place, and Gaussian noise of
+    `noise` metres on every joint), and each class's texts (its name and a sentence). Deterministic in
+    `seed`."""
+    if per_class < 1 or performers < 1:
+        raise SadvaeError(f"synthetic motions: expected at least one clip a class and one performer, found "
+                          f"{per_class} and {performers}")
+    rng = np.random.default_rng(seed)
+    bodies = [Body.draw(rng) for _ in range(performers)]
+    sequences, labels, subjects, ids = [], [], [], []
+    for c, (name, _, draw) in enumerate(MOVEMENTS):
+        for i in range(per_class):
+            p = i % performers
+            frames = int(round(rng.uniform(1.5, 4.0) * FPS))
+            t = np.linspace(0.0, 1.0, frames)
+            pose = Pose(t)
+            draw(pose, t, rng)
+            pose.pitch = pose.pitch + rng.normal(0, 0.03) + 0.02 * np.sin(2 * np.pi * rng.uniform(0.2, 0.6) * t)
+            seq = joints(pose, bodies[p])
+            turn = _rot_y(np.array(rng.uniform(-np.pi, np.pi)))
+            seq = seq @ turn.T + np.array([rng.uniform(-1, 1), 0.0, rng.uniform(-3.5, -2.0)])
+            seq = seq + rng.normal(0, noise, seq.shape)
+            sequences.append(seq[:, None].astype(np.float32))
+            labels.append(c)
+            subjects.append(p + 1)
+            ids.append(f"{name.replace(' ', '_')}_{i:03d}")
+    skeletons = SkeletonSet(sequences=sequences, labels=np.asarray(labels, dtype=np.int64),
+                            class_names=[m[0] for m in MOVEMENTS], layout=SHARED,
+                            subjects=np.asarray(subjects, dtype=np.int64), sample_ids=ids, fps=FPS)
+    return skeletons, [[name, f"a person {desc}"] for name, desc, _ in MOVEMENTS]
+
+
+def synthetic_source(per_class: int = 20, seed: int = 0):
+    """The generated motions as one more training dataset (`data.sources.Source`, named `synthetic`)."""
+    from .sources import Source
+
+    skeletons, texts = synthetic_skeletons(per_class, seed=seed)
+    return Source(skeletons, "synthetic", texts, "generated motions' names and sentences")

@@ -1,0 +1,86 @@
+"""The generated motions of data.synthetic: deterministic, in the shared space, and moving the limb they name."""
+import numpy as np
+import pytest
+
+from sadvae.data.layouts import SHARED, get_layout
+from sadvae.data.preprocess import align_view, center
+from sadvae.data.sources import combine
+from sadvae.data.synthetic import MOVEMENTS, synthetic_skeletons, synthetic_source
+from sadvae.errors import SadvaeError
+
+LAYOUT = get_layout(SHARED)
+J = {name: i for i, name in enumerate(LAYOUT.joints)}
+
+
+@pytest.fixture(scope="module")
+def generated():
+    return synthetic_skeletons(per_class=3, performers=3, seed=7)
+
+
+def _aligned(skeletons, name):
+    """The first clip of a class, centred on its first frame and turned as align_view leaves real recordings."""
+    i = int(np.flatnonzero(skeletons.labels == skeletons.class_names.index(name))[0])
+    return align_view(center(skeletons.sequences[i].astype(np.float64), LAYOUT, "first"), LAYOUT)[:, 0]
+
+
+def _reach(seq, joint, base):
+    """The joint's position relative to `base` in the frame where it is farthest from where it began."""
+    rel = seq[:, J[joint]] - seq[:, J[base]]
+    return rel[np.argmax(np.linalg.norm(rel - rel[0], axis=1))]
+
+
+def test_every_class_drawn_finite_and_labelled(generated):
+    skeletons, texts = generated
+    assert skeletons.layout == SHARED and skeletons.fps == 30.0
+    assert len(skeletons.class_names) == len(MOVEMENTS) == len(set(skeletons.class_names)) == len(texts)
+    assert np.bincount(skeletons.labels).tolist() == [3] * len(MOVEMENTS)
+    assert set(skeletons.subjects.tolist()) == {1, 2, 3}
+    for seq in skeletons.sequences:
+        assert seq.ndim == 4 and seq.shape[1:] == (1, 16, 3) and 45 <= len(seq) <= 120
+        assert np.isfinite(seq).all()
+    assert all(t[0] == n and t[1].startswith("a person ") for n, t in zip(skeletons.class_names, texts))
+
+
+def test_deterministic_in_seed(generated):
+    again, _ = synthetic_skeletons(per_class=3, performers=3, seed=7)
+    other, _ = synthetic_skeletons(per_class=3, performers=3, seed=8)
+    np.testing.assert_allclose(again.sequences[5], generated[0].sequences[5], atol=1e-6)
+    assert not np.allclose(other.sequences[5][:1], generated[0].sequences[5][:1], atol=1e-3)
+
+
+def test_the_named_limb_moves_the_named_way(generated):
+    skeletons, _ = generated
+    # forward is -z, the body's right +x, up +y after align_view (as in UTD-MHAD and Bandai-Namco)
+    arm = _reach(_aligned(skeletons, "raise the right arm forward"), "right_wrist", "right_shoulder")
+    assert arm[2] < -0.35 and arm[1] > -0.2
+    other = _reach(_aligned(skeletons, "raise the right arm forward"), "left_wrist", "left_shoulder")
+    assert other[1] < -0.3  # the left arm stays down
+    side = _reach(_aligned(skeletons, "raise the left arm to the side"), "left_wrist", "left_shoulder")
+    assert side[0] < -0.35 and abs(side[2]) < 0.2
+    kick = _reach(_aligned(skeletons, "kick forward with the left leg"), "left_ankle", "pelvis")
+    assert kick[2] < -0.4
+    walk = _aligned(skeletons, "walk forward")
+    assert walk[-1, J["pelvis"], 2] - walk[0, J["pelvis"], 2] < -1.0
+    back = _aligned(skeletons, "walk backward")
+    assert back[-1, J["pelvis"], 2] - back[0, J["pelvis"], 2] > 0.3
+    sit = _aligned(skeletons, "sit down")
+    assert sit[-1, J["pelvis"], 1] - sit[0, J["pelvis"], 1] < -0.25
+
+
+def test_bones_keep_their_lengths(generated):
+    skeletons, _ = generated
+    seq = skeletons.sequences[0][:, 0].astype(np.float64)
+    for a, b in LAYOUT.edges:
+        length = np.linalg.norm(seq[:, a] - seq[:, b], axis=1)
+        assert length.std() < 0.03  # only the sensor noise moves them (0.012 m a coordinate)
+
+
+def test_a_source_beside_real_datasets(generated):
+    source = synthetic_source(per_class=2, seed=1)
+    combined = combine([source])
+    assert combined.names == ["synthetic"] and len(combined.skeletons) == 2 * len(MOVEMENTS)
+
+
+def test_bad_counts():
+    with pytest.raises(SadvaeError, match="at least one clip"):
+        synthetic_skeletons(per_class=0)
