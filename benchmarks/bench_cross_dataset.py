@@ -88,10 +88,10 @@ SAME_ACTION = [
 # whether the generator draws their action (`drawn`) or not (`undrawn`), in every run, so that a gain on
 # undrawn classes says the generated motions teach more than the actions they draw.
 DRAWN = {
-    "utd-mhad": {"right arm swipe to the left", "right arm swipe to the right", "right hand wave", "two hand front clap",
-                 "right arm throw", "cross arms in the chest", "draw circle (clockwise)", "draw circle (counter clockwise)",
-                 "front boxing", "arm curl (two arms)", "two hand push", "jogging", "walking", "sit to stand",
-                 "stand to sit", "forward lunge (left foot forward)", "squat"},
+    "utd-mhad": {"right arm swipe to the left", "right arm swipe to the right", "right hand wave",
+                 "two hand front clap", "right arm throw", "cross arms in the chest", "draw circle (clockwise)",
+                 "draw circle (counter clockwise)", "front boxing", "arm curl (two arms)", "two hand push",
+                 "jogging", "walking", "sit to stand", "stand to sit", "forward lunge (left foot forward)", "squat"},
     "nw-ucla": {"walk around", "sit down", "stand up", "throw"},
     "bandai-namco": {"bow", "bye", "byebye", "kick", "punch", "raise up both hands", "raise up left hand",
                      "raise up right hand", "run", "walk", "walk back", "walk left", "walk right", "walk turn left",
@@ -604,7 +604,8 @@ def table(results: list[dict], ready: dict) -> str:
             n, d = [s["names"] for s in scores], [s["desc"] for s in scores]
             rows.append(f"| {held_out} ({scores[0]['chance']:.1f}) | {label} | {mean_std([s['top1'] for s in n])} | "
                         f"{mean_std([s['top1_known'] for s in n])} | {mean_std([s['top1_novel'] for s in n])} | "
-                        f"{mean_std([s.get('top1_drawn') for s in n])} | {mean_std([s.get('top1_undrawn') for s in n])} | "
+                        f"{mean_std([s.get('top1_drawn') for s in n])} | "
+                        f"{mean_std([s.get('top1_undrawn') for s in n])} | "
                         f"{mean_std([s['top5'] for s in n])} | {mean_std([s['top1'] for s in d])} | "
                         f"{mean_std([s['top5'] for s in d])} | {mean_std([s['top_share'] for s in n])} |")
     return "\n".join(rows)
