@@ -327,7 +327,7 @@ def _kick(side):
     def draw(pose, t, rng):
         e = _once(t, rng, hold=0.02)
         pose.set(side, "hip", e * _amp(rng, 1.25))
-        pose.set(side, "knee", 3.1 * e * (1 - e))  # bent on the way up and down, straight at the top
+        pose.set(side, "knee", 3.12 * e * (1 - e))  # bent on the way up and down, straight at the top
         pose.set("both", "elev", e * 0.3)
         pose.pitch = -e * 0.1
     return draw
