@@ -29,25 +29,21 @@ _UP = np.array([0.0, 1.0, 0.0])
 _FRONT = np.array([0.0, 0.0, -1.0])
 
 
-def _rot_y(a):
-    """(..., 3, 3) rotations about the vertical by angles a (radians; positive turns front towards +x)."""
+def _rotation(a, axis: int):
+    """(..., 3, 3) rotations by angles a (radians) about coordinate axis 0, 1 or 2, the sign chosen so that
+    about y a positive angle turns the front (-z) towards +x, about x it bends the upper body forward
+    (towards -z), and about z it leans the upper body towards its right (+x)."""
+    i, j = ((1, 2), (2, 0), (0, 1))[axis]
     c, s = np.cos(a), np.sin(a)
-    z, o = np.zeros_like(a), np.ones_like(a)
-    return np.stack([np.stack([c, z, -s], -1), np.stack([z, o, z], -1), np.stack([s, z, c], -1)], -2)
+    r = np.zeros(np.shape(a) + (3, 3))
+    r[..., axis, axis] = 1.0
+    r[..., i, i] = r[..., j, j] = c
+    r[..., i, j], r[..., j, i] = s, -s
+    return r
 
 
-def _rot_x(a):
-    """Rotations about the lateral axis: positive bends the upper body forward (towards -z)."""
-    c, s = np.cos(a), np.sin(a)
-    z, o = np.zeros_like(a), np.ones_like(a)
-    return np.stack([np.stack([o, z, z], -1), np.stack([z, c, s], -1), np.stack([z, -s, c], -1)], -2)
-
-
-def _rot_z(a):
-    """Rotations about the front axis: positive leans the upper body towards its right (+x)."""
-    c, s = np.cos(a), np.sin(a)
-    z, o = np.zeros_like(a), np.ones_like(a)
-    return np.stack([np.stack([c, s, z], -1), np.stack([-s, c, z], -1), np.stack([z, z, o], -1)], -2)
+def _other(side: str) -> str:
+    return "left" if side == "right" else "right"
 
 
 def _unit(v):
@@ -127,10 +123,10 @@ def _leg(pose: Pose, side: str, hip, heading, body: Body):
 def joints(pose: Pose, body: Body) -> np.ndarray:
     """(T, 16, 3) positions of the shared joints, the lower foot on the ground (y = 0)."""
     t = len(pose.t)
-    heading = _rot_y(pose.yaw)
-    torso = heading @ _rot_x(pose.pitch) @ _rot_z(pose.roll)
+    heading = _rotation(pose.yaw, 1)
+    torso = heading @ _rotation(pose.pitch, 0) @ _rotation(pose.roll, 2)
     L = body.lengths
-    out = np.zeros((t, 16, 3))
+    out = np.zeros((t, len(_J), 3))
     pelvis = np.zeros((t, 3))
     spine = pelvis + L["pelvis_spine"] * torso[:, :, 1]
     neck = spine + L["spine_neck"] * torso[:, :, 1]
@@ -243,9 +239,8 @@ def _punch(side):
         pose.set(side, "elev", _amp(rng, 1.45))
         pose.set(side, "azim", rng.uniform(-0.2, 0.1))
         pose.set(side, "elbow", 2.1 - 2.0 * _rep(t, rng, 1.5, 4))
-        other = "left" if side == "right" else "right"
-        pose.set(other, "elev", rng.uniform(0.9, 1.3))
-        pose.set(other, "elbow", rng.uniform(1.8, 2.2))
+        pose.set(_other(side), "elev", rng.uniform(0.9, 1.3))
+        pose.set(_other(side), "elbow", rng.uniform(1.8, 2.2))
     return draw
 
 
@@ -319,7 +314,7 @@ def _bow(pose, t, rng):
 def _lean(side):
     def draw(pose, t, rng):
         pose.roll = _once(t, rng) * _amp(rng, 0.35) * (1 if side == "right" else -1)
-        pose.set("left" if side == "right" else "right", "elev", np.abs(pose.roll) * 1.5)
+        pose.set(_other(side), "elev", np.abs(pose.roll) * 1.5)
     return draw
 
 
@@ -384,11 +379,10 @@ def _jumping_jacks(pose, t, rng):
 def _lunge(side):
     def draw(pose, t, rng):
         e = _once(t, rng)
-        other = "left" if side == "right" else "right"
         pose.set(side, "hip", e * _amp(rng, 1.0))
         pose.set(side, "knee", e * 1.2)
-        pose.set(other, "hip", -e * 0.5)
-        pose.set(other, "knee", e * 0.9)
+        pose.set(_other(side), "hip", -e * 0.5)
+        pose.set(_other(side), "knee", e * 0.9)
         pose.z = -e * rng.uniform(0.25, 0.45)
     return draw
 
@@ -523,7 +517,7 @@ def synthetic_skeletons(per_class: int = 20, performers: int = 10, seed: int = 0
             draw(pose, t, rng)
             pose.pitch = pose.pitch + rng.normal(0, 0.03) + 0.02 * np.sin(2 * np.pi * rng.uniform(0.2, 0.6) * t)
             seq = joints(pose, bodies[p])
-            turn = _rot_y(np.array(rng.uniform(-np.pi, np.pi)))
+            turn = _rotation(rng.uniform(-np.pi, np.pi), 1)
             seq = seq @ turn.T + np.array([rng.uniform(-1, 1), 0.0, rng.uniform(-3.5, -2.0)])
             seq = seq + rng.normal(0, noise, seq.shape)
             sequences.append(seq[:, None].astype(np.float32))
