@@ -7,8 +7,9 @@
             NW-UCLA (Kinect v1, three views) and Bandai-Namco (optical motion capture, BVH), each
             with its built-in descriptions, in the shared skeleton space (body-16, 30 fps, views
             aligned, every frame centred on the pelvis, at most the centred 3 s of each recording),
-            every bone's length drawn anew in training (bone jitter 0.4), the encoder reading only the
-            joints' motion between frames, classes of the same name merged, batches balanced between
+            beside them 20 generated clips of each of 48 simple movements (data.synthetic; training
+            material only), every bone's length drawn anew in training (bone jitter 0.4), the encoder
+            reading only the joints' motion between frames, classes of the same name merged, batches balanced between
             the datasets, every class competing with every other (RIVALS below), a quarter of the
             performers of each dataset held out (a fifth of each class
             of Bandai-Namco, whose actors are not recorded); given classes ranked bridged by default
@@ -40,6 +41,9 @@ STREAMS = ("motion",)  # general: the joints' motion alone (what `fit` does for 
 # a Kinect like most recordings it will meet, worse) and its calibration draws named new classes worse
 # (42.3% against 49.4%): docs/predict.md
 RIVALS = "all"
+# general: the generated motions of data.synthetic beside the real datasets, this many clips a movement
+# (`fit --synthetic`; leave one dataset out with them, 2026-12-04: docs/results.md)
+SYNTHETIC = 20
 SCORING = "bridged"  # general: how it ranks given classes by default (what `fit` does for several datasets)
 # the datasets of `general`: (name, format, folder under the data root, built-in descriptions)
 GENERAL = [("utd-mhad", "utd", "utd_mhad/Skeleton", "utd27-desc"),
@@ -62,6 +66,7 @@ def main(argv=None) -> int:
     torch.set_num_threads(args.threads)  # one thread by default: repeatable builds (2026-12-02: bit for bit)
     from sadvae.data.skeletons import read_skeletons
     from sadvae.data.sources import Source
+    from sadvae.data.synthetic import synthetic_source
     from sadvae.deploy.fit import FitSettings, fit_all_classes, fit_sources
     from sadvae.encoder.training import default_training
     from sadvae.pack.text import read_descriptions
@@ -83,6 +88,7 @@ def main(argv=None) -> int:
                 skeletons = read_skeletons(Path(args.data) / folder, fmt)
                 texts = read_descriptions(desc, len(skeletons.class_names), skeletons.class_names)
                 sources.append(Source(skeletons, name, texts.texts, texts.source))
+            sources.append(synthetic_source(SYNTHETIC, seed=0))
             training.bone_jitter = BONE_JITTER
             settings = FitSettings(align_view=True, center="frame", max_seconds=MAX_SECONDS, training=training,
                                    streams=STREAMS, scoring=SCORING, rival_classes=RIVALS)

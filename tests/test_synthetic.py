@@ -1,4 +1,6 @@
 """The generated motions of data.synthetic: deterministic, in the shared space, and moving the limb they name."""
+import json
+
 import numpy as np
 import pytest
 
@@ -84,3 +86,47 @@ def test_a_source_beside_real_datasets(generated):
 def test_bad_counts():
     with pytest.raises(SadvaeError, match="at least one clip"):
         synthetic_skeletons(per_class=0)
+
+
+def test_generated_motions_are_training_material_only():
+    """Nothing generated is held out, and a class only the generator has is never a validation class
+    (a real class of the same name, merged, may be)."""
+    from sadvae.data.sources import Source
+    from sadvae.deploy.fit import FitSettings, sources_training_data
+
+    from .test_shared_space import small_set
+
+    real = small_set(["sit down", "wave", "clap", "bow"], 4)
+    data = sources_training_data([Source(real, "kinect"), synthetic_source(per_class=2, seed=1)], FitSettings())
+    names = data.skeletons.class_names
+    generated = np.arange(len(real), len(data.skeletons))
+    assert not data.held[generated].any() and data.held[:len(real)].any()
+    assert "synthetic: none held out" in data.how
+    assert sorted(names[c] for c in data.drawable) == ["bow", "clap", "sit down", "wave"]
+    alone = sources_training_data([Source(real, "kinect"), Source(real, "again")], FitSettings())
+    assert alone.drawable is None  # no generated source: every class may be drawn
+
+
+def test_fit_command_with_generated_motions(tmp_path, capsys):
+    pytest.importorskip("sentence_transformers")
+    from sadvae.cli.main import main
+    from sadvae.data.skeletons import write_npz
+
+    from .test_shared_space import small_set
+
+    write_npz(small_set(["walk", "sit down", "clap", "wave", "bow"], 6), tmp_path / "kinect.npz")
+    tiny = ["--epochs", "1", "--channels", "4", "--strides", "1", "--embed-dim", "8", "--calibration-draws", "2",
+            "--quiet"]
+    assert main(["fit", "--data", str(tmp_path / "kinect.npz"), "--format", "npz", "--synthetic", "1",
+                 "--out", str(tmp_path / "m"), *tiny]) == 0
+    manifest = json.loads((tmp_path / "m" / "manifest.json").read_text())
+    assert set(manifest["datasets"]) == {"kinect", "synthetic"} and manifest["layout"] == SHARED
+    assert manifest["datasets"]["synthetic"]["sequences"] == len(MOVEMENTS)
+    assert "synthetic: none held out" in manifest["holdout"] and manifest["scoring"] == "bridged"
+    names = manifest["classes"]["names"]
+    drawn = {names[c] for draw in manifest["calibration"] for c in draw["validation_classes"]}
+    assert drawn and drawn <= {"walk", "sit down", "clap", "wave", "bow"}
+    capsys.readouterr()
+    assert main(["fit", "--data", str(tmp_path / "kinect.npz"), "--format", "npz", "--synthetic", "-1",
+                 "--out", str(tmp_path / "bad"), *tiny]) == 2
+    assert "--synthetic: expected" in capsys.readouterr().err and not (tmp_path / "bad").exists()

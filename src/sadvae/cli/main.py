@@ -240,6 +240,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="how the model ranks given classes by default (predict --scoring; default: direct with one "
                         "dataset, bridged with several)")
     g.add_argument("--split-seed", type=int, default=0, help="seed of the held-out performers and the draws")
+    g.add_argument("--synthetic", type=int, default=0, metavar="N",
+                   help="N generated clips of each of 48 simple movements as one more training dataset (training "
+                        "material only: never held out or drawn for validation; the recipe of several datasets "
+                        "applies; default 0: none)")
     _text_model_arg(p)
     p.add_argument("--force", action="store_true", help="replace an existing bundle")
     _common(p)
@@ -626,10 +630,10 @@ SEVERAL_DATASETS_SCORING = "bridged"
 DATASET_NAMES = {"utd": "utd-mhad", "nwucla": "nw-ucla", "ntu": "ntu-rgbd", "pku": "pku-mmd"}  # default names
 
 
-def _several_defaults(given_settings: dict, listed: list[dict]) -> dict:
+def _several_defaults(given_settings: dict, several: bool) -> dict:
     """Several sensors: the same motion must look the same, whichever way it was filmed (the recipe
     SEVERAL_DATASETS where the flags do not say otherwise)."""
-    if len(listed) > 1:
+    if several:
         for name, value in SEVERAL_DATASETS.items():
             given_settings.setdefault(name, value)
     return given_settings
@@ -660,22 +664,29 @@ def cmd_fit(args) -> int:
     from ..deploy.fit import FitSettings, fit_all_classes, fit_sources
 
     listed = _sources(args)
-    training = _encoder_training(args, several=len(listed) > 1)
-    given_settings = _several_defaults(_encoder_given(args), listed)
-    settings = FitSettings(descriptions=listed[0]["descriptions"] if len(listed) == 1 else None,
+    if args.synthetic < 0:
+        raise SadvaeError(f"--synthetic: expected a number of generated clips a movement >= 0, found {args.synthetic}")
+    several = len(listed) > 1 or args.synthetic > 0
+    training = _encoder_training(args, several=several)
+    given_settings = _several_defaults(_encoder_given(args), several)
+    settings = FitSettings(descriptions=listed[0]["descriptions"] if not several else None,
                            text_model=args.text_model,
                            holdout_performers=args.holdout_performers, holdout=args.holdout,
                            calibration_draws=args.calibration_draws, seed=args.split_seed, training=training,
                            force=args.force, balance=not args.no_balance, merge_classes=not args.separate_classes,
-                           scoring=args.scoring or (SEVERAL_DATASETS_SCORING if len(listed) > 1 else "direct"),
+                           scoring=args.scoring or (SEVERAL_DATASETS_SCORING if several else "direct"),
                            **given_settings)
-    if len(listed) == 1:
+    if not several:
         t = listed[0]
         skeletons = _read_skeleton_input(args, t["data"], t["format"], t.get("class_names"), t.get("labels"))
         report = fit_all_classes(skeletons, args.out, settings, progress=not args.quiet, log=lambda m: _say(args, m))
     else:
-        report = fit_sources(_read_sources(args, listed), args.out, settings, progress=not args.quiet,
-                             log=lambda m: _say(args, m))
+        sources = _read_sources(args, listed)
+        if args.synthetic:
+            from ..data.synthetic import synthetic_source
+
+            sources.append(synthetic_source(args.synthetic, seed=args.split_seed))
+        report = fit_sources(sources, args.out, settings, progress=not args.quiet, log=lambda m: _say(args, m))
     print(f"wrote {args.out}: a model of all {report['classes']} classes in {report['seconds']:.0f} s; next:\n"
           f"  sadvae predict --model {args.out} --input FILES --classes \"a new action\" \"another one\"")
     return 0
@@ -809,7 +820,7 @@ def cmd_features(args) -> int:
                                training=training, text_model=args.text_model, write_text=not args.no_text,
                                force=args.force, balance=not args.no_balance, merge_classes=not args.separate_classes,
                                val_draws=args.val_draws,
-                               **_several_defaults(_encoder_given(args), listed))
+                               **_several_defaults(_encoder_given(args), len(listed) > 1))
     distributed.init(device)  # under torchrun: join the other processes (data-parallel encoder training)
     try:
         def say(m):

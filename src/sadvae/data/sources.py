@@ -32,6 +32,9 @@ class Source:
     name: str
     texts: list[list[str]] | None = None
     text_source: str = "class names"
+    # generated data (data.synthetic): learned from, but nothing of it is held out for early stopping or
+    # calibration, and a class that only such sources have is never drawn as a validation class
+    train_only: bool = False
 
     def class_texts(self) -> list[list[str]]:
         names = self.skeletons.class_names
@@ -50,6 +53,7 @@ class Combined:
     dataset: np.ndarray  # (N,) index into `names` of each sample's source
     names: list[str]  # the sources' names
     class_datasets: list[list[str]] = field(default_factory=list)  # per class, the sources that have it
+    train_only: list[str] = field(default_factory=list)  # the sources that are training material only
 
     def counts(self) -> dict[str, int]:
         return {name: int((self.dataset == d).sum()) for d, name in enumerate(self.names)}
@@ -60,6 +64,11 @@ class Combined:
         for c, datasets in enumerate(self.class_datasets):
             has[[self.names.index(d) for d in datasets], c] = True
         return has
+
+    def real_classes(self) -> np.ndarray:
+        """The classes that some source other than a train-only one has (the ones validation may draw)."""
+        return np.asarray([c for c, datasets in enumerate(self.class_datasets)
+                           if set(datasets) - set(self.train_only)], dtype=np.int64)
 
 
 def _key(name: str) -> str:
@@ -109,4 +118,5 @@ def combine(sources: list[Source], merge: bool = True, fps: float = COMMON_FPS) 
     combined = SkeletonSet(sequences=sequences, labels=np.concatenate(labels), class_names=class_names,
                            layout=SHARED, subjects=np.concatenate(subjects), sample_ids=sample_ids, fps=fps,
                            styles=styles if any(styles) else [])
-    return Combined(combined, texts, np.concatenate(dataset), names, class_datasets)
+    return Combined(combined, texts, np.concatenate(dataset), names, class_datasets,
+                    [s.name for s in sources if s.train_only])

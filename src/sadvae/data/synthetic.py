@@ -531,8 +531,9 @@ def synthetic_skeletons(per_class: int = 20, performers: int = 10, seed: int = 0
 
 
 def synthetic_source(per_class: int = 20, seed: int = 0):
-    """The generated motions as one more training dataset (`data.sources.Source`, named `synthetic`)."""
+    """The generated motions as one more training dataset (`data.sources.Source`, named `synthetic`):
+    training material only (nothing of it held out, its classes never drawn for validation)."""
     from .sources import Source
 
     skeletons, texts = synthetic_skeletons(per_class, seed=seed)
-    return Source(skeletons, "synthetic", texts, "generated motions' names and sentences")
+    return Source(skeletons, "synthetic", texts, "generated motions' names and sentences", train_only=True)

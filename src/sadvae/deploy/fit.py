@@ -95,6 +95,7 @@ class TrainingData:
     preprocessing: Preprocessing
     manifest: dict  # what the bundle's manifest says of the data
     groups: tuple[np.ndarray, np.ndarray] | None = None  # (dataset of each sample (N,), (datasets, classes) bool)
+    drawable: np.ndarray | None = None  # the classes a calibration draw may hold out (None: every class)
     _styled: dict = dataclasses.field(default_factory=dict, init=False, repr=False, compare=False)  # style_text's
 
     def inputs(self, progress: bool = False) -> np.ndarray:
@@ -150,6 +151,9 @@ def sources_training_data(sources, settings: FitSettings) -> TrainingData:
     hows = []
     for d, name in enumerate(combined.names):
         rows = np.flatnonzero(combined.dataset == d)
+        if name in combined.train_only:  # generated: every sample is learned from, none judges the training
+            hows.append(f"{name}: none held out (training material only)")
+            continue
         subjects = skeletons.subjects[rows] - d * PERFORMER_STRIDE  # the dataset's own performer ids
         mask, how = _held_out(skeletons.labels[rows], None if (subjects < 0).any() else subjects,
                               dataclasses.replace(settings, seed=settings.seed + d))
@@ -159,7 +163,8 @@ def sources_training_data(sources, settings: FitSettings) -> TrainingData:
                 + ", ".join(combined.names), "datasets": datasets_manifest(combined),
                 "balanced_batches": settings.balance, "merged_classes": settings.merge_classes}
     return TrainingData(skeletons, data.texts, held, "; ".join(hows), data.weights, settings.preprocessing(skeletons),
-                        manifest | {"rival_classes": settings.rival_classes}, (combined.dataset, combined.class_mask()))
+                        manifest | {"rival_classes": settings.rival_classes}, (combined.dataset, combined.class_mask()),
+                        combined.real_classes() if combined.train_only else None)
 
 
 def fit_all_classes(skeletons, out, settings: FitSettings, progress: bool = True, log=print) -> dict:
@@ -228,7 +233,8 @@ def _fit(data: TrainingData, out, settings: FitSettings, progress: bool, log) ->
     n_classes = len(names)
     labels, held = data.skeletons.labels, data.held
     present = np.unique(labels)
-    n_val = max(1, round(settings.validation_share * n_classes))
+    drawable = np.arange(n_classes) if data.drawable is None else data.drawable
+    n_val = max(1, round(settings.validation_share * len(drawable)))
     if n_classes - n_val < 2:
         raise SadvaeError(f"fit: expected at least {n_val + 2} classes (validation draws of {n_val} keep two to "
                           f"learn), found {n_classes}")
@@ -250,7 +256,8 @@ def _fit(data: TrainingData, out, settings: FitSettings, progress: bool, log) ->
     check_scoring(settings.scoring)
     draws, calibration, cosines, ranked = [], [], [], []
     for d in range(settings.calibration_draws):
-        val = np.sort(rng.choice(n_classes, n_val, replace=False))
+        val = np.sort(rng.choice(n_classes, n_val, replace=False) if data.drawable is None else
+                      rng.choice(drawable, n_val, replace=False))
         rest = np.setdiff1d(present, val)
         enc = train(rest, f"calibration draw {d + 1}/{settings.calibration_draws}", settings.training.seed + 1 + d)
         unseen_idx = np.flatnonzero(np.isin(labels, val))  # never seen by this encoder
