@@ -134,6 +134,7 @@ def parse_args(argv=None):
                    help="add the generated motions of sadvae.data.synthetic to every training, this many clips a "
                         "class (default 0: none)")
     p.add_argument("--pairs-only", action="store_true", help="only the trainings on two datasets (no X alone)")
+    p.add_argument("--alone-only", action="store_true", help="only the trainings on one dataset (X alone)")
     p.add_argument("--held-out", default=",".join(DATASETS),
                    help="the datasets held out in turn (default all three: utd-mhad,nw-ucla,bandai-namco)")
     p.add_argument("--purls-alone", action="store_true", help="with --purls: only the trainings on UTD-MHAD alone")
@@ -147,6 +148,8 @@ def parse_args(argv=None):
     p.add_argument("--cache", help="a folder for the trained encoders: read from there when present, else "
                    "written there (scoring changes measured without training again)")
     args = p.parse_args(argv)
+    if args.alone_only and (args.pairs_only or args.purls):
+        p.error("--alone-only: leave one dataset out without --pairs-only or --purls")
     if args.purls_alone and not args.purls:
         p.error("--purls-alone expects --purls, e.g. --purls 5,9,13 --purls-alone")
     others = [o for o in args.purls_others.split(",") if o]
@@ -642,7 +645,7 @@ def main(argv=None) -> int:
         return main_purls(args)
     t0 = time.perf_counter()
     names = list(DATASETS)
-    trainings = [tuple(n for n in names if n != held) for held in args.held_out]
+    trainings = [] if args.alone_only else [tuple(n for n in names if n != held) for held in args.held_out]
     trainings += [] if args.pairs_only else [(n,) for n in names]
     seeds = range(args.first_seed, args.first_seed + args.seeds)
     jobs = [(t, seed, args.epochs, args.data, recipe_of(args), args.cache) for seed in seeds for t in trainings]
