@@ -97,6 +97,16 @@ DRAWN = {
                      "raise up right hand", "run", "walk", "walk back", "walk left", "walk right", "walk turn left",
                      "walk turn right", "wave both hands", "wave left hand", "wave right hand"},
 }
+# The held-out classes whose action one of the movements added to `data.synthetic` on 2026-12-07 draws (written
+# with those movements, before any measurement with them); scored apart as `drawn since 12-07`, so that what the
+# first 48 movements did stays comparable. They were written from a general vocabulary of actions, but knowing
+# these class lists, so a gain on them is an upper bound for other recordings.
+DRAWN_ADDED = {
+    "utd-mhad": {"basketball shooting", "draw x", "draw triangle", "bowling (right hand)", "baseball swing from right",
+                 "tennis forehand swing", "tennis serve", "knock on door", "hand catch", "pick up and throw"},
+    "nw-ucla": {"pick up with one hand", "pick up with two hands", "carry"},
+    "bandai-namco": set(),
+}
 
 _CACHE: dict = {}
 
@@ -384,6 +394,7 @@ def evaluate(encoder, held_out: str, trained_on, root: str, reference=None, trai
     known = known_classes(held_out, tuple(trained_on))
     is_known = np.isin(test.labels, [names.index(c) for c in known])
     is_drawn = np.isin(test.labels, [names.index(c) for c in DRAWN[held_out]]) & ~is_known
+    is_added = np.isin(test.labels, [names.index(c) for c in DRAWN_ADDED[held_out]]) & ~is_known & ~is_drawn
     out = {"known_classes": sorted(known), "chance": 100 / len(names)}
     modes = (("names", [[n] for n in names]), ("prompts", name_prompts(names).texts), ("desc", texts.texts))
     for mode, class_texts in modes:
@@ -412,8 +423,9 @@ def evaluate(encoder, held_out: str, trained_on, root: str, reference=None, trai
                         "top1_known": 100 * top1[is_known].mean() if is_known.any() else None,
                         "top1_novel": 100 * top1[~is_known].mean() if (~is_known).any() else None,
                         "top1_drawn": 100 * top1[is_drawn].mean() if is_drawn.any() else None,
-                        "top1_undrawn": 100 * top1[~is_known & ~is_drawn].mean() if (~is_known & ~is_drawn).any()
-                        else None,
+                        "top1_added": 100 * top1[is_added].mean() if is_added.any() else None,
+                        "top1_undrawn": 100 * top1[~is_known & ~is_drawn & ~is_added].mean()
+                        if (~is_known & ~is_drawn & ~is_added).any() else None,
                         "top_share": 100 * answers.max() / len(test.labels),
                         "top_answer": names[int(answers.argmax())]}
     return out
@@ -592,8 +604,9 @@ def mean_std(values):
 
 
 def table(results: list[dict], ready: dict) -> str:
-    rows = ["| held out (chance) | trained on | names top-1 | known | novel | novel drawn | novel undrawn | "
-            "names top-5 | desc top-1 | desc top-5 | top share |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+    rows = ["| held out (chance) | trained on | names top-1 | known | novel | novel drawn | novel drawn since 12-07 | "
+            "novel undrawn | names top-5 | desc top-1 | desc top-5 | top share |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for held_out in DATASETS:
         groups: dict[tuple, list] = {}
         for r in results:
@@ -608,6 +621,7 @@ def table(results: list[dict], ready: dict) -> str:
             rows.append(f"| {held_out} ({scores[0]['chance']:.1f}) | {label} | {mean_std([s['top1'] for s in n])} | "
                         f"{mean_std([s['top1_known'] for s in n])} | {mean_std([s['top1_novel'] for s in n])} | "
                         f"{mean_std([s.get('top1_drawn') for s in n])} | "
+                        f"{mean_std([s.get('top1_added') for s in n])} | "
                         f"{mean_std([s.get('top1_undrawn') for s in n])} | "
                         f"{mean_std([s['top5'] for s in n])} | {mean_std([s['top1'] for s in d])} | "
                         f"{mean_std([s['top5'] for s in d])} | {mean_std([s['top_share'] for s in n])} |")

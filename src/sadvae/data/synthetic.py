@@ -57,10 +57,11 @@ class Pose:
     overhead (pi); `azim` turns it from the front (0) out to the side (pi/2), negative across the body;
     `elbow` bends the forearm (0 straight) towards the front and up, `twist` turns that bend about the
     upper arm. Legs: `hip` swings the thigh forward (negative: back), `abduct` out to the side, `knee`
-    bends the shank back. Body: `pitch` bends forward, `roll` leans to the right, `yaw` turns; `x`, `z`
-    move the body (metres, in the frame it started in), `lift` raises it off the ground (a jump)."""
+    bends the shank back. Body: `pitch` bends forward, `roll` leans to the right, `yaw` turns; `waist` turns
+    the upper body alone (like `yaw`, the hips staying); `x`, `z` move the body (metres, in the frame it started
+    in), `lift` raises it off the ground (a jump)."""
 
-    FIELDS = ("pitch", "roll", "yaw", "x", "z", "lift")
+    FIELDS = ("pitch", "roll", "yaw", "waist", "x", "z", "lift")
     LIMB = ("elev", "azim", "elbow", "twist", "hip", "abduct", "knee")
 
     def __init__(self, t: np.ndarray):
@@ -124,7 +125,7 @@ def joints(pose: Pose, body: Body) -> np.ndarray:
     """(T, 16, 3) positions of the shared joints, the lower foot on the ground (y = 0)."""
     t = len(pose.t)
     heading = _rotation(pose.yaw, 1)
-    torso = heading @ _rotation(pose.pitch, 0) @ _rotation(pose.roll, 2)
+    torso = heading @ _rotation(pose.waist, 1) @ _rotation(pose.pitch, 0) @ _rotation(pose.roll, 2)
     L = body.lengths
     out = np.zeros((t, len(_J), 3))
     pelvis = np.zeros((t, 3))
@@ -437,6 +438,413 @@ def _turn(pose, t, rng):
     pose.yaw = _ramp(t, rng) * rng.choice([-1.0, 1.0]) * rng.uniform(2.6, 3.4)
 
 
+# --- the hand placed by its position: everyday actions and gestures ----------------------------------
+
+# where a hand goes and where its elbow sits meanwhile, relative to the neck in the upper body's own frame (x the
+# body's right, y up, z back), for the right arm (the left mirrors x), metres for a body of the mean size
+_SPOTS = {  # name: (wrist, elbow)
+    "mouth": ((0.02, 0.09, -0.13), (0.24, -0.27, -0.10)), "ear": ((0.11, 0.13, -0.02), (0.38, -0.12, -0.10)),
+    "crown": ((0.04, 0.29, -0.03), (0.38, 0.12, -0.06)), "face": ((0.03, 0.13, -0.15), (0.20, -0.25, -0.16)),
+    "forehead": ((0.05, 0.19, -0.12), (0.42, -0.02, -0.10)), "chest": ((0.02, -0.16, -0.22), (0.25, -0.30, -0.05)),
+    "hip": ((0.24, -0.40, 0.0), (0.40, -0.24, 0.06)), "watch": ((0.02, -0.18, -0.32), (0.20, -0.30, -0.10)),
+}
+_NOMINAL = Body({"pelvis_spine": 0.10, "spine_neck": 0.32, "neck_head": 0.17, "shoulder": 0.17, "upper_arm": 0.28,
+                 "forearm": 0.25, "hip": 0.09, "thigh": 0.43, "shank": 0.41})
+_IK: dict = {}
+
+
+def _arm_angles(side: str, spot: str):
+    """(elev, azim, elbow, twist) that put the `side` wrist and elbow at `_SPOTS[spot]` (the mean body; other
+    bodies scale with it): least squares on the arm's own forward kinematics."""
+    if (side, spot) not in _IK:
+        from scipy.optimize import least_squares
+
+        sign = np.array([1.0 if side == "right" else -1.0, 1.0, 1.0])
+        wrist_at, elbow_at = (np.array(p) * sign for p in _SPOTS[spot])
+        shoulder = np.array([[sign[0] * _NOMINAL.lengths["shoulder"], -0.03, 0.0]])
+
+        def residual(a):
+            pose = Pose(np.zeros(1))
+            for field, value in zip(("elev", "azim", "elbow", "twist"), a):
+                pose.set(side, field, value)
+            elbow, wrist = _arm(pose, side, shoulder, np.eye(3)[None], _NOMINAL)
+            return np.r_[wrist[0] - wrist_at, 0.2 * (elbow[0] - elbow_at)]
+
+        fit = least_squares(residual, x0=[0.8, 0.4, 1.8, 0.0], bounds=([0.0, -1.5, 0.0, -3.1], [3.1, 3.1, 2.9, 3.1]))
+        _IK[(side, spot)] = fit.x
+    return _IK[(side, spot)]
+
+
+def _hand_to(pose: Pose, side: str, spot: str, env, rng):
+    """Bring the `side` hand ("both": each) to a spot of the body, `env` (0..1) of the way from hanging."""
+    for s in (("left", "right") if side == "both" else (side,)):
+        angles = _arm_angles(s, spot) + rng.normal(0, 0.05, 4)
+        for field, value in zip(("elev", "azim", "elbow", "twist"), angles):
+            pose.set(s, field, env * value)
+
+
+def _hand(rng) -> str:
+    """The hand a one-handed action uses: the right three times in four."""
+    return "right" if rng.random() < 0.75 else "left"
+
+
+def _to_spot(spot, hold=None, wiggle=None):
+    """One hand to a spot and held there (`hold`: a share of the clip), `wiggle` (field, amount, cycles): a
+    small repeated movement while there (brushing, combing, scratching)."""
+    def draw(pose, t, rng):
+        side = _hand(rng)
+        e = _once(t, rng, hold=rng.uniform(*hold) if hold else None)
+        _hand_to(pose, side, spot, e, rng)
+        if wiggle is not None:
+            field, amount, cycles = wiggle
+            phase, _ = _cycles(t, rng, *cycles)
+            full = np.clip((e - 0.8) / 0.2, 0, 1)
+            base = getattr(pose, f"{side}_{field}")
+            pose.set(side, field, base + full * amount * np.sin(phase))
+    return draw
+
+
+def _both_to(spot, wiggle=None):
+    def draw(pose, t, rng):
+        e = _once(t, rng, hold=rng.uniform(0.3, 0.5))
+        _hand_to(pose, "both", spot, e, rng)
+        if wiggle is not None:
+            field, amount, cycles = wiggle
+            phase, _ = _cycles(t, rng, *cycles)
+            for side in ("left", "right"):
+                base = getattr(pose, f"{side}_{field}")
+                pose.set(side, field, base + np.clip((e - 0.8) / 0.2, 0, 1) * amount * np.sin(phase))
+    return draw
+
+
+def _eat(pose, t, rng):
+    side = _hand(rng)
+    r = _rep(t, rng, 2, 4)
+    _hand_to(pose, side, "mouth", r, rng)
+
+
+def _look_at_watch(pose, t, rng):
+    side = "left" if rng.random() < 0.75 else "right"
+    e = _once(t, rng, hold=rng.uniform(0.3, 0.5))
+    _hand_to(pose, side, "watch", e, rng)
+    pose.pitch = e * rng.uniform(0.05, 0.2)
+
+
+def _salute(pose, t, rng):
+    e = _once(t, rng, hold=rng.uniform(0.2, 0.4))
+    _hand_to(pose, "right", "forehead", np.clip(e * 1.6, 0, 1), rng)
+
+
+# --- arm gestures ---------------------------------------------------------------------------------
+
+def _point(pose, t, rng):
+    side = _hand(rng)
+    e = _once(t, rng, hold=rng.uniform(0.2, 0.45))
+    pose.set(side, "elev", e * rng.uniform(1.4, 1.9))
+    pose.set(side, "azim", e * rng.uniform(-0.3, 0.7))
+    pose.set(side, "elbow", e * rng.uniform(0.0, 0.15))
+
+
+def _hammer(pose, t, rng):
+    side = _hand(rng)
+    e = _once(t, rng, hold=rng.uniform(0.35, 0.5))
+    r = _rep(t, rng, 3, 7)
+    pose.set(side, "elev", e * (rng.uniform(0.6, 0.9) + 0.3 * r))
+    pose.set(side, "azim", e * rng.uniform(0.0, 0.4))
+    pose.set(side, "elbow", e * (1.1 + 1.0 * r))
+    pose.pitch = e * rng.uniform(0.1, 0.3)
+
+
+def _knock(pose, t, rng):
+    side = _hand(rng)
+    e = _once(t, rng, hold=rng.uniform(0.3, 0.45))
+    phase, _ = _cycles(t, rng, 3, 6)
+    taps = np.clip((e - 0.8) / 0.2, 0, 1) * np.clip(np.sin(phase), 0, None) ** 2
+    pose.set(side, "elev", e * rng.uniform(1.0, 1.3) - 0.15 * taps)
+    pose.set(side, "azim", e * rng.uniform(0.1, 0.4))
+    pose.set(side, "elbow", e * 1.9 - 0.5 * taps)
+
+
+def _shake_hands(pose, t, rng):
+    e = _once(t, rng, hold=rng.uniform(0.35, 0.5))
+    phase, _ = _cycles(t, rng, 2, 4)
+    shake = np.clip((e - 0.8) / 0.2, 0, 1) * 0.15 * np.sin(phase)
+    pose.set("right", "elev", e * rng.uniform(0.6, 0.8) + shake)
+    pose.set("right", "azim", e * rng.uniform(-0.1, 0.2))
+    pose.set("right", "elbow", e * rng.uniform(0.6, 0.9))
+    pose.z = -e * rng.uniform(0.0, 0.25)
+
+
+def _beckon(pose, t, rng):
+    side = _hand(rng)
+    e = _once(t, rng, hold=rng.uniform(0.35, 0.5))
+    r = _rep(t, rng, 2, 5)
+    pose.set(side, "elev", e * rng.uniform(0.9, 1.3))
+    pose.set(side, "azim", e * rng.uniform(0.0, 0.4))
+    pose.set(side, "elbow", e * (0.3 + 1.5 * r))
+
+
+def _catch(pose, t, rng):
+    reach = _once(t, rng, hold=0.05)
+    grab = _ramp(t, rng) * reach
+    pose.set("both", "elev", reach * (rng.uniform(1.3, 1.6) - 0.5 * grab))
+    pose.set("both", "azim", reach * 0.15)
+    pose.set("both", "elbow", reach * (0.2 + 1.6 * grab))
+
+
+def _pull(pose, t, rng):
+    e = _once(t, rng, hold=rng.uniform(0.35, 0.5))
+    r = _rep(t, rng, 1, 3)
+    pose.set("both", "elev", e * (rng.uniform(1.2, 1.5) - 0.4 * r))
+    pose.set("both", "azim", e * rng.uniform(0.0, 0.2))
+    pose.set("both", "elbow", e * (0.1 + 1.7 * r))
+    pose.pitch = -e * r * rng.uniform(0.1, 0.25)
+
+
+def _aim(pose, t, rng):
+    e = _once(t, rng, hold=rng.uniform(0.35, 0.55))
+    pose.set("both", "elev", e * rng.uniform(1.4, 1.6))
+    pose.set("both", "azim", e * rng.uniform(-0.45, -0.3))
+    pose.set("both", "elbow", e * rng.uniform(0.1, 0.3))
+
+
+def _arm_circles(pose, t, rng):
+    e = _once(t, rng, hold=rng.uniform(0.4, 0.55))
+    phase, _ = _cycles(t, rng, 3, 6)
+    pose.set("both", "elev", e * (np.pi / 2 + 0.3 * np.sin(phase)))
+    pose.set("both", "azim", e * (1.45 + 0.3 * np.cos(phase)))
+
+
+def _arms_out(pose, t, rng):
+    e = _once(t, rng, hold=rng.uniform(0.3, 0.5))
+    pose.set("both", "elev", e * rng.uniform(1.45, 1.65))
+    pose.set("both", "azim", e * rng.uniform(1.4, 1.6))
+
+
+def _cheer(pose, t, rng):
+    e = _once(t, rng, hold=rng.uniform(0.35, 0.5))
+    r = _rep(t, rng, 2, 5)
+    pose.set("both", "elev", e * (rng.uniform(2.5, 2.9) - 0.6 * r))
+    pose.set("both", "azim", e * rng.uniform(0.3, 0.8))
+    pose.set("both", "elbow", e * (0.2 + 1.4 * r))
+
+
+def _hug(pose, t, rng):
+    e = _once(t, rng, hold=rng.uniform(0.3, 0.5))
+    close = np.clip((e - 0.5) / 0.5, 0, 1)
+    pose.set("both", "elev", e * rng.uniform(1.2, 1.5))
+    pose.set("both", "azim", e * (0.9 - 1.3 * close))
+    pose.set("both", "elbow", e * (0.3 + 1.0 * close))
+    pose.z = -e * rng.uniform(0.1, 0.3)
+
+
+def _hands_up(pose, t, rng):
+    e = _once(t, rng, hold=rng.uniform(0.35, 0.55))
+    for side, sign in (("left", -1.0), ("right", 1.0)):
+        pose.set(side, "elev", e * rng.uniform(1.4, 1.7))
+        pose.set(side, "azim", e * rng.uniform(1.3, 1.6))
+        pose.set(side, "elbow", e * rng.uniform(1.4, 1.7))
+        pose.set(side, "twist", e * sign * np.pi / 4)
+
+
+def _swing(hands, strokes):
+    """A swing through `strokes`: (share of the clip, where the hands point: phi (radians, + to the body's right),
+    elev, elbow, waist turn), the shares rising from 0 to 1; one hand or both (`hands`)."""
+    def draw(pose, t, rng):
+        side = _hand(rng) if hands == "one" else "right"
+        mirror = 1.0 if side == "right" else -1.0
+        start, length = rng.uniform(0.05, 0.2), rng.uniform(0.65, 0.8)
+        u = np.clip((t - start) / length, 0, 1)
+        at = np.array([s[0] for s in strokes])
+        curve = np.array([np.interp(u, at, [s[k] for s in strokes]) for k in range(1, 5)])
+        phi, elev, elbow, waist = curve * _amp(rng)
+        fade = np.clip(np.minimum(t - start, start + length + 0.15 - t) / 0.1, 0, 1)
+        arms = (side,) if hands == "one" else ("left", "right")
+        for s in arms:
+            own = mirror * (1.0 if s == "right" else -1.0)
+            pose.set(s, "elev", fade * elev)
+            pose.set(s, "azim", fade * own * phi)
+            pose.set(s, "elbow", fade * elbow)
+        pose.waist = fade * mirror * waist
+    return draw
+
+
+def _tennis_serve(pose, t, rng):
+    side = _hand(rng)
+    toss = _once(t, rng, hold=0.1)
+    hit = 0.5 + 0.5 * np.tanh((t - rng.uniform(0.5, 0.65)) / 0.04)
+    pose.set(_other(side), "elev", toss * (2.7 - 1.8 * hit))
+    pose.set(side, "elev", toss * (2.5 + 0.4 * hit) * (1 - 0.6 * hit))
+    pose.set(side, "azim", toss * (1.0 - 0.9 * hit))
+    pose.set(side, "elbow", toss * 2.0 * (1 - hit))
+    pose.pitch = toss * (-0.15 + 0.45 * hit)
+
+
+def _bowl(pose, t, rng):
+    side = _hand(rng)
+    u = np.clip((t - rng.uniform(0.05, 0.2)) / rng.uniform(0.6, 0.75), 0, 1)
+    swing = np.interp(u, [0, 0.35, 0.7, 1.0], [0.0, -1.3, 1.3, 0.4])  # back, then through and up in front
+    pose.set(side, "elev", np.abs(swing))
+    pose.set(side, "azim", np.where(swing < 0, np.pi, 0.0))
+    step = np.clip((u - 0.3) / 0.4, 0, 1) * np.clip((1.3 - u) / 0.3, 0, 1)
+    front = _other(side)
+    pose.set(front, "hip", step * 1.0)
+    pose.set(front, "knee", step * 1.3)
+    pose.set(side, "hip", -step * 0.4)
+    pose.set(side, "knee", step * 0.8)
+    pose.pitch = step * rng.uniform(0.4, 0.6)
+    pose.z = -step * rng.uniform(0.3, 0.6)
+
+
+def _shoot_basketball(pose, t, rng):
+    e = _once(t, rng, hold=0.05)
+    push = 0.5 + 0.5 * np.tanh((t - t[np.argmax(e > 0.9)]) / 0.05) if (e > 0.9).any() else e
+    dip = e * (1 - push)
+    pose.set("both", "elev", e * (0.9 + 1.7 * push))
+    pose.set("both", "azim", e * (-0.2 + 0.3 * push))
+    pose.set("both", "elbow", e * (2.2 - 1.9 * push))
+    pose.set("both", "hip", dip * 0.6)
+    pose.set("both", "knee", dip * 1.0)
+    pose.lift = e * push * np.clip(1 - t, 0, 1) * rng.uniform(0.0, 0.15)
+
+
+def _trace(points):
+    """The straight arm draws a figure in the air before the body: `points` (across, up), radians from
+    pointing straight ahead at shoulder height, taken in order at an even speed."""
+    pts = np.asarray(points, dtype=np.float64)
+
+    def draw(pose, t, rng):
+        side = _hand(rng)
+        mirror = 1.0 if side == "right" else -1.0
+        e = _once(t, rng, hold=rng.uniform(0.45, 0.6))
+        inside = np.flatnonzero(e > 0.95)
+        u = np.zeros_like(t) if len(inside) < 2 else np.clip((t - t[inside[0]]) / (t[inside[-1]] - t[inside[0]]), 0, 1)
+        seg = np.r_[0, np.cumsum(np.linalg.norm(np.diff(pts, axis=0), axis=1))]
+        s = u * seg[-1]
+        size = _amp(rng)
+        across, up = np.interp(s, seg, pts[:, 0]) * size, np.interp(s, seg, pts[:, 1]) * size
+        pose.set(side, "elev", e * (np.pi / 2 + up))
+        pose.set(side, "azim", e * mirror * across)
+        pose.set(side, "elbow", e * 0.25)
+    return draw
+
+
+# --- the whole body -------------------------------------------------------------------------------
+
+def _pick_up(pose, t, rng):
+    e = _once(t, rng, hold=0.05)
+    holding = (t > t[np.argmax(e)]).astype(np.float64)
+    pose.pitch = e * rng.uniform(1.0, 1.3)
+    pose.set("both", "hip", e * rng.uniform(0.8, 1.3))
+    pose.set("both", "knee", e * rng.uniform(1.0, 1.8))
+    sides = ("left", "right") if rng.random() < 0.4 else (_hand(rng),)
+    for side in sides:  # the arm reaches straight down to the floor, then comes up bent, holding the object
+        pose.set(side, "elev", pose.pitch * 1.05 + holding * (1 - e) * 0.5)
+        pose.set(side, "elbow", holding * (1 - e) * 1.2)
+
+
+def _carry(pose, t, rng):
+    _locomote("forward", (0.6, 1.2))(pose, t, rng)
+    pose.set("both", "elev", rng.uniform(0.6, 0.9))
+    pose.set("both", "azim", rng.uniform(-0.2, 0.1))
+    pose.set("both", "elbow", rng.uniform(1.2, 1.6))
+
+
+def _touch_toes(pose, t, rng):
+    e = _once(t, rng, hold=rng.uniform(0.15, 0.3))
+    pose.pitch = e * _amp(rng, 1.35)
+    pose.set("both", "elev", pose.pitch * 0.95)  # the arms hang straight down to the feet
+    pose.set("both", "knee", e * rng.uniform(0.0, 0.3))
+
+
+def _kneel(pose, t, rng):
+    d = _ramp(t, rng)
+    front = _hand(rng)
+    pose.set(front, "hip", d * 1.5)
+    pose.set(front, "knee", d * 1.5)
+    pose.set(_other(front), "hip", -d * 0.1)
+    pose.set(_other(front), "knee", d * 1.65)
+
+
+def _fall(pose, t, rng):
+    start, length = rng.uniform(0.15, 0.4), rng.uniform(0.1, 0.2)
+    d = np.clip((t - start) / length, 0, 1) ** 2
+    pose.set("both", "hip", d * rng.uniform(0.7, 1.1))
+    pose.set("both", "knee", d * rng.uniform(2.0, 2.5))
+    pose.pitch = d * rng.uniform(0.9, 1.3)
+    pose.set("both", "elev", d * rng.uniform(1.0, 1.5))
+    pose.z = -d * rng.uniform(0.1, 0.4)
+
+
+def _side_kick(pose, t, rng):
+    side = _hand(rng)
+    e = _once(t, rng, hold=0.02)
+    pose.set(side, "abduct", e * _amp(rng, 0.9))
+    pose.set(side, "knee", 1.5 * e * (1 - e))
+    pose.roll = -e * (0.35 if side == "right" else -0.35)
+
+
+def _hop(pose, t, rng):
+    side = _hand(rng)
+    phase, env = _cycles(t, rng, 2, 5)
+    pose.set(_other(side), "hip", env * rng.uniform(0.2, 0.5))
+    pose.set(_other(side), "knee", env * rng.uniform(1.2, 1.7))
+    pose.set(side, "knee", env * 0.35 * np.clip(-np.sin(phase), 0, None))
+    pose.lift = env * np.clip(np.sin(phase), 0, None) * rng.uniform(0.08, 0.15)
+    pose.set("both", "elev", env * rng.uniform(0.2, 0.6))
+
+
+def _jump_forward(pose, t, rng):
+    at, air = rng.uniform(0.35, 0.55), rng.uniform(0.12, 0.18)
+    crouch = np.exp(-((t - at + air) / 0.1) ** 2) + np.exp(-((t - at - air) / 0.1) ** 2) * 0.8
+    flight = np.clip(1 - ((t - at) / air) ** 2, 0, None)
+    pose.lift = flight * rng.uniform(0.15, 0.3)
+    pose.z = -np.clip((t - at + air) / (2 * air), 0, 1) * rng.uniform(0.6, 1.2)
+    pose.set("both", "hip", crouch * 0.8 + flight * 0.5)
+    pose.set("both", "knee", crouch * 1.2 + flight * 0.6)
+    pose.pitch = crouch * 0.4
+    pose.set("both", "elev", np.clip(crouch * -1.0 + flight * 2.0, 0, None))
+    pose.set("both", "azim", np.where(crouch > flight, np.pi, 0.0))
+
+
+def _walk_circle(pose, t, rng):
+    seconds = (len(t) - 1) / FPS
+    cadence = 1.8 * rng.uniform(0.9, 1.1)
+    env = np.clip(t / 0.1, 0, 1)
+    _step_cycle(pose, 2 * np.pi * cadence * seconds * t, env)
+    pose.yaw = rng.choice([-1.0, 1.0]) * 2 * np.pi * rng.uniform(0.6, 1.0) * t
+    step = env * rng.uniform(0.7, 1.1) / FPS
+    pose.x = np.cumsum(step * np.sin(pose.yaw))
+    pose.z = np.cumsum(-step * np.cos(pose.yaw))
+
+
+def _stairs(pose, t, rng):
+    seconds = (len(t) - 1) / FPS
+    phase = 2 * np.pi * 0.9 * rng.uniform(0.8, 1.1) * seconds * t
+    env = np.clip(t / 0.1, 0, 1)
+    _step_cycle(pose, phase, env, stride=0.7, knee=1.5, arms=0.3)
+    steps = phase / np.pi  # a step every half cycle
+    pose.lift = env * rng.uniform(0.15, 0.19) * (np.floor(steps) + (0.5 - 0.5 * np.cos(np.pi * (steps % 1))))
+    pose.z = -env * steps * rng.uniform(0.25, 0.32)
+    pose.pitch = env * 0.15
+
+
+def _stagger(pose, t, rng):
+    _locomote("forward", (0.4, 0.8))(pose, t, rng)
+    phase, env = _cycles(t, rng, 1, 2.5)
+    pose.roll = env * rng.uniform(0.15, 0.3) * np.sin(phase)
+    pose.x = env * rng.uniform(0.15, 0.35) * np.sin(phase)
+    pose.set("both", "azim", env * 0.9 * np.abs(np.sin(phase)))
+    pose.set("both", "elev", env * 0.6 * np.abs(np.sin(phase)))
+
+
+def _twist_waist(pose, t, rng):
+    e = _once(t, rng, hold=rng.uniform(0.5, 0.6))
+    _hand_to(pose, "both", "hip", e, rng)
+    phase, _ = _cycles(t, rng, 1.5, 3)
+    pose.waist = np.clip((e - 0.8) / 0.2, 0, 1) * _amp(rng, 0.7) * np.sin(phase)
+
+
 def _sides(make, text, desc):
     return [(text.format(side=s), desc.format(side=s), make(s)) for s in ("left", "right")]
 
@@ -493,6 +901,75 @@ MOVEMENTS: list[tuple[str, str, Callable]] = [
     ("walk to the right", "steps sideways towards the right", _locomote("right", (0.3, 0.6))),
     ("run forward", "runs ahead quickly", _locomote("forward", (2.5, 4.0), run=True)),
     ("turn around", "turns the whole body round to face the other way, stepping on the spot", _turn),
+]
+
+# Everyday actions and gestures, added 2026-12-07: hands brought to the body, arm gestures, sports swings, figures
+# drawn in the air and whole-body actions, from a general vocabulary of human actions; one hand (the right three
+# times in four) where the name does not say which.
+MOVEMENTS += [
+    ("drink from a cup", "raises a cup to the mouth with one hand, drinks, and lowers it", _to_spot("mouth")),
+    ("eat a snack", "brings food to the mouth with one hand several times", _eat),
+    ("talk on the phone", "holds a phone to the ear with one hand", _to_spot("ear", hold=(0.4, 0.6))),
+    ("brush the teeth", "holds a toothbrush at the mouth and moves it from side to side",
+     _to_spot("mouth", hold=(0.4, 0.6), wiggle=("azim", 0.25, (4, 8)))),
+    ("comb the hair", "runs one hand over the top of the head from front to back, again and again",
+     _to_spot("crown", hold=(0.4, 0.6), wiggle=("elev", 0.25, (2, 4)))),
+    ("scratch the head", "puts one hand on the head and scratches it",
+     _to_spot("crown", hold=(0.3, 0.5), wiggle=("elbow", 0.12, (4, 8)))),
+    ("wipe the face", "rubs the face with both hands", _both_to("face", wiggle=("elev", 0.2, (2, 4)))),
+    ("put both hands on the head", "places both hands on top of the head and keeps them there", _both_to("crown")),
+    ("put the hands on the hips", "rests both hands on the hips, elbows out", _both_to("hip")),
+    ("salute", "raises the right hand smartly to the forehead and holds it", _salute),
+    ("look at the wristwatch", "raises one forearm in front of the chest and looks at the wrist", _look_at_watch),
+    ("point at something", "stretches one arm out to point ahead", _point),
+    ("hammer a nail", "strikes down again and again with one hand as if holding a hammer", _hammer),
+    ("knock on a door", "raises one hand and raps the knuckles forward a few times", _knock),
+    ("shake hands", "reaches the right hand forward at waist height and shakes it up and down", _shake_hands),
+    ("beckon someone over", "holds one hand forward and waves it back towards the body to call someone over",
+     _beckon),
+    ("catch a ball", "reaches both hands forward and pulls them in to the chest as if catching something", _catch),
+    ("pull with both hands", "grips something in front with both hands and pulls it back towards the body", _pull),
+    ("aim a gun with both hands", "holds both hands together out in front at eye level, aiming", _aim),
+    ("swing the arms in circles", "holds both arms out to the sides and turns them in small circles", _arm_circles),
+    ("stretch the arms out to the sides", "spreads both straight arms out level with the shoulders and holds them",
+     _arms_out),
+    ("cheer with both arms up", "throws both arms up over the head and pumps the fists", _cheer),
+    ("hug someone", "opens both arms and wraps them round in front of the chest as if embracing a person", _hug),
+    ("put the hands up", "raises both hands beside the head, elbows bent, palms forward, as if surrendering",
+     _hands_up),
+    ("swing a tennis racket", "turns the body and swings one arm from the side across the front of the body",
+     _swing("one", [(0, 1.3, 1.2, 0.4, 0.5), (0.45, 1.9, 1.3, 0.3, 0.7), (0.75, -0.2, 1.4, 0.2, -0.3),
+                    (1.0, -0.9, 1.6, 0.6, -0.6)])),
+    ("serve a tennis ball", "tosses with one hand, brings the other arm up behind the head and swings it over",
+     _tennis_serve),
+    ("swing a golf club", "holds both hands low together, turns to swing them up behind the shoulder and "
+     "then down and through", _swing("both", [(0, 0.0, 0.5, 0.1, 0.0), (0.3, 0.2, 0.5, 0.1, 0.0),
+                                              (0.6, 1.2, 2.2, 0.9, 0.8), (0.8, -0.1, 0.6, 0.1, -0.2),
+                                              (1.0, -1.0, 2.1, 0.8, -0.8)])),
+    ("swing a baseball bat", "holds both hands up by the shoulder, then turns and swings them level round "
+     "the body", _swing("both", [(0, 1.0, 1.9, 1.9, 0.5), (0.45, 1.2, 2.0, 1.9, 0.6), (0.7, 0.0, 1.4, 0.4, -0.2),
+                                  (1.0, -1.1, 1.5, 1.0, -0.8)])),
+    ("bowl a ball", "swings one arm back and then forward low while stepping and bending forward to roll a ball",
+     _bowl),
+    ("shoot a basketball", "bends the knees with both hands at the chest and pushes them up and forward to shoot",
+     _shoot_basketball),
+    ("draw an X in the air", "draws a large cross in the air with one straight arm",
+     _trace([(-0.5, 0.4), (0.5, -0.4), (0.5, 0.4), (-0.5, -0.4)])),
+    ("draw a triangle in the air", "draws a large triangle in the air with one straight arm",
+     _trace([(0.0, 0.45), (0.5, -0.35), (-0.5, -0.35), (0.0, 0.45)])),
+    ("pick something up from the floor", "bends down, picks an object up off the floor and straightens up with it",
+     _pick_up),
+    ("carry a box", "walks while holding a box in front of the body with both arms", _carry),
+    ("touch the toes", "bends forward at the hips with straight legs and reaches down to the feet", _touch_toes),
+    ("kneel down", "lowers one knee to the ground and stays kneeling", _kneel),
+    ("fall down", "suddenly collapses to the ground", _fall),
+    ("kick to the side", "swings one leg out sideways in a kick", _side_kick),
+    ("hop on one foot", "lifts one foot and hops up and down on the other", _hop),
+    ("jump forward", "crouches, swings the arms and jumps forward with both feet", _jump_forward),
+    ("walk in a circle", "walks round in a circle", _walk_circle),
+    ("walk up the stairs", "climbs a flight of stairs step by step", _stairs),
+    ("stagger", "walks unsteadily, swaying from side to side as if dizzy", _stagger),
+    ("twist the waist", "puts the hands on the hips and turns the upper body left and right", _twist_waist),
 ]
 
 
