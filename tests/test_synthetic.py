@@ -69,6 +69,58 @@ def test_the_named_limb_moves_the_named_way(generated):
     assert sit[-1, J["pelvis"], 1] - sit[0, J["pelvis"], 1] < -0.25
 
 
+def _clips(skeletons, name):
+    return [align_view(center(skeletons.sequences[i].astype(np.float64), LAYOUT, "first"), LAYOUT)[:, 0]
+            for i in np.flatnonzero(skeletons.labels == skeletons.class_names.index(name))]
+
+
+def _nearest(seq, joints, target):
+    """The least distance, over frames and over `joints`, from a joint to the `target` joint."""
+    return min(np.linalg.norm(seq[:, J[j]] - seq[:, J[target]], axis=1).min() for j in joints)
+
+
+WRISTS = ("left_wrist", "right_wrist")
+
+
+def test_the_hand_reaches_the_spot_it_names():
+    from sadvae.data.synthetic import _NOMINAL, _SPOTS, Pose, _arm, _arm_angles
+
+    for side, sign in (("left", -1.0), ("right", 1.0)):
+        for spot, (wrist_at, _) in _SPOTS.items():
+            pose = Pose(np.zeros(1))
+            for field, value in zip(("elev", "azim", "elbow", "twist"), _arm_angles(side, spot)):
+                pose.set(side, field, value)
+            shoulder = np.array([[sign * _NOMINAL.lengths["shoulder"], -0.03, 0.0]])
+            _, wrist = _arm(pose, side, shoulder, np.eye(3)[None], _NOMINAL)
+            assert np.linalg.norm(wrist[0] - np.array(wrist_at) * (sign, 1, 1)) < 0.02, (side, spot)
+
+
+def test_everyday_actions_move_as_named(generated):
+    skeletons, _ = generated
+    for name in ("drink from a cup", "talk on the phone", "salute", "put both hands on the head"):
+        for seq in _clips(skeletons, name):
+            assert _nearest(seq, WRISTS, "head") < 0.2, name
+    for seq in _clips(skeletons, "put the hands on the hips"):
+        assert _nearest(seq, ("left_wrist",), "left_hip") < 0.15 and _nearest(seq, ("right_wrist",), "right_hip") < 0.15
+    for seq in _clips(skeletons, "point at something"):
+        assert _nearest(seq, WRISTS, "head") > 0.35  # the hand stays away from the face
+    for seq in _clips(skeletons, "pick something up from the floor"):
+        floor = np.minimum(seq[:, J["left_ankle"], 1], seq[:, J["right_ankle"], 1])
+        assert min((seq[:, J[w], 1] - floor).min() for w in WRISTS) < 0.4
+    for seq in _clips(skeletons, "kneel down"):
+        assert seq[-1, J["pelvis"], 1] - seq[0, J["pelvis"], 1] < -0.25  # down, and still down at the end
+    for seq in _clips(skeletons, "walk up the stairs"):
+        assert seq[-1, J["pelvis"], 1] - seq[0, J["pelvis"], 1] > 0.3
+    for seq in _clips(skeletons, "swing a golf club"):
+        shoulders = seq[:, J["right_shoulder"]] - seq[:, J["left_shoulder"]]
+        hips = seq[:, J["right_hip"]] - seq[:, J["left_hip"]]
+        turn = np.arctan2(shoulders[:, 2], shoulders[:, 0]) - np.arctan2(hips[:, 2], hips[:, 0])
+        assert np.ptp(turn) > 0.8  # the upper body turns against the hips
+    for seq in _clips(skeletons, "draw an X in the air"):
+        hand = min(WRISTS, key=lambda w: -np.ptp(seq[:, J[w], 1]))
+        assert np.ptp(seq[:, J[hand], 0]) > 0.3 and np.ptp(seq[:, J[hand], 1]) > 0.5
+
+
 def test_bones_keep_their_lengths(generated):
     skeletons, _ = generated
     seq = skeletons.sequences[0][:, 0].astype(np.float64)
