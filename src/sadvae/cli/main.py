@@ -242,8 +242,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--split-seed", type=int, default=0, help="seed of the held-out performers and the draws")
     g.add_argument("--synthetic", type=int, default=0, metavar="N",
                    help="N generated clips of each of 92 movements and everyday actions (sadvae.data.synthetic) "
-                        "as one more training dataset (training material only: never held out or drawn for validation; the recipe of several datasets "
-                        "applies; default 0: none)")
+                        "as one more training dataset (training material only: never held out or drawn for "
+                        "validation; the recipe of several datasets applies; default 0: none)")
     _text_model_arg(p)
     p.add_argument("--force", action="store_true", help="replace an existing bundle")
     _common(p)
