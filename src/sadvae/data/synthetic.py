@@ -488,32 +488,20 @@ def _hand(rng) -> str:
     return "right" if rng.random() < 0.75 else "left"
 
 
-def _to_spot(spot, hold=None, wiggle=None):
-    """One hand to a spot and held there (`hold`: a share of the clip), `wiggle` (field, amount, cycles): a
-    small repeated movement while there (brushing, combing, scratching)."""
+def _at_spot(spot, both=False, hold=None, wiggle=None):
+    """One hand (or both) to a spot and held there (`hold`: (low, high) share of the clip), `wiggle` (field,
+    amount, (low, high) cycles): a small repeated movement while there (brushing, combing, scratching)."""
     def draw(pose, t, rng):
-        side = _hand(rng)
+        sides = ("left", "right") if both else (_hand(rng),)
         e = _once(t, rng, hold=rng.uniform(*hold) if hold else None)
-        _hand_to(pose, side, spot, e, rng)
+        for side in sides:
+            _hand_to(pose, side, spot, e, rng)
         if wiggle is not None:
             field, amount, cycles = wiggle
             phase, _ = _cycles(t, rng, *cycles)
-            full = np.clip((e - 0.8) / 0.2, 0, 1)
-            base = getattr(pose, f"{side}_{field}")
-            pose.set(side, field, base + full * amount * np.sin(phase))
-    return draw
-
-
-def _both_to(spot, wiggle=None):
-    def draw(pose, t, rng):
-        e = _once(t, rng, hold=rng.uniform(0.3, 0.5))
-        _hand_to(pose, "both", spot, e, rng)
-        if wiggle is not None:
-            field, amount, cycles = wiggle
-            phase, _ = _cycles(t, rng, *cycles)
-            for side in ("left", "right"):
-                base = getattr(pose, f"{side}_{field}")
-                pose.set(side, field, base + np.clip((e - 0.8) / 0.2, 0, 1) * amount * np.sin(phase))
+            there = np.clip((e - 0.8) / 0.2, 0, 1)
+            for side in sides:
+                pose.set(side, field, getattr(pose, f"{side}_{field}") + there * amount * np.sin(phase))
     return draw
 
 
@@ -907,18 +895,21 @@ MOVEMENTS: list[tuple[str, str, Callable]] = [
 # drawn in the air and whole-body actions, from a general vocabulary of human actions; one hand (the right three
 # times in four) where the name does not say which.
 MOVEMENTS += [
-    ("drink from a cup", "raises a cup to the mouth with one hand, drinks, and lowers it", _to_spot("mouth")),
+    ("drink from a cup", "raises a cup to the mouth with one hand, drinks, and lowers it", _at_spot("mouth")),
     ("eat a snack", "brings food to the mouth with one hand several times", _eat),
-    ("talk on the phone", "holds a phone to the ear with one hand", _to_spot("ear", hold=(0.4, 0.6))),
+    ("talk on the phone", "holds a phone to the ear with one hand", _at_spot("ear", hold=(0.4, 0.6))),
     ("brush the teeth", "holds a toothbrush at the mouth and moves it from side to side",
-     _to_spot("mouth", hold=(0.4, 0.6), wiggle=("azim", 0.25, (4, 8)))),
+     _at_spot("mouth", hold=(0.4, 0.6), wiggle=("azim", 0.25, (4, 8)))),
     ("comb the hair", "runs one hand over the top of the head from front to back, again and again",
-     _to_spot("crown", hold=(0.4, 0.6), wiggle=("elev", 0.25, (2, 4)))),
+     _at_spot("crown", hold=(0.4, 0.6), wiggle=("elev", 0.25, (2, 4)))),
     ("scratch the head", "puts one hand on the head and scratches it",
-     _to_spot("crown", hold=(0.3, 0.5), wiggle=("elbow", 0.12, (4, 8)))),
-    ("wipe the face", "rubs the face with both hands", _both_to("face", wiggle=("elev", 0.2, (2, 4)))),
-    ("put both hands on the head", "places both hands on top of the head and keeps them there", _both_to("crown")),
-    ("put the hands on the hips", "rests both hands on the hips, elbows out", _both_to("hip")),
+     _at_spot("crown", hold=(0.3, 0.5), wiggle=("elbow", 0.12, (4, 8)))),
+    ("wipe the face", "rubs the face with both hands",
+     _at_spot("face", both=True, hold=(0.3, 0.5), wiggle=("elev", 0.2, (2, 4)))),
+    ("put both hands on the head", "places both hands on top of the head and keeps them there",
+     _at_spot("crown", both=True, hold=(0.3, 0.5))),
+    ("put the hands on the hips", "rests both hands on the hips, elbows out",
+     _at_spot("hip", both=True, hold=(0.3, 0.5))),
     ("salute", "raises the right hand smartly to the forehead and holds it", _salute),
     ("look at the wristwatch", "raises one forearm in front of the chest and looks at the wrist", _look_at_watch),
     ("point at something", "stretches one arm out to point ahead", _point),
