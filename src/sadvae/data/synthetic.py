@@ -440,8 +440,9 @@ def _turn(pose, t, rng):
 
 # --- the hand placed by its position: everyday actions and gestures ----------------------------------
 
-# where a hand goes and where its elbow sits meanwhile, relative to the neck in the upper body's own frame (x the
-# body's right, y up, z back), for the right arm (the left mirrors x), metres for a body of the mean size
+# where a hand goes, and roughly where its elbow sits meanwhile (a hint: the wrist is matched, the elbow only as near
+# as the arm's lengths allow), relative to the neck in the upper body's own frame (x the body's right, y up, z back),
+# for the right arm (the left mirrors x), metres for a body of the mean size
 _SPOTS = {  # name: (wrist, elbow)
     "mouth": ((0.02, 0.09, -0.13), (0.24, -0.27, -0.10)), "ear": ((0.11, 0.13, -0.02), (0.38, -0.12, -0.10)),
     "crown": ((0.04, 0.29, -0.03), (0.38, 0.12, -0.06)), "face": ((0.03, 0.13, -0.15), (0.20, -0.25, -0.16)),
@@ -454,8 +455,8 @@ _IK: dict = {}
 
 
 def _arm_angles(side: str, spot: str):
-    """(elev, azim, elbow, twist) that put the `side` wrist and elbow at `_SPOTS[spot]` (the mean body; other
-    bodies scale with it): least squares on the arm's own forward kinematics."""
+    """(elev, azim, elbow, twist) that put the `side` wrist at `_SPOTS[spot]`, the elbow near its hint (the mean
+    body; the same angles serve every body): least squares on the arm's own forward kinematics."""
     if (side, spot) not in _IK:
         from scipy.optimize import least_squares
 
