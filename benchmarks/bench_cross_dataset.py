@@ -38,7 +38,8 @@ within-dataset zero-shot worse.
     ... --streams motion                  # the encoder reads only the joints' motion between frames
     ... --style-texts                     # Bandai-Namco's recordings learn their texts with their style
     ... --rival-classes dataset           # a recording's classes compete only with its own dataset's
-    ... --synthetic 20                    # the generated motions of sadvae.data.synthetic beside them (DRAWN)
+    ... --synthetic 20                    # the generated motions of sadvae.data.synthetic beside them (DRAWN,
+                                          # DRAWN_ADDED)
 
 Each held-out dataset is also scored in the other ways of `scorings` (none looks at the test
 recordings), in a second table, and in the transductive ways of `transductive_scorings` (they read
