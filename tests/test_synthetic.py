@@ -114,7 +114,9 @@ def test_everyday_actions_move_as_named(generated):
     for seq in _clips(skeletons, "swing a golf club"):
         shoulders = seq[:, J["right_shoulder"]] - seq[:, J["left_shoulder"]]
         hips = seq[:, J["right_hip"]] - seq[:, J["left_hip"]]
-        turn = np.arctan2(shoulders[:, 2], shoulders[:, 0]) - np.arctan2(hips[:, 2], hips[:, 0])
+        # the signed angle from the hips' line to the shoulders' line about the vertical, in every frame
+        turn = np.arctan2(shoulders[:, 0] * hips[:, 2] - shoulders[:, 2] * hips[:, 0],
+                          shoulders[:, 0] * hips[:, 0] + shoulders[:, 2] * hips[:, 2])
         assert np.ptp(turn) > 0.8  # the upper body turns against the hips
     for seq in _clips(skeletons, "draw an X in the air"):
         hand = min(WRISTS, key=lambda w: -np.ptp(seq[:, J[w], 1]))
