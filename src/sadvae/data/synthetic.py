@@ -302,11 +302,15 @@ def _throw(side):
     return draw
 
 
-def _cross_arms(pose, t, rng):
-    e = _once(t, rng, hold=rng.uniform(0.3, 0.5))
-    pose.set("both", "elev", e * rng.uniform(1.2, 1.5))
-    pose.set("both", "azim", e * rng.uniform(-0.7, -0.5))
-    pose.set("both", "elbow", e * rng.uniform(1.8, 2.2))
+def _held_arms(hold, elev, azim, elbow=None):
+    """Both arms brought to one pose and held there (`hold`: (low, high) share of the clip); each angle drawn
+    per clip from its (low, high) range; no elbow range: straight arms."""
+    def draw(pose, t, rng):
+        e = _once(t, rng, hold=rng.uniform(*hold))
+        for field, span in (("elev", elev), ("azim", azim), ("elbow", elbow)):
+            if span is not None:
+                pose.set("both", field, e * rng.uniform(*span))
+    return draw
 
 
 def _bow(pose, t, rng):
@@ -592,24 +596,11 @@ def _pull(pose, t, rng):
     pose.pitch = -e * r * rng.uniform(0.1, 0.25)
 
 
-def _aim(pose, t, rng):
-    e = _once(t, rng, hold=rng.uniform(0.35, 0.55))
-    pose.set("both", "elev", e * rng.uniform(1.4, 1.6))
-    pose.set("both", "azim", e * rng.uniform(-0.45, -0.3))
-    pose.set("both", "elbow", e * rng.uniform(0.1, 0.3))
-
-
 def _arm_circles(pose, t, rng):
     e = _once(t, rng, hold=rng.uniform(0.4, 0.55))
     phase, _ = _cycles(t, rng, 3, 6)
     pose.set("both", "elev", e * (np.pi / 2 + 0.3 * np.sin(phase)))
     pose.set("both", "azim", e * (1.45 + 0.3 * np.cos(phase)))
-
-
-def _arms_out(pose, t, rng):
-    e = _once(t, rng, hold=rng.uniform(0.3, 0.5))
-    pose.set("both", "elev", e * rng.uniform(1.45, 1.65))
-    pose.set("both", "azim", e * rng.uniform(1.4, 1.6))
 
 
 def _cheer(pose, t, rng):
@@ -870,7 +861,7 @@ MOVEMENTS: list[tuple[str, str, Callable]] = [
     *_sides(_throw, "throw with the {side} arm", "brings the {side} hand back behind the head and flings it "
             "forward to throw"),
     ("cross the arms over the chest", "folds both forearms across the front of the chest and holds them",
-     _cross_arms),
+     _held_arms((0.3, 0.5), elev=(1.2, 1.5), azim=(-0.7, -0.5), elbow=(1.8, 2.2))),
     ("bend forward at the waist", "bows the upper body forward and straightens up again", _bow),
     *_sides(_lean, "lean to the {side}", "tilts the upper body sideways towards the {side} and back upright"),
     *_sides(_kick, "kick forward with the {side} leg", "swings the {side} foot forward and up in a quick kick"),
@@ -923,10 +914,11 @@ MOVEMENTS += [
      _beckon),
     ("catch a ball", "reaches both hands forward and pulls them in to the chest as if catching something", _catch),
     ("pull with both hands", "grips something in front with both hands and pulls it back towards the body", _pull),
-    ("aim a gun with both hands", "holds both hands together out in front at eye level, aiming", _aim),
+    ("aim a gun with both hands", "holds both hands together out in front at eye level, aiming",
+     _held_arms((0.35, 0.55), elev=(1.4, 1.6), azim=(-0.45, -0.3), elbow=(0.1, 0.3))),
     ("swing the arms in circles", "holds both arms out to the sides and turns them in small circles", _arm_circles),
     ("stretch the arms out to the sides", "spreads both straight arms out level with the shoulders and holds them",
-     _arms_out),
+     _held_arms((0.3, 0.5), elev=(1.45, 1.65), azim=(1.4, 1.6))),
     ("cheer with both arms up", "throws both arms up over the head and pumps the fists", _cheer),
     ("hug someone", "opens both arms and wraps them round in front of the chest as if embracing a person", _hug),
     ("put the hands up", "raises both hands beside the head, elbows bent, palms forward, as if surrendering",
